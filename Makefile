@@ -1,0 +1,63 @@
+# MemberLedger: every target installs what it needs first (Python venv, npm packages, the
+# solc-js compiler wrapper, Anvil on the venv's PATH), so a fresh clone needs only `make`.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+SOLC_VERSION := 0.8.30
+ANVIL_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
+ANVIL_BIN  := node_modules/@foundry-rs/anvil-linux-$(ANVIL_ARCH)/bin/anvil
+export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
+
+.PHONY: setup compile test test-contracts demo lint bench node clean help
+
+help:
+	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
+	@echo "make test   - install, then run every test (Anvil and the in-process chain)"
+	@echo "make lint   - ruff and mypy"
+	@echo "make clean  - remove the environment, build output and local data"
+
+setup: $(STAMPS)/toolchain
+
+$(STAMPS)/npm: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+# The compiler wrapper is found through SOLCX_BINARY_PATH, set for every Python in the venv
+# by a .pth file; Anvil goes on the venv's PATH where ape-foundry looks for it.
+$(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs
+	chmod +x tools/solcx/solc-v$(SOLC_VERSION) tools/solc-wrapper.cjs
+	$(BIN)/python -c "import site, sys; open(site.getsitepackages()[0] + '/memberledger-solc.pth', 'w').write(\"import os; os.environ.setdefault('SOLCX_BINARY_PATH', '$(SOLCX_BINARY_PATH)')\\n\")"
+	ln -sf $(CURDIR)/$(ANVIL_BIN) $(BIN)/anvil
+	$(BIN)/anvil --version | head -1
+	@touch $@
+
+compile: setup
+	$(BIN)/ape compile
+
+test: setup
+	$(BIN)/ape compile
+	$(BIN)/ape test tests --network ethereum:local:foundry
+	$(BIN)/ape test tests/contracts --network ethereum:local:test
+
+demo: setup
+	$(BIN)/ape compile
+	$(BIN)/ape run demo --network ethereum:local:foundry
+
+lint: setup
+	$(BIN)/ruff check memberledger scripts tests bench
+	$(BIN)/ruff format --check memberledger scripts tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules .build .cache $(STAMPS) data

@@ -1,0 +1,165 @@
+"""Gas per operation, from receipts, against the issue's ceilings and the committed snapshot.
+
+Gas is deterministic (fixed addresses, commitments and amounts), so the snapshot in
+`snapshots/gas.json` is compared exactly: a change that costs our users gas shows up as a
+failing test and a reviewed snapshot update:
+`UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py`.
+The ceilings are checked on every chain; the snapshot and the batch-size search on Anvil.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_utils import keccak
+
+SNAPSHOT = Path(__file__).resolve().parents[2] / "snapshots" / "gas.json"
+TX_GAS_CAP = 16_777_216  # EIP-7825 per-transaction gas cap
+BATCH = 100
+
+# The issue's ceilings (whole transaction, the 21,000 base shared across the batch).
+MAX_ENROLL_PER_MEMBER = 27_000
+MAX_CREDIT_FIRST_PER_MEMBER = 30_000
+MAX_CREDIT_REPEAT_PER_MEMBER = 12_000
+MAX_OWN_CONSENT_CHANGE = 35_000
+
+
+def wallet(i: int) -> str:
+    """Deterministic member wallets that hold no key (they never sign in these tests)."""
+    return "0x" + keccak(b"gas-member" + i.to_bytes(4, "big"))[:20].hex()
+
+
+def commitment(i: int) -> bytes:
+    return keccak(b"gas-commitment" + i.to_bytes(4, "big"))[:20]
+
+
+def rows(start: int, count: int) -> list[tuple[str, bytes, int, int]]:
+    return [(wallet(i), commitment(i), 0b011, i % 4) for i in range(start, start + count)]
+
+
+@pytest.fixture(scope="module")
+def measured(
+    registry: Any,
+    points: Any,
+    admin: Any,
+    registrar: Any,
+    issuer: Any,
+    members: list[Any],
+    chain: Any,
+) -> dict[str, int]:
+    """Runs every measured operation once, in an isolated chain, and returns gas by name."""
+    gas: dict[str, int] = {}
+    with chain.isolate():
+        gas["enroll_single"] = registry.enroll(
+            wallet(0), commitment(0), 1, 0, sender=registrar
+        ).gas_used
+        gas["enroll_batch_1"] = registry.enrollBatch(rows(1, 1), sender=registrar).gas_used
+        gas[f"enroll_batch_{BATCH}"] = registry.enrollBatch(
+            rows(2, BATCH), sender=registrar
+        ).gas_used
+        recipients = [wallet(i) for i in range(2, 2 + BATCH)]
+        gas["credit_batch_1_first"] = points.credit(
+            b"\x01" * 32, [wallet(1)], [100], sender=issuer
+        ).gas_used
+        gas[f"credit_batch_{BATCH}_first"] = points.credit(
+            b"\x02" * 32, recipients, [100] * BATCH, sender=issuer
+        ).gas_used
+        gas[f"credit_batch_{BATCH}_repeat"] = points.credit(
+            b"\x03" * 32, recipients, [100] * BATCH, sender=issuer
+        ).gas_used
+
+        member = members[0]
+        registry.enroll(member, commitment(10_000), 1, 0, sender=registrar)
+        gas["set_consent_own"] = registry.setConsent(0b101, 1, sender=member).gas_used
+        gas["set_tier"] = registry.setTier(member, 2, sender=registrar).gas_used
+        points.credit(b"\x04" * 32, [member], [1_000], sender=issuer)
+        points.setReward(1, 100, sender=admin)
+        gas["redeem"] = points.redeem(1, sender=member).gas_used
+        gas["suspend"] = registry.suspend(member, sender=registrar).gas_used
+        gas["reinstate"] = registry.reinstate(member, sender=registrar).gas_used
+        gas["erase"] = registry.erase(member, sender=registrar).gas_used
+        gas["forfeit"] = points.forfeit(member, sender=registrar).gas_used
+    return gas
+
+
+def largest_fitting(estimate: Callable[[int], int], low: int, high: int) -> int:
+    """The largest batch size whose gas estimate stays within the per-transaction cap
+    (memory costs grow faster than linearly, so the batch is searched, not extrapolated)."""
+
+    def fits(size: int) -> bool:
+        try:
+            return estimate(size) <= TX_GAS_CAP
+        except Exception:  # over the node's block gas limit: certainly too big
+            return False
+
+    assert fits(low) and not fits(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def test_gas_enroll_batch_within_ceiling(measured: dict[str, int]) -> None:
+    assert measured[f"enroll_batch_{BATCH}"] / BATCH <= MAX_ENROLL_PER_MEMBER
+
+
+def test_gas_credit_first_within_ceiling(measured: dict[str, int]) -> None:
+    assert measured[f"credit_batch_{BATCH}_first"] / BATCH <= MAX_CREDIT_FIRST_PER_MEMBER
+
+
+def test_gas_credit_repeat_within_ceiling(measured: dict[str, int]) -> None:
+    assert measured[f"credit_batch_{BATCH}_repeat"] / BATCH <= MAX_CREDIT_REPEAT_PER_MEMBER
+
+
+def test_gas_own_consent_change_within_ceiling(measured: dict[str, int]) -> None:
+    assert measured["set_consent_own"] <= MAX_OWN_CONSENT_CHANGE
+
+
+@pytest.fixture(scope="module")
+def largest(registry: Any, points: Any, registrar: Any, issuer: Any, chain: Any) -> dict[str, int]:
+    """Largest enrollment and credit batches under the cap, each proven by a mined batch.
+
+    Measured on Anvil, the reference chain of the snapshot: the in-process chain estimates
+    gas with a different margin and takes minutes over batches this size."""
+    if chain.provider.name != "foundry":
+        pytest.skip("batch-size search and the gas snapshot are taken on Anvil")
+    found: dict[str, int] = {}
+    with chain.isolate():
+        found["largest_enroll_batch"] = size = largest_fitting(
+            lambda n: registry.enrollBatch.estimate_gas_cost(rows(50_000, n), sender=registrar),
+            100,
+            1_000,
+        )
+        receipt = registry.enrollBatch(rows(50_000, size), sender=registrar, gas_limit=TX_GAS_CAP)
+        assert receipt.gas_used <= TX_GAS_CAP
+        recipients = [row[0] for row in rows(50_000, size)]
+        found["largest_credit_batch"] = size = largest_fitting(
+            lambda n: points.credit.estimate_gas_cost(
+                b"\x05" * 32, recipients[:n], [100] * n, sender=issuer
+            ),
+            100,
+            len(recipients),
+        )
+        receipt = points.credit(
+            b"\x05" * 32, recipients[:size], [100] * size, sender=issuer, gas_limit=TX_GAS_CAP
+        )
+        assert receipt.gas_used <= TX_GAS_CAP
+    return found
+
+
+def test_gas_largest_batches_fit_tx_cap(largest: dict[str, int]) -> None:
+    assert largest["largest_enroll_batch"] > BATCH
+    assert largest["largest_credit_batch"] > BATCH
+
+
+def test_gas_matches_snapshot(measured: dict[str, int], largest: dict[str, int]) -> None:
+    figures = measured | largest
+    if os.environ.get("UPDATE_GAS_SNAPSHOT"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    assert json.loads(SNAPSHOT.read_text()) == figures
