@@ -22,7 +22,7 @@ setup: $(STAMPS)/toolchain
 
 $(STAMPS)/npm: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
