@@ -33,11 +33,13 @@ $(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-# The compiler wrapper is found through SOLCX_BINARY_PATH, set for every Python in the venv
-# by a .pth file; Anvil goes on the venv's PATH where ape-foundry looks for it.
-$(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs
+# tools/venv_env.py, run by every Python in the venv through a .pth file, points py-solc-x at
+# the compiler wrapper and puts the venv's bin folder (where Anvil is linked) on PATH.
+$(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs tools/venv_env.py
 	chmod +x tools/solcx/solc-v$(SOLC_VERSION) tools/solc-wrapper.cjs
-	$(BIN)/python -c "import site, sys; open(site.getsitepackages()[0] + '/memberledger-solc.pth', 'w').write(\"import os; os.environ.setdefault('SOLCX_BINARY_PATH', '$(SOLCX_BINARY_PATH)')\\n\")"
+	site=$$($(BIN)/python -c "import site; print(site.getsitepackages()[0])") && \
+	  sed 's|@SOLCX_BINARY_PATH@|$(SOLCX_BINARY_PATH)|' tools/venv_env.py > $$site/_memberledger_env.py && \
+	  echo "import _memberledger_env" > $$site/memberledger-env.pth && rm -f $$site/memberledger-solc.pth
 	ln -sf $(CURDIR)/$(ANVIL_BIN) $(BIN)/anvil
 	$(BIN)/anvil --version | head -1
 	@touch $@
