@@ -68,7 +68,7 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
         _applied[batchId] = true;
 
         uint256[] memory statusTier = REGISTRY.statusesAndTiers(members);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i; i < count;) {
             address member = members[i];
             uint256 amount = amounts[i];
@@ -107,6 +107,8 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
             revert NotRegistrar(msg.sender);
         }
         _requireNotPaused();
+        // The tier does not matter here, only the status.
+        // slither-disable-next-line unused-return
         (IMembershipRegistry.Status status,) = REGISTRY.statusAndTier(member);
         if (status != IMembershipRegistry.Status.Revoked && status != IMembershipRegistry.Status.Erased) {
             revert NotForfeitable(member, status);
@@ -193,6 +195,7 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     }
 
     function _requireActive(address member) private view {
+        // slither-disable-next-line unused-return
         (IMembershipRegistry.Status status,) = REGISTRY.statusAndTier(member);
         if (status != IMembershipRegistry.Status.Active) revert NotActiveMember(member, status);
     }

@@ -172,13 +172,13 @@ interface IMembershipRegistry {
 
     // ------------------------------------------------------------------ member
 
-    /// @notice Change your own consent flags, agreeing to privacy policy `policyVersion`.
-    /// @dev Requirements: not paused; caller is active, suspended or revoked; `policyVersion`
-    /// is the current version; `flags` names known purposes only. Setting the same flags under
+    /// @notice Change your own consent flags, agreeing to privacy policy `version`.
+    /// @dev Requirements: not paused; caller is active, suspended or revoked; `version`
+    /// is the current policy version; `flags` names known purposes only. Setting the same flags under
     /// the same policy version changes nothing and emits nothing. Emits {ConsentChanged}.
     /// @param flags The new consent flags.
-    /// @param policyVersion The policy version the member agrees to (must be current).
-    function setConsent(uint16 flags, uint16 policyVersion) external;
+    /// @param version The policy version the member agrees to (must be current).
+    function setConsent(uint16 flags, uint16 version) external;
 
     /// @notice Submit a consent change the member signed (EIP-712), e.g. from a gas-free relay.
     /// @dev Requirements as {setConsent} for `change.member`, plus: `block.timestamp` not past
