@@ -1,0 +1,52 @@
+"""Exceptions a user can act on, one type per failure class.
+
+Scripts catch `MemberLedgerError` at their boundary and print `str(exc)` as one line; the
+attributes carry the facts for code that wants to react (rejects files, tests).
+"""
+
+from __future__ import annotations
+
+
+class MemberLedgerError(Exception):
+    """Base class of every error MemberLedger raises on purpose."""
+
+
+class InvalidField(MemberLedgerError):
+    """One value failed validation; the CSV layers add the line number (`InvalidRow`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"field {self.field!r}: {self.reason}"
+
+
+class InvalidRow(MemberLedgerError):
+    """One problem in an input file, located by physical line (header = line 1)."""
+
+    def __init__(self, line: int, field: str, reason: str) -> None:
+        super().__init__(line, field, reason)
+        self.line = line
+        self.field = field
+        self.reason = reason
+
+    @classmethod
+    def from_field(cls, line: int, error: InvalidField) -> InvalidRow:
+        return cls(line, error.field, error.reason)
+
+    def __str__(self) -> str:
+        return f"line {self.line}, field {self.field!r}: {self.reason}"
+
+
+class VaultError(MemberLedgerError):
+    """The vault cannot do what was asked (unknown member, duplicate, bad state)."""
+
+
+class VaultKeyError(VaultError):
+    """The key does not open the vault, or a sealed record was altered or moved."""
+
+
+class ConfigError(MemberLedgerError):
+    """A setting is missing or wrong (environment, `.env`, deployment manifest)."""

@@ -1,0 +1,57 @@
+"""Member ids and wallet addresses, the two keys every other module looks members up by.
+
+Both input files, the vault and the chain must agree on one spelling of a wallet, so every
+address is stored and compared in its EIP-55 checksummed form.
+"""
+
+from __future__ import annotations
+
+import re
+
+from eth_utils.address import is_checksum_address, to_checksum_address
+
+from memberledger.errors import InvalidField
+
+#: Member ids are the operator's own keys: short, and safe in file names, URLs and the
+#: vault's `member_id|wallet` associated data (no "|").
+MEMBER_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+ZERO_ADDRESS = "0x" + "0" * 40
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def parse_member_id(text: str, field: str = "member_id") -> str:
+    member_id = text.strip()
+    if not member_id:
+        raise InvalidField(field, "is empty")
+    if not MEMBER_ID_PATTERN.fullmatch(member_id):
+        raise InvalidField(
+            field, "use 1 to 64 letters, digits, '.', '_' or '-' (no spaces or other signs)"
+        )
+    return member_id
+
+
+def parse_wallet(text: str, field: str = "wallet") -> str:
+    """The checksummed form of a wallet address written as "0x" and 40 hex digits.
+
+    All-lower and all-upper hex carry no checksum and are accepted; mixed case claims an
+    EIP-55 checksum, and a wrong one is rejected because it usually means a typo.
+    """
+    address = text.strip()
+    if not address:
+        raise InvalidField(field, "is empty")
+    if not _HEX_ADDRESS.fullmatch(address):
+        raise InvalidField(field, "not a wallet address (0x and 40 hex digits)")
+    digits = address[2:]
+    mixed_case = digits != digits.lower() and digits != digits.upper()
+    if mixed_case and not is_checksum_address(address):
+        raise InvalidField(field, "bad EIP-55 checksum (mixed case that is not the checksum)")
+    if address.lower() == ZERO_ADDRESS:
+        raise InvalidField(field, "the zero address cannot be a member")
+    checksummed: str = to_checksum_address(address)
+    return checksummed
+
+
+def is_checksummed_wallet(text: str) -> bool:
+    """Whether `text` is already in the one spelling the vault stores."""
+    return bool(_HEX_ADDRESS.fullmatch(text)) and bool(is_checksum_address(text))

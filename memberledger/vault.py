@@ -1,0 +1,509 @@
+"""The vault: the only place personal data lives, encrypted at rest in one SQLite file.
+
+Each member row keeps in the clear only what the chain already shows or the operator needs
+to find a member (member id, wallet, commitment, consent, tier, enrolment status). The
+personal data and the salt behind the commitment are sealed with AES-256-GCM; the associated
+data `member_id|wallet` binds each ciphertext to its row, so a sealed value copied to another
+row fails to open instead of showing one member's data under another's name.
+
+Erasure is crypto-shredding: the sealed value (which holds the salt) is deleted, leaving the
+commitment on record linked to no one. `secure_delete` zeroes the freed bytes and a WAL
+checkpoint removes the old page images from the write-ahead log. Copies made earlier
+(backups) are not reached: they still open with the vault key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import os
+import re
+import secrets
+import sqlite3
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from dotenv import find_dotenv, load_dotenv
+from eth_utils.address import to_checksum_address
+
+from memberledger.commitment import SALT_LENGTH, Commitment, commit
+from memberledger.consent import KNOWN_CONSENT_FLAGS
+from memberledger.errors import ConfigError, InvalidField, VaultError, VaultKeyError
+from memberledger.identifiers import is_checksummed_wallet, parse_member_id
+from memberledger.pii import PersonalData, canonical_bytes
+from memberledger.tiers import TIERS
+
+VAULT_PATH_VARIABLE = "MEMBERLEDGER_VAULT"
+VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
+DEFAULT_VAULT_PATH = Path("data/vault.db")
+KEY_LENGTH = 32
+NONCE_LENGTH = 12
+
+_KEY_CHECK_NAME = "key_check"
+_KEY_CHECK_PLAINTEXT = b"MemberLedger vault key check v1"
+_KEY_CHECK_AAD = b"vault_meta|key_check"
+_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+_KEY_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault_meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    member_id    TEXT PRIMARY KEY,
+    wallet       TEXT UNIQUE NOT NULL,
+    commitment   TEXT NOT NULL,
+    consent      INTEGER NOT NULL CHECK (consent BETWEEN 0 AND 65535),
+    tier         INTEGER NOT NULL CHECK (tier BETWEEN 0 AND 255),
+    sealed       BLOB,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'enrolled', 'erased')),
+    enroll_tx    TEXT,
+    enroll_block INTEGER,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    CHECK ((status = 'erased') = (sealed IS NULL))
+);
+"""
+
+_MEMBER_COLUMNS = (
+    "member_id, wallet, commitment, consent, tier, status, enroll_tx, enroll_block, "
+    "created_at, updated_at"
+)
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """The vault is encrypted with a key file lying next to it: fine for a demo only."""
+
+
+class MemberStatus(enum.StrEnum):
+    PENDING = "pending"
+    ENROLLED = "enrolled"
+    ERASED = "erased"
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """A validated member about to be stored: canonical personal data, its salt and the
+    commitment to both."""
+
+    member_id: str
+    wallet: str
+    personal: PersonalData
+    salt: bytes
+    commitment: Commitment
+    consent: int
+    tier: int
+
+
+@dataclass(frozen=True)
+class StoredMember:
+    """The columns of a member row that are not secret."""
+
+    member_id: str
+    wallet: str
+    commitment: Commitment
+    consent: int
+    tier: int
+    status: MemberStatus
+    enroll_tx: str | None
+    enroll_block: int | None
+    created_at: str
+    updated_at: str
+
+
+class Vault:
+    """Members and their sealed personal data in one SQLite file (WAL mode)."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) != KEY_LENGTH:
+            raise ConfigError(f"the vault key must be {KEY_LENGTH} bytes (AES-256)")
+        self.path = Path(path)
+        self._aead = AESGCM(key)
+        self._db = _connect(self.path)
+        try:
+            self._check_key()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, key: bytes | None = None, *, allow_dev_key: bool = False
+    ) -> Vault:
+        """The vault named by the arguments, else by `MEMBERLEDGER_VAULT` (default
+        `data/vault.db`) and `MEMBERLEDGER_VAULT_KEY` (64 hex digits), read from the
+        environment or from `.env` in the working directory.
+
+        With `allow_dev_key` and no key configured, a random key is kept in
+        `<vault path>.devkey` (mode 0600) and a `DevelopmentKeyWarning` is issued.
+        """
+        load_dotenv(find_dotenv(usecwd=True))
+        if path is None:
+            path = Path(os.environ.get(VAULT_PATH_VARIABLE) or DEFAULT_VAULT_PATH)
+        if key is None:
+            key = _key_from_environment()
+        if key is None:
+            if not allow_dev_key:
+                raise ConfigError(
+                    f"{VAULT_KEY_VARIABLE} is not set: put 64 hex digits (32 random bytes, e.g. "
+                    "from `python -c 'import secrets; print(secrets.token_hex(32))'`) in the "
+                    "environment or in .env"
+                )
+            key = _development_key(path)
+        return cls(path, key)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def add_member(self, record: MemberRecord) -> None:
+        """Store one new member as 'pending'; raises `VaultError` if the member id or
+        wallet is already in the vault."""
+        self.add_members([record])
+
+    def add_members(self, records: Iterable[MemberRecord]) -> int:
+        """Store new members in one transaction: all of them, or (on any error) none.
+        Returns how many were stored."""
+        now = _now()
+        count = 0
+        with self._transaction():
+            for record in records:
+                self._insert(record, now)
+                count += 1
+        return count
+
+    def mark_enrolled(self, member_ids: Iterable[str], tx_hash: str, block: int) -> None:
+        """Record the transaction that enrolled these pending members on-chain.
+
+        Marking a member again with the same transaction changes nothing (receipts may be
+        replayed); an unknown, erased or differently enrolled member aborts the whole call.
+        """
+        if not _is_tx_hash(tx_hash):
+            raise VaultError(f"not a transaction hash (0x and 64 hex digits): {tx_hash!r}")
+        if block < 0:
+            raise VaultError(f"block number cannot be negative: {block}")
+        now = _now()
+        with self._transaction():
+            for member_id in member_ids:
+                member = self.get(member_id)
+                if member is None:
+                    raise VaultError(f"no member {member_id!r} in the vault")
+                if member.status is MemberStatus.ENROLLED and member.enroll_tx == tx_hash:
+                    continue
+                if member.status is not MemberStatus.PENDING:
+                    raise VaultError(
+                        f"member {member_id!r} is {member.status.value}, not pending"
+                        + (f" (enrolled by {member.enroll_tx})" if member.enroll_tx else "")
+                    )
+                self._db.execute(
+                    "UPDATE members SET status = 'enrolled', enroll_tx = ?, enroll_block = ?, "
+                    "updated_at = ? WHERE member_id = ?",
+                    (tx_hash, block, now, member_id),
+                )
+
+    def erase(self, member_id: str) -> None:
+        """Crypto-shred a member: delete the sealed personal data and salt, mark 'erased'.
+
+        The row itself stays as a tombstone (wallet, commitment) so the member is not
+        enrolled again by accident. Erasing an erased member changes nothing.
+        """
+        with self._transaction():
+            member = self.get(member_id)
+            if member is None:
+                raise VaultError(f"no member {member_id!r} in the vault")
+            if member.status is MemberStatus.ERASED:
+                return
+            self._db.execute(
+                "UPDATE members SET sealed = NULL, status = 'erased', updated_at = ? "
+                "WHERE member_id = ?",
+                (_now(), member_id),
+            )
+        # Copy the zeroed pages into the database file and empty the write-ahead log, which
+        # still holds the page images that contained the sealed value.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, member_id: str) -> StoredMember | None:
+        row = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        return _stored_member(row) if row else None
+
+    def get_by_wallet(self, wallet: str) -> StoredMember | None:
+        """The member holding `wallet`, written in any letter case."""
+        try:
+            checksummed = to_checksum_address(wallet)
+        except ValueError:
+            return None
+        row = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE wallet = ?", (checksummed,)
+        ).fetchone()
+        return _stored_member(row) if row else None
+
+    def find(self, wallet_or_id: str) -> StoredMember | None:
+        """Look a member up by wallet if the text is an address, else by member id."""
+        text = wallet_or_id.strip()
+        if text.lower().startswith("0x") and len(text) == 42:
+            found = self.get_by_wallet(text)
+            if found is not None:
+                return found
+        return self.get(text)
+
+    def has_member_id(self, member_id: str) -> bool:
+        return self.get(member_id) is not None
+
+    def has_wallet(self, wallet: str) -> bool:
+        return self.get_by_wallet(wallet) is not None
+
+    def iter_members(self) -> Iterator[StoredMember]:
+        """Every member, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members ORDER BY created_at, member_id"
+        ).fetchall()
+        for row in rows:
+            yield _stored_member(row)
+
+    def count_by_status(self) -> dict[MemberStatus, int]:
+        counts = dict.fromkeys(MemberStatus, 0)
+        for status, count in self._db.execute(
+            "SELECT status, COUNT(*) FROM members GROUP BY status"
+        ):
+            counts[MemberStatus(status)] = count
+        return counts
+
+    def personal_data(self, member_id: str) -> tuple[PersonalData, bytes]:
+        """Open a member's sealed record: their canonical personal data and salt.
+
+        Raises `VaultError` for unknown or erased members and `VaultKeyError` when the
+        sealed value was altered or belongs to another row.
+        """
+        row = self._db.execute(
+            "SELECT wallet, status, sealed FROM members WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        if row is None:
+            raise VaultError(f"no member {member_id!r} in the vault")
+        wallet, status, sealed = row
+        if sealed is None:
+            raise VaultError(f"member {member_id!r} is {status}: their personal data is gone")
+        try:
+            payload = self._open(sealed, _row_binding(member_id, wallet))
+            fields = json.loads(payload)
+            personal = PersonalData(
+                full_name=fields["full_name"],
+                email=fields["email"],
+                phone=fields["phone"],
+                birth_date=fields["birth_date"],
+            )
+            salt = bytes.fromhex(fields["salt"])
+        except (InvalidTag, ValueError, KeyError, TypeError) as exc:
+            raise VaultKeyError(
+                f"the sealed personal data of member {member_id!r} does not open: it was "
+                "altered, or copied from another member's row"
+            ) from exc
+        return personal, salt
+
+    # ------------------------------------------------------------------ internals
+
+    def _insert(self, record: MemberRecord, now: str) -> None:
+        _check_record(record)
+        if self.has_member_id(record.member_id):
+            raise VaultError(f"member id {record.member_id!r} is already in the vault")
+        holder = self.get_by_wallet(record.wallet)
+        if holder is not None:
+            raise VaultError(
+                f"wallet {record.wallet} already belongs to member {holder.member_id!r}"
+            )
+        payload = json.dumps(
+            {
+                "full_name": record.personal.full_name,
+                "email": record.personal.email,
+                "phone": record.personal.phone,
+                "birth_date": record.personal.birth_date,
+                "salt": record.salt.hex(),
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode("utf-8")
+        sealed = self._seal(payload, _row_binding(record.member_id, record.wallet))
+        self._db.execute(
+            "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, status, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (
+                record.member_id,
+                record.wallet,
+                record.commitment.hex,
+                record.consent,
+                record.tier,
+                sealed,
+                now,
+                now,
+            ),
+        )
+
+    def _seal(self, plaintext: bytes, associated_data: bytes) -> bytes:
+        nonce = secrets.token_bytes(NONCE_LENGTH)
+        return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
+
+    def _open(self, sealed: bytes, associated_data: bytes) -> bytes:
+        if len(sealed) <= NONCE_LENGTH:
+            raise ValueError("sealed value too short")
+        return self._aead.decrypt(sealed[:NONCE_LENGTH], sealed[NONCE_LENGTH:], associated_data)
+
+    def _check_key(self) -> None:
+        """Fail at open, not at the first decryption, when the key is not this vault's."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO vault_meta (name, value) VALUES (?, ?)",
+                (_KEY_CHECK_NAME, self._seal(_KEY_CHECK_PLAINTEXT, _KEY_CHECK_AAD)),
+            )
+            (check,) = self._db.execute(
+                "SELECT value FROM vault_meta WHERE name = ?", (_KEY_CHECK_NAME,)
+            ).fetchone()
+        try:
+            opened = self._open(check, _KEY_CHECK_AAD)
+        except (InvalidTag, ValueError) as exc:
+            raise VaultKeyError(f"the vault key does not match this vault ({self.path})") from exc
+        if opened != _KEY_CHECK_PLAINTEXT:
+            raise VaultKeyError(f"the vault key does not match this vault ({self.path})")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Create the file private to its owner; SQLite gives its -wal and -shm files the
+        # same permissions.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")
+        db.executescript(_SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise VaultError(f"{path} is not a MemberLedger vault: {exc}") from exc
+    return db
+
+
+def _check_record(record: MemberRecord) -> None:
+    """Refuse records the vault could not keep consistent with the chain."""
+    try:
+        parse_member_id(record.member_id)
+    except InvalidField as exc:
+        raise VaultError(f"member id {record.member_id!r}: {exc.reason}") from exc
+    if not is_checksummed_wallet(record.wallet):
+        raise VaultError(f"wallet {record.wallet!r} is not a checksummed address")
+    if not isinstance(record.salt, bytes) or len(record.salt) != SALT_LENGTH:
+        raise VaultError(f"member {record.member_id!r}: the salt must be {SALT_LENGTH} bytes")
+    if record.consent < 0 or record.consent & ~int(KNOWN_CONSENT_FLAGS):
+        raise VaultError(f"member {record.member_id!r}: unknown consent flags {record.consent}")
+    if record.tier not in TIERS:
+        raise VaultError(f"member {record.member_id!r}: unknown tier {record.tier}")
+    try:
+        expected = commit(canonical_bytes(record.personal), record.salt)
+    except ValueError as exc:
+        raise VaultError(f"member {record.member_id!r}: {exc}") from exc
+    if expected != record.commitment:
+        raise VaultError(
+            f"member {record.member_id!r}: the commitment does not match the personal data and salt"
+        )
+
+
+def _stored_member(row: Any) -> StoredMember:
+    (member_id, wallet, commitment, consent, tier, status, tx, block, created, updated) = row
+    return StoredMember(
+        member_id=member_id,
+        wallet=wallet,
+        commitment=Commitment.from_hex(commitment),
+        consent=consent,
+        tier=tier,
+        status=MemberStatus(status),
+        enroll_tx=tx,
+        enroll_block=block,
+        created_at=created,
+        updated_at=updated,
+    )
+
+
+def _row_binding(member_id: str, wallet: str) -> bytes:
+    """AES-GCM associated data tying a sealed value to its row."""
+    return f"{member_id}|{wallet}".encode()
+
+
+def _key_from_environment() -> bytes | None:
+    text = os.environ.get(VAULT_KEY_VARIABLE, "").strip()
+    if not text:
+        return None
+    if not _KEY_HEX.fullmatch(text):
+        # Never echo the value: it is a (mistyped) secret.
+        raise ConfigError(
+            f"{VAULT_KEY_VARIABLE} must be {2 * KEY_LENGTH} hex digits ({KEY_LENGTH} bytes)"
+        )
+    return bytes.fromhex(text)
+
+
+def _development_key(vault_path: Path) -> bytes:
+    """Read or create `<vault path>.devkey`, readable by its owner only."""
+    key_path = vault_path.with_name(vault_path.name + ".devkey")
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    if key_path.exists():
+        text = key_path.read_text().strip()
+        if not _KEY_HEX.fullmatch(text):
+            raise ConfigError(f"{key_path} does not hold a {KEY_LENGTH}-byte key in hex")
+        key = bytes.fromhex(text)
+    else:
+        key = secrets.token_bytes(KEY_LENGTH)
+        fd = os.open(key_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(key.hex() + "\n")
+    warnings.warn(
+        f"{VAULT_KEY_VARIABLE} is not set: the vault is encrypted with the development key "
+        f"in {key_path}, which lies next to it. Set {VAULT_KEY_VARIABLE} for real data.",
+        DevelopmentKeyWarning,
+        stacklevel=3,
+    )
+    return key
+
+
+def _is_tx_hash(text: str) -> bool:
+    return bool(_TX_HASH.fullmatch(text))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
