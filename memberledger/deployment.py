@@ -1,0 +1,134 @@
+"""Deploying the contracts and remembering where they are.
+
+Every script after `deploy` needs the two contract addresses; they live in a small manifest,
+`deployments/<chain id>.json`, so that operators never copy addresses by hand and a script
+run against the wrong chain fails with a sentence instead of calling a stranger's contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from memberledger.errors import ConfigError
+
+DEPLOYMENTS_DIR = Path("deployments")
+POLICY_DOCUMENT = Path("docs/privacy-policy.md")
+
+#: Reward rules set at deployment: tier -> multiplier in basis points (10_000 = 1.00x).
+DEFAULT_TIER_MULTIPLIERS: dict[int, int] = {0: 10_000, 1: 12_500, 2: 15_000, 3: 20_000}
+#: Reward catalogue set at deployment: reward id -> (cost in points, description).
+DEFAULT_REWARDS: dict[int, tuple[int, str]] = {
+    1: (100, "coffee voucher"),
+    2: (500, "cinema ticket"),
+    3: (2_000, "weekend upgrade"),
+}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the programme's contracts live on one chain."""
+
+    chain_id: int
+    registry: str
+    points: str
+    deploy_block: int
+    deployer: str
+    policy_version: int
+    policy_hash: str
+
+    @property
+    def path(self) -> Path:
+        return manifest_path(self.chain_id)
+
+
+def manifest_path(chain_id: int, root: Path = DEPLOYMENTS_DIR) -> Path:
+    return root / f"{chain_id}.json"
+
+
+def save_manifest(deployment: Deployment, root: Path = DEPLOYMENTS_DIR) -> Path:
+    """Write the manifest atomically, so a crash never leaves half a file behind."""
+    path = manifest_path(deployment.chain_id, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(deployment), indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def load_manifest(chain_id: int, root: Path = DEPLOYMENTS_DIR) -> Deployment:
+    path = manifest_path(chain_id, root)
+    if not path.exists():
+        raise ConfigError(
+            f"no deployment for chain {chain_id} ({path} is missing): run `ape run deploy` first"
+        )
+    try:
+        return Deployment(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a deployment manifest: {exc}") from exc
+
+
+def policy_document_hash(path: Path = POLICY_DOCUMENT) -> bytes:
+    """SHA-256 of the privacy-policy text members consent to; it goes on-chain as the
+    policy version's identity, so anyone holding the text can check which version it is."""
+    if not path.exists():
+        raise ConfigError(f"privacy policy document {path} is missing")
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def deploy(
+    project: Any,
+    chain: Any,
+    sender: Any,
+    *,
+    admin_transfer_delay: int = 0,
+    registrar: str | None = None,
+    issuer: str | None = None,
+    policy_path: Path = POLICY_DOCUMENT,
+) -> Deployment:
+    """Deploy both contracts, publish the privacy policy, set the default reward rules and
+    hand the registrar and issuer roles to the given addresses (the deployer keeps them too
+    when none is given)."""
+    policy_hash = policy_document_hash(policy_path)
+    registry = project.MembershipRegistry.deploy(sender, admin_transfer_delay, sender=sender)
+    deploy_block = chain.get_receipt(registry.txn_hash).block_number
+    points = project.LoyaltyPoints.deploy(registry, sender, admin_transfer_delay, sender=sender)
+    registry.publishPolicy(policy_hash, sender=sender)
+    for tier, bps in DEFAULT_TIER_MULTIPLIERS.items():
+        points.setTierMultiplier(tier, bps, sender=sender)
+    for reward_id, (cost, _) in DEFAULT_REWARDS.items():
+        points.setReward(reward_id, cost, sender=sender)
+    if registrar:
+        registry.grantRole(registry.REGISTRAR_ROLE(), registrar, sender=sender)
+    if issuer:
+        points.grantRole(points.ISSUER_ROLE(), issuer, sender=sender)
+    return Deployment(
+        chain_id=chain.chain_id,
+        registry=str(registry.address),
+        points=str(points.address),
+        deploy_block=deploy_block,
+        deployer=str(sender.address),
+        policy_version=int(registry.policyVersion()),
+        policy_hash="0x" + policy_hash.hex(),
+    )
+
+
+def attach(project: Any, chain: Any, root: Path = DEPLOYMENTS_DIR) -> tuple[Deployment, Any, Any]:
+    """The manifest and both contracts of the connected chain, after checking that code
+    really is at those addresses (a restarted local node forgets its contracts)."""
+    deployment = load_manifest(chain.chain_id, root)
+    for name, address in (
+        ("MembershipRegistry", deployment.registry),
+        ("LoyaltyPoints", deployment.points),
+    ):
+        if not chain.provider.get_code(address):
+            raise ConfigError(
+                f"{name} at {address} has no code on chain {chain.chain_id} "
+                f"(was the local node restarted?): run `ape run deploy` again"
+            )
+    registry = project.MembershipRegistry.at(deployment.registry)
+    points = project.LoyaltyPoints.at(deployment.points)
+    return deployment, registry, points
