@@ -1,0 +1,74 @@
+"""ape run roles: list role holders; grant, revoke, hand over the admin role; pause."""
+
+from __future__ import annotations
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+from rich.console import Console
+from rich.table import Table
+
+from memberledger.deployment import attach
+from memberledger.operator import operator_account, reports_errors
+from memberledger.roles import list_holders, pending_admin, plan
+
+ACTIONS = ("list", "grant", "revoke", "transfer-admin", "accept-admin", "pause", "unpause")
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="List and change who holds which role")
+@click.argument("action", type=click.Choice(ACTIONS))
+@click.argument("role_or_address", required=False)
+@click.argument("address", required=False)
+@click.option(
+    "--account", "alias", help="Ape account that signs (default locally: test account 0)."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@reports_errors
+def cli(
+    action: str, role_or_address: str | None, address: str | None, alias: str | None, yes: bool
+) -> None:
+    """Role administration of the deployed contracts.
+
+    \b
+    ape run roles list
+    ape run roles grant registrar 0xADDRESS      (also: pauser, issuer)
+    ape run roles revoke issuer 0xADDRESS
+    ape run roles transfer-admin 0xMULTISIG      (step 1, by the current admin)
+    ape run roles accept-admin --account NEW     (step 2, by the new admin, after the delay)
+    ape run roles pause | unpause
+
+    Every change prints what it will do and asks first, unless --yes.
+    """
+    console = Console()
+    deployment, registry, points = attach(project, chain)
+    contracts = {"registry": registry, "points": points}
+    if action == "list":
+        table = Table(title=f"Roles on chain {deployment.chain_id}")
+        for column in ("role", "contract", "holder"):
+            table.add_column(column)
+        for holder in list_holders(chain, contracts, deployment.deploy_block):
+            table.add_row(holder.role, holder.contract, holder.account)
+        console.print(table)
+        for name, (new_admin, schedule) in pending_admin(contracts).items():
+            if schedule:
+                console.print(
+                    f"pending admin transfer of {name} to {new_admin}, acceptable from {schedule}"
+                )
+        console.print(f"paused: {'yes' if registry.paused() else 'no'}")
+        return
+    role, target = (
+        (role_or_address, address) if action in ("grant", "revoke") else (None, role_or_address)
+    )
+    calls = plan(action, contracts, role, target)
+    sender = operator_account(accounts, chain.chain_id, alias)
+    for call in calls:
+        console.print(f"• {call.description} (signed by {sender.address})")
+    if not yes and not click.confirm("Send?", default=False):
+        console.print("Nothing sent.")
+        return
+    for call in calls:
+        receipt = call.send(sender)
+        console.print(
+            f"[green]done[/]: {call.description}: "
+            f"tx {receipt.txn_hash}, block {receipt.block_number}"
+        )
