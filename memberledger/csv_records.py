@@ -112,5 +112,10 @@ def write_rejects(path: Path, errors: Iterable[InvalidRow]) -> None:
             writer.writerow([error.line, _inert(error.field), _inert(error.reason)])
 
 
+def default_rejects_path(path: Path) -> Path:
+    """Where rejected rows go unless the operator says: `members.csv` -> `members.rejects.csv`."""
+    return Path(path).with_name(Path(path).stem + ".rejects.csv")
+
+
 def _inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell

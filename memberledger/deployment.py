@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from memberledger.errors import ConfigError
 
+#: Where manifests live unless `MEMBERLEDGER_DEPLOYMENTS` names another folder.
 DEPLOYMENTS_DIR = Path("deployments")
+DEPLOYMENTS_VARIABLE = "MEMBERLEDGER_DEPLOYMENTS"
 POLICY_DOCUMENT = Path("docs/privacy-policy.md")
 
 #: Reward rules set at deployment: tier -> multiplier in basis points (10_000 = 1.00x).
@@ -45,11 +48,16 @@ class Deployment:
         return manifest_path(self.chain_id)
 
 
-def manifest_path(chain_id: int, root: Path = DEPLOYMENTS_DIR) -> Path:
-    return root / f"{chain_id}.json"
+def deployments_dir() -> Path:
+    """The manifests' folder: `MEMBERLEDGER_DEPLOYMENTS`, else `deployments/`."""
+    return Path(os.environ.get(DEPLOYMENTS_VARIABLE) or DEPLOYMENTS_DIR)
 
 
-def save_manifest(deployment: Deployment, root: Path = DEPLOYMENTS_DIR) -> Path:
+def manifest_path(chain_id: int, root: Path | None = None) -> Path:
+    return (root or deployments_dir()) / f"{chain_id}.json"
+
+
+def save_manifest(deployment: Deployment, root: Path | None = None) -> Path:
     """Write the manifest atomically, so a crash never leaves half a file behind."""
     path = manifest_path(deployment.chain_id, root)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +67,7 @@ def save_manifest(deployment: Deployment, root: Path = DEPLOYMENTS_DIR) -> Path:
     return path
 
 
-def load_manifest(chain_id: int, root: Path = DEPLOYMENTS_DIR) -> Deployment:
+def load_manifest(chain_id: int, root: Path | None = None) -> Deployment:
     path = manifest_path(chain_id, root)
     if not path.exists():
         raise ConfigError(
@@ -116,7 +124,7 @@ def deploy(
     )
 
 
-def attach(project: Any, chain: Any, root: Path = DEPLOYMENTS_DIR) -> tuple[Deployment, Any, Any]:
+def attach(project: Any, chain: Any, root: Path | None = None) -> tuple[Deployment, Any, Any]:
     """The manifest and both contracts of the connected chain, after checking that code
     really is at those addresses (a restarted local node forgets its contracts)."""
     deployment = load_manifest(chain.chain_id, root)

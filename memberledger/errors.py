@@ -50,3 +50,43 @@ class VaultKeyError(VaultError):
 
 class ConfigError(MemberLedgerError):
     """A setting is missing or wrong (environment, `.env`, deployment manifest)."""
+
+
+class InvalidFile(MemberLedgerError):
+    """An input file has problems; every one of them is in `errors`, and nothing was sent."""
+
+    def __init__(self, path: str, errors: list[InvalidRow]) -> None:
+        super().__init__(path, errors)
+        self.path = path
+        self.errors = errors
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        return (
+            f"{self.path}: {count} problem{'s' if count != 1 else ''} (listed above); "
+            "nothing was stored or sent. Fix the file, or pass --skip-invalid"
+        )
+
+
+class ChainRejected(MemberLedgerError):
+    """The chain refused a transaction or a call (revert, missing role, paused)."""
+
+
+class BatchFailed(ChainRejected):
+    """A journaled batch was refused by the chain; its rows may be planned again."""
+
+    def __init__(self, kind: str, batch_id: str, reason: str) -> None:
+        super().__init__(kind, batch_id, reason)
+        self.kind = kind
+        self.batch_id = batch_id
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return (
+            f"the chain refused {self.kind} batch {self.batch_id[:18]}…: {self.reason}. "
+            "Nothing of it was applied; fix the cause and run the command again"
+        )
+
+
+class JournalError(MemberLedgerError):
+    """The send journal and the chain disagree in a way only an operator can resolve."""

@@ -14,9 +14,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from dotenv import find_dotenv, load_dotenv
 from rich.console import Console
+from rich.markup import escape
 
-from memberledger.errors import ConfigError, MemberLedgerError
+from memberledger.errors import ConfigError, InvalidFile, MemberLedgerError
 
 #: Chain ids of local development nodes (Anvil/Hardhat 31337, the in-process chain 1337).
 DEVELOPMENT_CHAIN_IDS = frozenset({31337, 1337})
@@ -49,16 +51,26 @@ def operator_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a MemberLedgerError into one red line on stderr and exit code 2."""
+    """Turn a MemberLedgerError into one red line on stderr and exit code 2.
+
+    Settings in `.env` are loaded first (the environment wins), so `MEMBERLEDGER_VERBOSE`
+    and the rest work from there too. An `InvalidFile` lists each of its problems, one line
+    each (`line 3, field 'email': ...`), before the summary line.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        load_dotenv(find_dotenv(usecwd=True))
         try:
             return command(*args, **kwargs)
         except MemberLedgerError as exc:
             if os.environ.get("MEMBERLEDGER_VERBOSE"):
                 raise
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            console = Console(stderr=True, soft_wrap=True)
+            if isinstance(exc, InvalidFile):
+                for problem in exc.errors:
+                    console.print(f"  {problem}", highlight=False, markup=False)
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
 
     return wrapper

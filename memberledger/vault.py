@@ -23,7 +23,7 @@ import secrets
 import sqlite3
 import warnings
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -176,6 +176,19 @@ class Vault:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # ------------------------------------------------------------------ sharing the file
+
+    @property
+    def database(self) -> sqlite3.Connection:
+        """The vault's SQLite connection, for modules that keep their own tables in the vault
+        file (the send journal), so that their rows and member rows commit together."""
+        return self._db
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One SQLite transaction around several vault and journal writes: every write in it
+        commits, or (on any exception) none does. Vault methods called inside join it."""
+        return self._transaction()
 
     # ------------------------------------------------------------------ writing
 
@@ -392,7 +405,11 @@ class Vault:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Inside a transaction
+        already open (`transaction()`), it joins that one: all commit or none."""
+        if self._db.in_transaction:
+            yield
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -1,0 +1,185 @@
+"""Results as rich tables, the same for the scripts and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.markup import escape
+from rich.table import Table
+
+from memberledger.consent import describe
+from memberledger.enrollment import EnrollmentResult
+from memberledger.erasure import ErasureReceipt
+from memberledger.history import HistoryEvent
+from memberledger.journal import Delivery
+from memberledger.members import MemberView
+from memberledger.report import ProgrammeReport
+from memberledger.rewards import RewardsResult
+from memberledger.tiers import TIERS
+from memberledger.verification import VerificationResult
+
+
+def enrollment_summary(result: EnrollmentResult) -> Table:
+    table = _table(f"Enrollment of {result.path.name}", "members", "count")
+    table.add_row("enrolled now (new in this file)", str(len(result.new)))
+    if result.resumed:
+        table.add_row("enrolled now (left over by an earlier run)", str(result.resumed))
+    table.add_row("already enrolled", str(len(result.already_enrolled)))
+    if result.rejects_path is not None:
+        table.add_row(f"rejected, see {result.rejects_path}", str(len(result.rejected)))
+    if result.nothing_to_do:
+        table.caption = "nothing to do"
+    return table
+
+
+def rewards_summary(result: RewardsResult) -> Table:
+    table = _table(f"Rewards of {result.path.name}", "reward events", "count")
+    table.add_row("credited now (new in this file)", str(len(result.new)))
+    if result.resumed:
+        table.add_row("credited now (left over by an earlier run)", str(result.resumed))
+    table.add_row("base points of the new events (before tier multipliers)", str(result.new_points))
+    table.add_row("already credited", str(len(result.already_credited)))
+    if result.rejects_path is not None:
+        table.add_row(f"rejected, see {result.rejects_path}", str(len(result.rejected)))
+    if result.nothing_to_do:
+        table.caption = "nothing to do"
+    return table
+
+
+def deliveries_table(deliveries: Sequence[Delivery]) -> Table:
+    table = _table("Batches", "batch id", "rows", "how", "tx hash", "block", "gas used")
+    for delivery in deliveries:
+        table.add_row(
+            _short(delivery.batch.batch_id),
+            str(len(delivery.batch.entries)),
+            delivery.how,
+            delivery.tx_hash,
+            str(delivery.block),
+            f"{delivery.gas_used:,}",
+        )
+    return table
+
+
+def member_table(view: MemberView) -> Table:
+    table = _table(f"Member {view.wallet}", "", "vault", "chain")
+    stored, chain, personal = view.stored, view.chain, view.personal
+    table.add_row("member id", escape(stored.member_id) if stored else "-", "")
+    table.add_row("status", stored.status.value if stored else "not in vault", chain.status.word)
+    table.add_row(
+        "commitment",
+        stored.commitment.hex if stored else "-",
+        chain.commitment.hex if chain.commitment else "-",
+    )
+    matches = view.commitment_matches
+    table.add_row("commitments agree", "", "-" if matches is None else ("yes" if matches else "NO"))
+    table.add_row(
+        "tier",
+        TIERS.get(stored.tier, str(stored.tier)) if stored else "-",
+        TIERS.get(chain.tier, str(chain.tier)) if chain.status else "-",
+    )
+    table.add_row(
+        "consent",
+        _consent(stored.consent) + " (at enrollment)" if stored else "-",
+        _consent(chain.consent) + f" (policy v{chain.policy_version})" if chain.status else "-",
+    )
+    table.add_row("points", "", str(view.balance))
+    if stored is not None and stored.enroll_tx:
+        table.add_row("enrolled by", f"{stored.enroll_tx} (block {stored.enroll_block})", "")
+    if personal is not None:
+        table.add_row("full name", escape(personal.full_name), "never on chain")
+        table.add_row("e-mail", escape(personal.email), "never on chain")
+        table.add_row("phone", personal.phone or "-", "never on chain")
+        table.add_row("birth date", personal.birth_date or "-", "never on chain")
+    elif view.vault_problem:
+        table.add_row("personal data", f"[red]{escape(view.vault_problem)}[/]", "")
+    elif stored is not None:
+        table.add_row("personal data", "erased", "")
+    return table
+
+
+def history_table(events: Sequence[HistoryEvent], limit: int | None = None) -> Table:
+    shown = list(events)[-limit:] if limit else list(events)
+    title = (
+        "History" if len(shown) == len(events) else f"History (last {len(shown)} of {len(events)})"
+    )
+    table = _table(title, "block", "time (UTC)", "event", "what happened", "tx")
+    for event in shown:
+        table.add_row(
+            str(event.block), event.when, event.name, event.summary, _short(event.tx_hash)
+        )
+    return table
+
+
+def verification_tables(result: VerificationResult) -> list[Table]:
+    """A summary and, when anything disagrees, the mismatches."""
+    summary = _table("Verification: vault against chain", "members", "count")
+    summary.add_row("enrolled, commitment recomputed and compared", str(result.checked))
+    summary.add_row("pending (not on chain yet)", str(result.pending))
+    summary.add_row("erased", str(result.erased))
+    summary.add_row("mismatches", str(len(result.mismatches)))
+    summary.caption = "all match" if result.ok else "MISMATCHES FOUND"
+    if result.ok:
+        return [summary]
+    mismatches = _table("Mismatches", "member id", "wallet", "problem")
+    for mismatch in result.mismatches:
+        mismatches.add_row(escape(mismatch.member_id), mismatch.wallet, escape(mismatch.problem))
+    return [summary, mismatches]
+
+
+def erasure_table(receipt: ErasureReceipt) -> Table:
+    who = receipt.member_id or "(not in vault)"
+    table = _table(
+        f"Erasure receipt: {who}, {receipt.wallet}", "step", "outcome", "tx hash", "block"
+    )
+    for step in receipt.steps:
+        table.add_row(step.step, step.outcome, step.tx_hash or "-", str(step.block or "-"))
+    if not receipt.changed_anything:
+        table.caption = "nothing to do: already erased everywhere"
+    return table
+
+
+def report_tables(report: ProgrammeReport) -> list[Table]:
+    status = _table("Members by status (chain)", "status", "members")
+    for name, count in report.by_status.items():
+        status.add_row(name, str(count))
+    vault = _table("Members by status (vault)", "status", "members")
+    for name, count in report.vault_by_status.items():
+        vault.add_row(name, str(count))
+    tier = _table("Current members by tier", "tier", "members")
+    for name, count in report.by_tier.items():
+        tier.add_row(name, str(count))
+    consent = _table("Current members by consent", "purpose", "members consenting")
+    for name, count in report.by_consent.items():
+        consent.add_row(name, str(count))
+    points = _table("Points", "", "points")
+    points.add_row("issued", f"{report.points_issued:,}")
+    points.add_row("redeemed", f"{report.points_redeemed:,}")
+    points.add_row("forfeited", f"{report.points_forfeited:,}")
+    points.add_row("outstanding (total supply)", f"{report.points_outstanding:,}")
+    points.add_row("reward events credited (this vault's journal)", f"{report.reward_events:,}")
+    points.add_row("credit batches (this vault's journal)", f"{report.credit_batches:,}")
+    rewards = _table("Redemptions", "reward", "description", "times", "points")
+    for line in report.rewards:
+        rewards.add_row(
+            str(line.reward_id), line.description, str(line.redemptions), f"{line.points:,}"
+        )
+    return [status, vault, tier, consent, points, rewards]
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", min_width=len(title))
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _consent(flags: int) -> str:
+    try:
+        words = describe(flags)
+    except ValueError:
+        return f"unknown flags {flags:#x}"
+    return ", ".join(words) if words else "nothing"
+
+
+def _short(hex_text: str) -> str:
+    return hex_text[:10] + "…" + hex_text[-4:]

@@ -1,0 +1,43 @@
+"""ape run export WALLET_OR_ID: a member's data package (subject access request) as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+from ape.logging import LogLevel, logger
+from rich.console import Console
+
+from memberledger.members import subject_access_package, write_package
+from memberledger.operator import reports_errors
+from memberledger.programme import open_programme
+
+# The JSON goes to stdout, where Ape also prints its INFO lines: keep those out of it.
+logger.set_level(LogLevel.WARNING)
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Export a member's data as JSON")
+@click.argument("wallet_or_id")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON to this file (created readable by you only) instead of stdout.",
+)
+@click.option("--account", "alias", help="Ape account (unused: this command only reads).")
+@reports_errors
+def cli(wallet_or_id: str, output: Path | None, alias: str | None) -> None:
+    """Everything the programme holds about the member with this wallet address or member id,
+    for a subject access request: the vault's record with the decrypted personal data and the
+    salt (so the member can recompute their commitment), the on-chain record and points
+    balance, and the history of events. It contains personal data: hand it to the member
+    only."""
+    with open_programme(project, chain, accounts, alias, console=Console(stderr=True)) as programme:
+        package = subject_access_package(programme, wallet_or_id)
+    if output is None:
+        click.echo(json.dumps(package, indent=2, ensure_ascii=False))
+        return
+    write_package(package, output)
+    Console(stderr=True).print(f"wrote {output}")

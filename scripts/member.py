@@ -1,0 +1,28 @@
+"""ape run member WALLET_OR_ID: one member as the vault and the chain see them."""
+
+from __future__ import annotations
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+from rich.console import Console
+
+from memberledger.members import member_view
+from memberledger.operator import reports_errors
+from memberledger.programme import open_programme
+from memberledger.tables import history_table, member_table
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Show one member, vault and chain")
+@click.argument("wallet_or_id")
+@click.option("--history", "limit", default=10, show_default=True, help="Latest events shown.")
+@click.option("--account", "alias", help="Ape account (unused: this command only reads).")
+@reports_errors
+def cli(wallet_or_id: str, limit: int, alias: str | None) -> None:
+    """Show the member with this wallet address or member id: the vault's record (with the
+    decrypted personal data) next to the registry's record, consent in words, the points
+    balance and the latest events from the chain."""
+    console = Console()
+    with open_programme(project, chain, accounts, alias, console=console) as programme:
+        view = member_view(programme, wallet_or_id)
+    console.print(member_table(view), history_table(view.history, limit))

@@ -1,0 +1,162 @@
+"""`ape run enroll FILE.csv`, as an operator runs it, checked against the chain and the vault."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+
+from operator_kit import (
+    BASE_MEMBERS,
+    Contracts,
+    Operator,
+    Run,
+    member_row,
+    table_value,
+    wallet,
+    write_members,
+)
+
+from memberledger.commitment import commit
+from memberledger.pii import canonical_bytes
+from memberledger.vault import MemberStatus
+
+
+def test_enroll_happy_path_puts_commitments_on_chain_and_data_in_vault(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    assert table_value(enrolled.stdout, "enrolled now (new in this file)") == "8"
+
+    with operator.vault() as vault:
+        for row in BASE_MEMBERS:
+            stored = vault.get(row["member_id"])
+            assert stored is not None and stored.status is MemberStatus.ENROLLED
+            assert stored.enroll_tx and stored.enroll_block
+            personal, salt = vault.personal_data(row["member_id"])
+            assert personal.full_name == row["full_name"].lower().replace("  ", " ")
+            assert commit(canonical_bytes(personal), salt) == stored.commitment
+            record = contracts.registry.functions.memberOf(row["wallet"]).call()
+            assert record[0] == stored.commitment.value  # commitment
+            assert record[3] == 1  # Status.Active
+    # Three batches of at most three: one MemberEnrolled per member, nothing more.
+    logs = contracts.logs(contracts.registry, "MemberEnrolled")
+    base_wallets = {row["wallet"] for row in BASE_MEMBERS}
+    assert sorted(log.args.member for log in logs if log.args.member in base_wallets) == sorted(
+        base_wallets
+    )
+    assert len({log.transactionHash for log in logs if log.args.member in base_wallets}) == 3
+
+
+def test_enroll_same_file_again_reports_nothing_to_do(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    height = contracts.height()
+
+    run = operator.run("enroll", operator.workdir / "base.csv").ok()
+
+    assert "nothing to do" in run.stdout
+    assert table_value(run.stdout, "already enrolled") == "8"
+    assert table_value(run.stdout, "enrolled now") == "0"
+    assert contracts.height() == height  # not a single transaction
+
+
+def test_enroll_after_crash_between_send_and_receipt_enrolls_nobody_twice(
+    operator: Operator, contracts: Contracts
+) -> None:
+    rows = [member_row(f"crash-{i}") for i in range(3)]
+    path = write_members(operator.workdir / "crash.csv", rows)
+    operator.run("enroll", path).ok()
+    # Put the vault back where a crash after broadcasting, before the receipt was recorded,
+    # leaves it: the batch 'sent' with its tx hash, its members pending.
+    with sqlite3.connect(operator.vault_path) as db:
+        ids = [row["member_id"] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        (batch_id, tx_hash) = db.execute(
+            "SELECT DISTINCT batch_id, b.tx_hash FROM journal_entries JOIN journal_batches b "
+            f"USING (batch_id) WHERE entry_key IN ({marks})",
+            ids,
+        ).fetchone()
+        db.execute(
+            "UPDATE journal_batches SET status = 'sent', block = NULL, gas_used = NULL "
+            "WHERE batch_id = ?",
+            (batch_id,),
+        )
+        db.execute(
+            "UPDATE members SET status = 'pending', enroll_tx = NULL, enroll_block = NULL "
+            f"WHERE member_id IN ({marks})",
+            ids,
+        )
+    height = contracts.height()
+
+    run = operator.run("enroll", path).ok()
+
+    assert table_value(run.stdout, "left over by an earlier run") == "3"
+    assert "waited for" in run.stdout or "found on chain" in run.stdout
+    assert contracts.height() == height
+    with operator.vault() as vault:
+        for member_id in ids:
+            stored = vault.get(member_id)
+            assert stored is not None and stored.status is MemberStatus.ENROLLED
+            assert stored.enroll_tx == tx_hash
+    for row in rows:
+        assert len(contracts.logs(contracts.registry, "MemberEnrolled", member=row["wallet"])) == 1
+
+
+def test_enroll_bad_file_reports_each_line_and_field_and_sends_nothing(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    rows = [
+        member_row("bad-1"),
+        member_row("bad-2", email="not-an-email"),
+        member_row("bad-3", wallet=wallet("bad-1")),
+        member_row("bad-4", wallet=BASE_MEMBERS[0]["wallet"]),
+        member_row("bad-5", tier="diamond", birth_date="2001-02-30"),
+    ]
+    path = write_members(operator.workdir / "bad.csv", rows)
+    height = contracts.height()
+    with operator.vault() as vault:
+        before = vault.count_by_status()
+
+    run = operator.run("enroll", path)
+
+    assert run.returncode == 2
+    assert "line 3, field 'email'" in run.stderr
+    assert "line 4, field 'wallet': duplicate of line 2" in run.stderr
+    assert "line 5, field 'wallet': already belongs to member 'base-0'" in run.stderr
+    assert "line 6, field 'birth_date'" in run.stderr
+    assert "line 6, field 'tier'" in run.stderr
+    assert "nothing was stored or sent" in run.stderr
+    assert "Traceback" not in run.output
+    assert contracts.height() == height
+    with operator.vault() as vault:
+        assert vault.count_by_status() == before
+        assert vault.get("bad-1") is None
+
+
+def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
+    operator: Operator, contracts: Contracts
+) -> None:
+    rows = [
+        member_row("skip-1"),
+        member_row("skip-2", phone="12345"),
+        member_row("skip-3", consent_partners="maybe"),
+        member_row("skip-4"),
+    ]
+    path = write_members(operator.workdir / "skip.csv", rows)
+    rejects = operator.workdir / "skip-rejects.csv"
+
+    run = operator.run("enroll", path, "--skip-invalid", "--rejects", rejects).ok()
+
+    assert table_value(run.stdout, "enrolled now (new in this file)") == "2"
+    with rejects.open(encoding="utf-8", newline="") as file:
+        rejected = list(csv.DictReader(file))
+    assert [(r["line"], r["field"]) for r in rejected] == [
+        ("3", "phone"),
+        ("4", "consent_partners"),
+    ]
+    with operator.vault() as vault:
+        assert vault.get("skip-2") is None and vault.get("skip-3") is None
+        for member_id in ("skip-1", "skip-4"):
+            stored = vault.get(member_id)
+            assert stored is not None and stored.status is MemberStatus.ENROLLED
+    assert contracts.registry.functions.memberOf(wallet("skip-2")).call()[3] == 0
+    assert contracts.registry.functions.memberOf(wallet("skip-4")).call()[3] == 1
