@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from memberledger.errors import ConfigError
 DEPLOYMENTS_DIR = Path("deployments")
 DEPLOYMENTS_VARIABLE = "MEMBERLEDGER_DEPLOYMENTS"
 POLICY_DOCUMENT = Path("docs/privacy-policy.md")
+CONTRACT_NAMES = ("MembershipRegistry", "LoyaltyPoints")
 
 #: Reward rules set at deployment: tier -> multiplier in basis points (10_000 = 1.00x).
 DEFAULT_TIER_MULTIPLIERS: dict[int, int] = {0: 10_000, 1: 12_500, 2: 15_000, 3: 20_000}
@@ -42,6 +43,11 @@ class Deployment:
     deployer: str
     policy_version: int
     policy_hash: str
+    #: Compiler version and settings, and the file with the standard-JSON input, so the
+    #: contracts can be verified on a block explorer.
+    compiler_version: str = ""
+    compiler_settings: dict[str, Any] = field(default_factory=dict)
+    standard_input: str = ""
 
     @property
     def path(self) -> Path:
@@ -96,23 +102,21 @@ def deploy(
     registrar: str | None = None,
     issuer: str | None = None,
     policy_path: Path = POLICY_DOCUMENT,
+    confirmations: int = 0,
 ) -> Deployment:
     """Deploy both contracts, publish the privacy policy, set the default reward rules and
     hand the registrar and issuer roles to the given addresses (the deployer keeps them too
-    when none is given)."""
+    when none is given). Each transaction waits for `confirmations` blocks on top of it
+    (0: the network's default)."""
     policy_hash = policy_document_hash(policy_path)
-    registry = project.MembershipRegistry.deploy(sender, admin_transfer_delay, sender=sender)
+    tx: dict[str, Any] = {"sender": sender}
+    if confirmations:
+        tx["required_confirmations"] = confirmations
+    registry = project.MembershipRegistry.deploy(sender, admin_transfer_delay, **tx)
     deploy_block = chain.get_receipt(registry.txn_hash).block_number
-    points = project.LoyaltyPoints.deploy(registry, sender, admin_transfer_delay, sender=sender)
-    registry.publishPolicy(policy_hash, sender=sender)
-    for tier, bps in DEFAULT_TIER_MULTIPLIERS.items():
-        points.setTierMultiplier(tier, bps, sender=sender)
-    for reward_id, (cost, _) in DEFAULT_REWARDS.items():
-        points.setReward(reward_id, cost, sender=sender)
-    if registrar:
-        registry.grantRole(registry.REGISTRAR_ROLE(), registrar, sender=sender)
-    if issuer:
-        points.grantRole(points.ISSUER_ROLE(), issuer, sender=sender)
+    points = project.LoyaltyPoints.deploy(registry, sender, admin_transfer_delay, **tx)
+    for call, args in setup_calls(registry, points, policy_hash, registrar, issuer):
+        call(*args, **tx)
     return Deployment(
         chain_id=chain.chain_id,
         registry=str(registry.address),
@@ -121,6 +125,83 @@ def deploy(
         deployer=str(sender.address),
         policy_version=int(registry.policyVersion()),
         policy_hash="0x" + policy_hash.hex(),
+    )
+
+
+def setup_calls(
+    registry: Any, points: Any, policy_hash: bytes, registrar: str | None, issuer: str | None
+) -> list[tuple[Any, tuple[Any, ...]]]:
+    """The transactions that follow the two deployments, in order."""
+    calls: list[tuple[Any, tuple[Any, ...]]] = [(registry.publishPolicy, (policy_hash,))]
+    calls += [(points.setTierMultiplier, item) for item in DEFAULT_TIER_MULTIPLIERS.items()]
+    calls += [(points.setReward, (rid, cost)) for rid, (cost, _) in DEFAULT_REWARDS.items()]
+    if registrar:
+        calls.append((registry.grantRole, (registry.REGISTRAR_ROLE(), registrar)))
+    if issuer:
+        calls.append((points.grantRole, (points.ISSUER_ROLE(), issuer)))
+    return calls
+
+
+#: Upper bounds of the gas of each setup transaction (a test checks them against receipts):
+#: they cannot be estimated before the contracts exist.
+SETUP_GAS_UPPER_BOUND = 80_000
+
+
+@dataclass(frozen=True)
+class DeploymentEstimate:
+    """What `deploy --dry-run` prints: gas per transaction and the cost at today's fee."""
+
+    rows: list[tuple[str, int]]
+    gas_price_wei: int
+
+    @property
+    def total_gas(self) -> int:
+        return sum(gas for _, gas in self.rows)
+
+    @property
+    def total_cost_wei(self) -> int:
+        return self.total_gas * self.gas_price_wei
+
+
+def estimate_deployment(
+    project: Any, chain: Any, sender: Any, *, registrar: str | None, issuer: str | None
+) -> DeploymentEstimate:
+    """Estimate every transaction of `deploy` without sending one: the two deployments by
+    the node's own `eth_estimateGas`, the setup calls by their tested upper bound."""
+    registry_tx = project.MembershipRegistry.constructor.serialize_transaction(
+        sender, 0, sender=sender
+    )
+    placeholder = sender.address  # any address: the constructor only stores it
+    points_tx = project.LoyaltyPoints.constructor.serialize_transaction(
+        placeholder, sender, 0, sender=sender
+    )
+    rows = [
+        ("deploy MembershipRegistry", int(chain.provider.estimate_gas_cost(registry_tx))),
+        ("deploy LoyaltyPoints", int(chain.provider.estimate_gas_cost(points_tx))),
+    ]
+    setup = (
+        1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + bool(registrar) + bool(issuer)
+    )
+    rows.append((f"{setup} setup transactions (upper bound)", setup * SETUP_GAS_UPPER_BOUND))
+    return DeploymentEstimate(rows, int(chain.provider.gas_price))
+
+
+def save_verification_input(deployment: Deployment, compilers: Any, project: Any) -> Deployment:
+    """Write `<chain id>.standard-input.json` beside the manifest: the exact standard-JSON
+    input the contracts were compiled from, which block explorers accept for verification."""
+    paths = [project.path / "contracts" / f"{name}.sol" for name in CONTRACT_NAMES]
+    ((version, standard_input),) = compilers.solidity.get_standard_input_json(
+        paths, project=project
+    ).items()
+    path = manifest_path(deployment.chain_id).with_suffix(".standard-input.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(standard_input, indent=1) + "\n")
+    settings = {k: v for k, v in standard_input["settings"].items() if k != "outputSelection"}
+    return replace(
+        deployment,
+        compiler_version=str(version),
+        compiler_settings=settings,
+        standard_input=path.name,
     )
 
 
