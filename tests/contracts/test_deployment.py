@@ -1,0 +1,61 @@
+"""`memberledger.deployment.deploy`: what `ape run deploy` sends, and the dry run's bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memberledger.deployment import (
+    DEFAULT_REWARDS,
+    DEFAULT_TIER_MULTIPLIERS,
+    SETUP_GAS_UPPER_BOUND,
+    deploy,
+    estimate_deployment,
+)
+
+
+def test_deploy_sets_policy_rules_and_roles(project: Any, chain: Any, accounts: Any) -> None:
+    admin, registrar, issuer = accounts[0], accounts[1], accounts[2]
+    deployment = deploy(project, chain, admin, registrar=registrar.address, issuer=issuer.address)
+    registry = project.MembershipRegistry.at(deployment.registry)
+    points = project.LoyaltyPoints.at(deployment.points)
+    assert deployment.policy_version == registry.policyVersion() == 1
+    assert "0x" + registry.policyHash(1).hex().removeprefix("0x") == deployment.policy_hash
+    assert points.registry() == registry.address
+    assert {
+        t: points.multiplierBps(t) for t in DEFAULT_TIER_MULTIPLIERS
+    } == DEFAULT_TIER_MULTIPLIERS
+    assert {r: points.rewardCost(r) for r in DEFAULT_REWARDS} == {
+        r: cost for r, (cost, _) in DEFAULT_REWARDS.items()
+    }
+    assert registry.hasRole(registry.REGISTRAR_ROLE(), registrar)
+    assert points.hasRole(points.ISSUER_ROLE(), issuer)
+
+
+def test_deploy_setup_transactions_within_dry_run_bound(
+    project: Any, chain: Any, accounts: Any
+) -> None:
+    """The dry run counts each setup transaction at SETUP_GAS_UPPER_BOUND: it must be one."""
+    admin = accounts[0]
+    start = chain.blocks.height + 1
+    deploy(project, chain, admin, registrar=accounts[1].address, issuer=accounts[2].address)
+    receipts = [
+        chain.get_receipt(tx.txn_hash.hex() if hasattr(tx.txn_hash, "hex") else tx.txn_hash)
+        for number in range(start, chain.blocks.height + 1)
+        for tx in chain.blocks[number].transactions
+    ]
+    setup = receipts[2:]  # after the two deployments
+    assert len(setup) == 1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + 2
+    assert max(receipt.gas_used for receipt in setup) <= SETUP_GAS_UPPER_BOUND
+
+
+def test_estimate_deployment_sends_nothing(project: Any, chain: Any, accounts: Any) -> None:
+    admin = accounts[0]
+    nonce = admin.nonce
+    estimate = estimate_deployment(project, chain, admin, registrar=None, issuer=None)
+    assert admin.nonce == nonce
+    assert [what for what, _ in estimate.rows][:2] == [
+        "deploy MembershipRegistry",
+        "deploy LoyaltyPoints",
+    ]
+    assert all(gas > 100_000 for _, gas in estimate.rows)
+    assert estimate.total_cost_wei == estimate.total_gas * estimate.gas_price_wei
