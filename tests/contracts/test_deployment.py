@@ -10,6 +10,7 @@ from memberledger.deployment import (
     SETUP_GAS_UPPER_BOUND,
     deploy,
     estimate_deployment,
+    setup_calls,
 )
 
 
@@ -36,16 +37,12 @@ def test_deploy_setup_transactions_within_dry_run_bound(
 ) -> None:
     """The dry run counts each setup transaction at SETUP_GAS_UPPER_BOUND: it must be one."""
     admin = accounts[0]
-    start = chain.blocks.height + 1
-    deploy(project, chain, admin, registrar=accounts[1].address, issuer=accounts[2].address)
-    receipts = [
-        chain.get_receipt(tx.txn_hash.hex() if hasattr(tx.txn_hash, "hex") else tx.txn_hash)
-        for number in range(start, chain.blocks.height + 1)
-        for tx in chain.blocks[number].transactions
-    ]
-    setup = receipts[2:]  # after the two deployments
-    assert len(setup) == 1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + 2
-    assert max(receipt.gas_used for receipt in setup) <= SETUP_GAS_UPPER_BOUND
+    registry = project.MembershipRegistry.deploy(admin, 0, sender=admin)
+    points = project.LoyaltyPoints.deploy(registry, admin, 0, sender=admin)
+    calls = setup_calls(registry, points, b"\x11" * 32, accounts[1].address, accounts[2].address)
+    receipts = [call(*args, sender=admin) for call, args in calls]
+    assert len(receipts) == 1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + 2
+    assert max(receipt.gas_used for receipt in receipts) <= SETUP_GAS_UPPER_BOUND
 
 
 def test_estimate_deployment_sends_nothing(project: Any, chain: Any, accounts: Any) -> None:
