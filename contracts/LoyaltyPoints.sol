@@ -13,7 +13,7 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// - The sum of all balances equals `totalSupply()` (ERC-20).
 /// - Points are only ever credited to, redeemed by or transferred between Active members.
 /// - A batch id is applied at most once; `batchApplied` never goes back to false.
-/// - While the registry is paused, no balance, catalogue or setting changes.
+/// - While the registry is paused, no balance, allowance, catalogue or setting changes.
 contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules {
     /// @notice Role that credits points.
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
@@ -71,13 +71,13 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
         uint256 total = 0;
         for (uint256 i; i < count;) {
             address member = members[i];
-            uint256 amount = amounts[i];
-            if (amount == 0) revert ZeroAmount(member);
             uint256 packed = statusTier[i];
             if (packed >> 8 != uint256(IMembershipRegistry.Status.Active)) {
                 revert NotActiveMember(member, IMembershipRegistry.Status(packed >> 8));
             }
-            uint256 points = amount * _multiplier(uint8(packed)) / BASE_MULTIPLIER_BPS;
+            uint256 points = amounts[i] * _multiplier(uint8(packed)) / BASE_MULTIPLIER_BPS;
+            // A zero base amount, or one the multiplier rounds down to nothing, credits nothing.
+            if (points == 0) revert ZeroAmount(member);
             _mint(member, points);
             total += points;
             unchecked {
@@ -187,6 +187,12 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
             _requireActive(to);
         }
         super._update(from, to, value);
+    }
+
+    /// @dev Approvals are state too: they stop while the registry is paused.
+    function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override {
+        _requireNotPaused();
+        super._approve(owner, spender, value, emitEvent);
     }
 
     function _multiplier(uint8 tier) private view returns (uint32) {

@@ -14,8 +14,10 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// - `memberCount()` equals the number of records whose status is Active or Suspended.
 /// - An Erased record holds no commitment and no consent, and never leaves Erased.
 /// - A non-None record other than Erased holds a non-zero commitment.
-/// - Consent changes only by the member, by the member's EIP-712 signature, or is wiped by
-///   erasure; every change names the policy version it was given against.
+/// - Consent changes only by the member, by the member's EIP-712 signature, by an enrollment
+///   (recording the consent collected on the enrollment form, also when a revoked member is
+///   enrolled again), or is wiped by erasure; every change names the policy version it was
+///   given against.
 /// - While paused, no record, policy or nonce changes.
 contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRules, EIP712, Nonces {
     /// @notice Role that enrolls and manages members.

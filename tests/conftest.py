@@ -59,6 +59,11 @@ def points(project: Any, registry: Any, admin: Any, issuer: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _isolate(chain: Any) -> Any:
-    """Every test starts from the module's deployment, whatever earlier tests did."""
-    with chain.isolate():
-        yield
+    """Every test starts from the module's deployment, whatever earlier tests did.
+
+    A plain snapshot and restore rather than `chain.isolate()`: its reset of the pending
+    timestamp can fail half-way on Ape's in-process chain (eth-tester#296) and leave the next
+    block at its parent's timestamp, so the next transaction is rejected."""
+    snapshot = chain.snapshot()
+    yield
+    chain.restore(snapshot)

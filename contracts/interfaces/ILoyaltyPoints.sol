@@ -19,7 +19,8 @@ interface ILoyaltyPoints {
     error BadBatchShape(uint256 members, uint256 amounts);
     /// @notice `member` is not an active member (status `status` in the registry).
     error NotActiveMember(address member, IMembershipRegistry.Status status);
-    /// @notice A credit of zero points to `member`.
+    /// @notice A credit of zero points to `member` (a zero base amount, or one the tier
+    /// multiplier rounds down to zero).
     error ZeroAmount(address member);
     /// @notice Member-to-member transfers are switched off.
     error TransfersDisabled();
@@ -56,8 +57,8 @@ interface ILoyaltyPoints {
     /// `members[i]`; all or none, and batch `batchId` only once, ever.
     /// @dev Requirements: `ISSUER_ROLE`; registry not paused; `batchId` not applied before
     /// (`BatchAlreadyApplied`); equal, non-zero lengths (`BadBatchShape`); every member active
-    /// (`NotActiveMember`); every amount non-zero (`ZeroAmount`). Credited points are
-    /// `amount * multiplierBps(tier) / 10_000`, rounded down. Emits one ERC-20 `Transfer` per
+    /// (`NotActiveMember`); every credit non-zero after the multiplier (`ZeroAmount`). Credited
+    /// points are `amount * multiplierBps(tier) / 10_000`, rounded down. Emits one ERC-20 `Transfer` per
     /// member and one {BatchCredited}.
     /// @param batchId Deterministic id of the batch, chosen by the issuer's journal.
     /// @param members The recipients.

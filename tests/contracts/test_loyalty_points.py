@@ -1,0 +1,956 @@
+"""LoyaltyPoints: every external function's success path, each revert with its custom error and
+arguments, the events a user sees, quiet no-ops, and the header invariants as scripted
+sequences. `points` (conftest) reads `registry`, which has policy v1 published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+import ape
+import pytest
+from eth_utils import keccak
+
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+ISSUER_ROLE = keccak(text="ISSUER_ROLE")
+REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
+ZERO_ADDRESS = "0x" + "00" * 20
+BASE_BPS = 10_000
+MAX_BPS = 1_000_000
+
+REWARD = 1  # in the catalogue at REWARD_COST once the `catalogue` fixture ran
+REWARD_COST = 40
+OPENING_BALANCE = 100  # what the `holder` fixture credits to members[0]
+
+
+class Status(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    REVOKED = 3
+    ERASED = 4
+
+
+def batch_id(label: str) -> bytes:
+    """A batch id as the issuer's journal derives one."""
+    return keccak(text=f"batch|{label}")
+
+
+def end_membership(registry: Any, registrar: Any, wallet: Any, status: Status) -> Any:
+    """Move an active member to `status` (Suspended, Revoked or Erased)."""
+    if status == Status.SUSPENDED:
+        registry.suspend(wallet, sender=registrar)
+    elif status == Status.REVOKED:
+        registry.revoke(wallet, sender=registrar)
+    elif status == Status.ERASED:
+        registry.erase(wallet, sender=registrar)
+    return wallet
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _deployed_first(
+    points: Any,
+    admin: Any,
+    registrar: Any,
+    issuer: Any,
+    pauser: Any,
+    outsider: Any,
+    members: list[Any],
+) -> None:
+    """Set up the module's deployment and accounts before the first test, so that Ape's chain
+    isolation never has to rebase a snapshot for a fixture that appears later."""
+
+
+@pytest.fixture
+def enrolled(registry: Any, registrar: Any, members: list[Any]) -> list[Any]:
+    """Every member wallet enrolled and active; members[i] is at tier i."""
+    rows = [(m, keccak(text=f"member {i}")[:20], 0, i) for i, m in enumerate(members)]
+    registry.enrollBatch(rows, sender=registrar)
+    return members
+
+
+@pytest.fixture
+def holder(points: Any, issuer: Any, enrolled: list[Any]) -> Any:
+    """members[0] (tier 0, 1.00x), credited OPENING_BALANCE points."""
+    points.credit(batch_id("welcome bonus"), [enrolled[0]], [OPENING_BALANCE], sender=issuer)
+    return enrolled[0]
+
+
+@pytest.fixture
+def catalogue(points: Any, admin: Any) -> None:
+    points.setReward(REWARD, REWARD_COST, sender=admin)
+
+
+@pytest.fixture
+def transfers_on(points: Any, admin: Any) -> None:
+    points.setTransfersEnabled(True, sender=admin)
+
+
+@pytest.fixture
+def registry_paused(registry: Any, pauser: Any) -> None:
+    registry.pause(sender=pauser)
+
+
+# ---------------------------------------------------------------------------- deployment
+
+
+def test_constructor_describes_token(points: Any, registry: Any) -> None:
+    assert points.name() == "MemberLedger Points"
+    assert points.symbol() == "MLP"
+    assert points.decimals() == 0
+    assert points.totalSupply() == 0
+    assert points.registry() == registry.address
+    assert not points.transfersEnabled()
+
+
+def test_constructor_grants_admin_and_issuer(points: Any, admin: Any, issuer: Any) -> None:
+    assert points.defaultAdmin() == admin
+    assert points.owner() == admin
+    assert points.hasRole(DEFAULT_ADMIN_ROLE, admin)
+    assert points.hasRole(ISSUER_ROLE, admin)
+    assert points.hasRole(ISSUER_ROLE, issuer)  # granted by the fixture
+
+
+def test_constants_name_roles_and_multiplier_bounds(points: Any) -> None:
+    assert points.ISSUER_ROLE() == ISSUER_ROLE
+    assert points.REGISTRAR_ROLE() == REGISTRAR_ROLE
+    assert points.BASE_MULTIPLIER_BPS() == BASE_BPS
+    assert points.MAX_MULTIPLIER_BPS() == MAX_BPS
+
+
+def test_supportsInterface_access_control_not_erc20(points: Any) -> None:
+    assert points.supportsInterface(bytes.fromhex("01ffc9a7"))  # ERC-165
+    assert points.supportsInterface(bytes.fromhex("7965db0b"))  # IAccessControl
+    assert points.supportsInterface(bytes.fromhex("31498786"))  # ...DefaultAdminRules
+    assert not points.supportsInterface(bytes.fromhex("36372b07"))  # IERC20: OZ does not claim it
+
+
+def test_multiplierBps_defaults_to_one(points: Any) -> None:
+    assert [points.multiplierBps(tier) for tier in (0, 1, 2, 255)] == [BASE_BPS] * 4
+
+
+# ---------------------------------------------------------------------------- credit
+
+
+def test_credit_mints_base_points_at_default_multiplier(
+    points: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    recipients, amounts = enrolled[:3], [100, 250, 1]
+    batch = batch_id("2025-01 purchases")
+
+    tx = points.credit(batch, recipients, amounts, sender=issuer)
+
+    assert tx.events == [
+        *(points.Transfer(ZERO_ADDRESS, m, a) for m, a in zip(recipients, amounts, strict=True)),
+        points.BatchCredited(batchId=batch, count=3, total=351, issuer=issuer),
+    ]
+    assert [points.balanceOf(m) for m in recipients] == amounts
+    assert points.totalSupply() == 351
+    assert points.batchApplied(batch)
+
+
+def test_credit_applies_tier_multiplier(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    points.setTierMultiplier(2, 15_000, sender=admin)
+    tier0, tier2 = enrolled[0], enrolled[2]
+
+    tx = points.credit(batch_id("bonus"), [tier0, tier2], [150, 150], sender=issuer)
+
+    assert tx.events == [
+        points.Transfer(ZERO_ADDRESS, tier0, 150),
+        points.Transfer(ZERO_ADDRESS, tier2, 225),
+        points.BatchCredited(batchId=batch_id("bonus"), count=2, total=375, issuer=issuer),
+    ]
+    assert points.balanceOf(tier2) == 225
+
+
+@pytest.mark.parametrize(
+    ("bps", "amount", "credited"),
+    [(15_000, 3, 4), (15_000, 1, 1), (3_333, 10, 3), (9_999, 10_001, 9_999), (MAX_BPS, 7, 700)],
+)
+def test_credit_rounds_down(
+    points: Any,
+    admin: Any,
+    issuer: Any,
+    enrolled: list[Any],
+    bps: int,
+    amount: int,
+    credited: int,
+) -> None:
+    points.setTierMultiplier(3, bps, sender=admin)
+    points.credit(batch_id("rounding"), [enrolled[3]], [amount], sender=issuer)
+    assert points.balanceOf(enrolled[3]) == credited
+
+
+def test_credit_same_member_twice_in_batch(points: Any, issuer: Any, enrolled: list[Any]) -> None:
+    member = enrolled[0]
+    tx = points.credit(batch_id("two receipts"), [member, member], [10, 5], sender=issuer)
+    assert tx.decode_logs(points.BatchCredited)[0].total == 15
+    assert points.balanceOf(member) == 15
+
+
+def test_credit_replayed_batch(points: Any, issuer: Any, holder: Any) -> None:
+    with ape.reverts(points.BatchAlreadyApplied, batchId=batch_id("welcome bonus")):
+        points.credit(batch_id("welcome bonus"), [holder], [OPENING_BALANCE], sender=issuer)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_credit_replayed_batch_with_other_rows(
+    points: Any, issuer: Any, holder: Any, enrolled: list[Any]
+) -> None:
+    with ape.reverts(points.BatchAlreadyApplied, batchId=batch_id("welcome bonus")):
+        points.credit(batch_id("welcome bonus"), [enrolled[1]], [5], sender=issuer)
+
+
+def test_credit_failed_batch_can_be_retried(
+    points: Any, registry: Any, registrar: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    batch = batch_id("retry")
+    registry.suspend(enrolled[1], sender=registrar)
+    with ape.reverts(points.NotActiveMember, member=enrolled[1], status=Status.SUSPENDED):
+        points.credit(batch, enrolled[:2], [10, 10], sender=issuer)
+    assert not points.batchApplied(batch)
+
+    registry.reinstate(enrolled[1], sender=registrar)
+    points.credit(batch, enrolled[:2], [10, 10], sender=issuer)
+    assert points.batchApplied(batch)
+
+
+def test_credit_empty_batch(points: Any, issuer: Any) -> None:
+    with ape.reverts(points.BadBatchShape, members=0, amounts=0):
+        points.credit(batch_id("empty"), [], [], sender=issuer)
+
+
+@pytest.mark.parametrize(("members_n", "amounts_n"), [(2, 1), (1, 2), (0, 1)])
+def test_credit_mismatched_lengths(
+    points: Any, issuer: Any, enrolled: list[Any], members_n: int, amounts_n: int
+) -> None:
+    with ape.reverts(points.BadBatchShape, members=members_n, amounts=amounts_n):
+        points.credit(batch_id("shape"), enrolled[:members_n], [10] * amounts_n, sender=issuer)
+
+
+def test_credit_zero_amount(points: Any, issuer: Any, enrolled: list[Any]) -> None:
+    with ape.reverts(points.ZeroAmount, member=enrolled[1]):
+        points.credit(batch_id("zero"), enrolled[:3], [10, 0, 10], sender=issuer)
+    assert points.totalSupply() == 0
+
+
+def test_credit_rounded_down_to_zero(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """A multiplier that rounds a base amount down to nothing is refused, not a silent no-op."""
+    points.setTierMultiplier(1, 1, sender=admin)  # 0.01%: 9,999 base points give 0
+    with ape.reverts(points.ZeroAmount, member=enrolled[1]):
+        points.credit(batch_id("crumbs"), [enrolled[1]], [9_999], sender=issuer)
+    assert not points.batchApplied(batch_id("crumbs"))
+    points.credit(batch_id("crumbs"), [enrolled[1]], [10_000], sender=issuer)
+    assert points.balanceOf(enrolled[1]) == 1
+
+
+def test_credit_never_enrolled(
+    points: Any, issuer: Any, enrolled: list[Any], outsider: Any
+) -> None:
+    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
+        points.credit(batch_id("stranger"), [enrolled[0], outsider], [10, 10], sender=issuer)
+    assert points.balanceOf(enrolled[0]) == 0
+
+
+@pytest.mark.parametrize(
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+)
+def test_credit_inactive_member(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    issuer: Any,
+    enrolled: list[Any],
+    status: Status,
+) -> None:
+    inactive = end_membership(registry, registrar, enrolled[2], status)
+    with ape.reverts(points.NotActiveMember, member=inactive, status=status):
+        points.credit(batch_id("inactive"), enrolled[:3], [10, 10, 10], sender=issuer)
+    assert points.totalSupply() == 0
+
+
+def test_credit_zero_address(points: Any, issuer: Any) -> None:
+    with ape.reverts(points.NotActiveMember, member=ZERO_ADDRESS, status=Status.NONE):
+        points.credit(batch_id("nobody"), [ZERO_ADDRESS], [10], sender=issuer)
+
+
+def test_credit_when_registry_paused(
+    points: Any, issuer: Any, enrolled: list[Any], registry_paused: None
+) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.credit(batch_id("paused"), [enrolled[0]], [10], sender=issuer)
+
+
+def test_credit_by_outsider(points: Any, outsider: Any, enrolled: list[Any]) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=outsider, neededRole=ISSUER_ROLE
+    ):
+        points.credit(batch_id("forged"), [enrolled[0]], [10], sender=outsider)
+
+
+def test_credit_by_registry_registrar(points: Any, registrar: Any, enrolled: list[Any]) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=registrar, neededRole=ISSUER_ROLE
+    ):
+        points.credit(batch_id("forged"), [enrolled[0]], [10], sender=registrar)
+
+
+# ---------------------------------------------------------------------------- redeem
+
+
+def test_redeem_burns_cost(points: Any, holder: Any, catalogue: None) -> None:
+    tx = points.redeem(REWARD, sender=holder)
+
+    assert tx.events == [
+        points.Transfer(holder, ZERO_ADDRESS, REWARD_COST),
+        points.Redeemed(member=holder, rewardId=REWARD, cost=REWARD_COST),
+    ]
+    assert points.balanceOf(holder) == OPENING_BALANCE - REWARD_COST
+    assert points.totalSupply() == OPENING_BALANCE - REWARD_COST
+
+
+def test_redeem_whole_balance(points: Any, admin: Any, holder: Any) -> None:
+    points.setReward(7, OPENING_BALANCE, sender=admin)
+    points.redeem(7, sender=holder)
+    assert points.balanceOf(holder) == 0
+    assert points.totalSupply() == 0
+
+
+def test_redeem_unknown_reward(points: Any, holder: Any, catalogue: None) -> None:
+    with ape.reverts(points.UnknownReward, rewardId=2):
+        points.redeem(2, sender=holder)
+
+
+def test_redeem_withdrawn_reward(points: Any, admin: Any, holder: Any, catalogue: None) -> None:
+    points.setReward(REWARD, 0, sender=admin)
+    with ape.reverts(points.UnknownReward, rewardId=REWARD):
+        points.redeem(REWARD, sender=holder)
+
+
+def test_redeem_insufficient_balance(points: Any, admin: Any, holder: Any, catalogue: None) -> None:
+    points.setReward(2, OPENING_BALANCE + 1, sender=admin)
+    with ape.reverts(
+        points.ERC20InsufficientBalance,
+        sender=holder,
+        balance=OPENING_BALANCE,
+        needed=OPENING_BALANCE + 1,
+    ):
+        points.redeem(2, sender=holder)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+)
+def test_redeem_inactive_member(
+    points: Any, registry: Any, registrar: Any, holder: Any, catalogue: None, status: Status
+) -> None:
+    end_membership(registry, registrar, holder, status)
+    with ape.reverts(points.NotActiveMember, member=holder, status=status):
+        points.redeem(REWARD, sender=holder)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_redeem_by_non_member(points: Any, outsider: Any, catalogue: None) -> None:
+    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
+        points.redeem(REWARD, sender=outsider)
+
+
+def test_redeem_when_registry_paused(
+    points: Any, holder: Any, catalogue: None, registry_paused: None
+) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.redeem(REWARD, sender=holder)
+
+
+# ---------------------------------------------------------------------------- forfeit
+
+
+@pytest.mark.parametrize("status", [Status.REVOKED, Status.ERASED], ids=lambda s: s.name)
+def test_forfeit_burns_whole_balance(
+    points: Any, registry: Any, registrar: Any, holder: Any, status: Status
+) -> None:
+    end_membership(registry, registrar, holder, status)
+    assert points.forfeit.call(holder, sender=registrar) == OPENING_BALANCE
+
+    tx = points.forfeit(holder, sender=registrar)
+
+    assert tx.events == [
+        points.Transfer(holder, ZERO_ADDRESS, OPENING_BALANCE),
+        points.PointsForfeited(member=holder, amount=OPENING_BALANCE, by=registrar),
+    ]
+    assert points.balanceOf(holder) == 0
+    assert points.totalSupply() == 0
+
+
+def test_forfeit_after_member_left(points: Any, registry: Any, registrar: Any, holder: Any) -> None:
+    registry.leave(sender=holder)
+    tx = points.forfeit(holder, sender=registrar)
+    assert tx.decode_logs(points.PointsForfeited)[0].amount == OPENING_BALANCE
+    assert points.balanceOf(holder) == 0
+
+
+def test_forfeit_by_registry_admin(
+    points: Any, registry: Any, admin: Any, registrar: Any, holder: Any
+) -> None:
+    registry.revoke(holder, sender=registrar)
+    tx = points.forfeit(holder, sender=admin)  # the registry's admin is also its registrar
+    assert tx.decode_logs(points.PointsForfeited)[0].by == admin
+
+
+def test_forfeit_zero_balance_is_quiet(
+    points: Any, registry: Any, registrar: Any, enrolled: list[Any]
+) -> None:
+    registry.revoke(enrolled[1], sender=registrar)
+    assert points.forfeit.call(enrolled[1], sender=registrar) == 0
+    tx = points.forfeit(enrolled[1], sender=registrar)
+    assert tx.logs == []
+
+
+@pytest.mark.parametrize("status", [Status.ACTIVE, Status.SUSPENDED], ids=lambda s: s.name)
+def test_forfeit_current_member(
+    points: Any, registry: Any, registrar: Any, holder: Any, status: Status
+) -> None:
+    end_membership(registry, registrar, holder, status)
+    with ape.reverts(points.NotForfeitable, member=holder, status=status):
+        points.forfeit(holder, sender=registrar)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_forfeit_never_enrolled(points: Any, registrar: Any, outsider: Any) -> None:
+    with ape.reverts(points.NotForfeitable, member=outsider, status=Status.NONE):
+        points.forfeit(outsider, sender=registrar)
+
+
+def test_forfeit_by_issuer(
+    points: Any, registry: Any, registrar: Any, issuer: Any, holder: Any
+) -> None:
+    registry.revoke(holder, sender=registrar)
+    with ape.reverts(points.NotRegistrar, account=issuer):
+        points.forfeit(holder, sender=issuer)
+
+
+def test_forfeit_needs_the_registry_role_not_the_token_role(
+    points: Any, registry: Any, admin: Any, registrar: Any, outsider: Any, holder: Any
+) -> None:
+    points.grantRole(REGISTRAR_ROLE, outsider, sender=admin)  # on the token: not enough
+    registry.revoke(holder, sender=registrar)
+    with ape.reverts(points.NotRegistrar, account=outsider):
+        points.forfeit(holder, sender=outsider)
+
+
+def test_forfeit_when_registry_paused(
+    points: Any, registry: Any, registrar: Any, pauser: Any, holder: Any
+) -> None:
+    registry.revoke(holder, sender=registrar)
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.forfeit(holder, sender=registrar)
+
+
+# ---------------------------------------------------------------------------- setTierMultiplier
+
+
+def test_setTierMultiplier_sets_bps(points: Any, admin: Any) -> None:
+    tx = points.setTierMultiplier(2, 15_000, sender=admin)
+    assert tx.events == [points.TierMultiplierSet(tier=2, oldBps=BASE_BPS, bps=15_000)]
+    assert points.multiplierBps(2) == 15_000
+
+    tx = points.setTierMultiplier(2, 12_500, sender=admin)
+    assert tx.events == [points.TierMultiplierSet(tier=2, oldBps=15_000, bps=12_500)]
+
+
+@pytest.mark.parametrize("bps", [1, MAX_BPS])
+def test_setTierMultiplier_bounds_are_allowed(points: Any, admin: Any, bps: int) -> None:
+    points.setTierMultiplier(4, bps, sender=admin)
+    assert points.multiplierBps(4) == bps
+
+
+def test_setTierMultiplier_same_value_is_quiet(points: Any, admin: Any) -> None:
+    assert points.setTierMultiplier(1, BASE_BPS, sender=admin).logs == []  # unset reads 1.00x
+    points.setTierMultiplier(1, 20_000, sender=admin)
+    assert points.setTierMultiplier(1, 20_000, sender=admin).logs == []
+
+
+@pytest.mark.parametrize("bps", [0, MAX_BPS + 1, 2**32 - 1])
+def test_setTierMultiplier_out_of_range(points: Any, admin: Any, bps: int) -> None:
+    with ape.reverts(points.InvalidMultiplier, bps=bps, max=MAX_BPS):
+        points.setTierMultiplier(2, bps, sender=admin)
+
+
+def test_setTierMultiplier_when_registry_paused(
+    points: Any, admin: Any, registry_paused: None
+) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.setTierMultiplier(2, 15_000, sender=admin)
+
+
+def test_setTierMultiplier_by_issuer(points: Any, issuer: Any) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=issuer, neededRole=DEFAULT_ADMIN_ROLE
+    ):
+        points.setTierMultiplier(2, 15_000, sender=issuer)
+
+
+# ---------------------------------------------------------------------------- setReward
+
+
+def test_setReward_lists_reward(points: Any, admin: Any) -> None:
+    tx = points.setReward(REWARD, REWARD_COST, sender=admin)
+    assert tx.events == [points.RewardSet(rewardId=REWARD, oldCost=0, cost=REWARD_COST)]
+    assert points.rewardCost(REWARD) == REWARD_COST
+
+
+def test_setReward_reprices_reward(points: Any, admin: Any, catalogue: None) -> None:
+    tx = points.setReward(REWARD, 55, sender=admin)
+    assert tx.events == [points.RewardSet(rewardId=REWARD, oldCost=REWARD_COST, cost=55)]
+    assert points.rewardCost(REWARD) == 55
+
+
+def test_setReward_zero_withdraws_reward(points: Any, admin: Any, catalogue: None) -> None:
+    tx = points.setReward(REWARD, 0, sender=admin)
+    assert tx.events == [points.RewardSet(rewardId=REWARD, oldCost=REWARD_COST, cost=0)]
+    assert points.rewardCost(REWARD) == 0
+
+
+def test_setReward_same_cost_is_quiet(points: Any, admin: Any, catalogue: None) -> None:
+    assert points.setReward(REWARD, REWARD_COST, sender=admin).logs == []
+    assert points.setReward(99, 0, sender=admin).logs == []  # withdrawing what is not listed
+
+
+def test_setReward_when_registry_paused(points: Any, admin: Any, registry_paused: None) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.setReward(REWARD, REWARD_COST, sender=admin)
+
+
+def test_setReward_by_outsider(points: Any, outsider: Any) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=outsider, neededRole=DEFAULT_ADMIN_ROLE
+    ):
+        points.setReward(REWARD, REWARD_COST, sender=outsider)
+
+
+# ---------------------------------------------------------------------------- setTransfersEnabled
+
+
+def test_setTransfersEnabled_switches_on_and_off(points: Any, admin: Any) -> None:
+    tx = points.setTransfersEnabled(True, sender=admin)
+    assert tx.events == [points.TransfersEnabledSet(enabled=True)]
+    assert points.transfersEnabled()
+
+    tx = points.setTransfersEnabled(False, sender=admin)
+    assert tx.events == [points.TransfersEnabledSet(enabled=False)]
+    assert not points.transfersEnabled()
+
+
+def test_setTransfersEnabled_same_setting_is_quiet(points: Any, admin: Any) -> None:
+    assert points.setTransfersEnabled(False, sender=admin).logs == []
+    points.setTransfersEnabled(True, sender=admin)
+    assert points.setTransfersEnabled(True, sender=admin).logs == []
+
+
+def test_setTransfersEnabled_when_registry_paused(
+    points: Any, admin: Any, registry_paused: None
+) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.setTransfersEnabled(True, sender=admin)
+
+
+def test_setTransfersEnabled_by_issuer(points: Any, issuer: Any) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=issuer, neededRole=DEFAULT_ADMIN_ROLE
+    ):
+        points.setTransfersEnabled(True, sender=issuer)
+
+
+# ---------------------------------------------------------------------------- transfer
+
+
+def test_transfer_disabled(points: Any, holder: Any, enrolled: list[Any]) -> None:
+    with ape.reverts(points.TransfersDisabled):
+        points.transfer(enrolled[1], 10, sender=holder)
+
+
+def test_transfer_between_active_members(
+    points: Any, holder: Any, enrolled: list[Any], transfers_on: None
+) -> None:
+    tx = points.transfer(enrolled[1], 30, sender=holder)
+
+    assert tx.events == [points.Transfer(holder, enrolled[1], 30)]
+    assert points.balanceOf(holder) == OPENING_BALANCE - 30
+    assert points.balanceOf(enrolled[1]) == 30
+    assert points.totalSupply() == OPENING_BALANCE
+
+
+def test_transfer_to_non_member(
+    points: Any, holder: Any, outsider: Any, transfers_on: None
+) -> None:
+    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
+        points.transfer(outsider, 10, sender=holder)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+)
+def test_transfer_to_inactive_member(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    holder: Any,
+    enrolled: list[Any],
+    transfers_on: None,
+    status: Status,
+) -> None:
+    end_membership(registry, registrar, enrolled[1], status)
+    with ape.reverts(points.NotActiveMember, member=enrolled[1], status=status):
+        points.transfer(enrolled[1], 10, sender=holder)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+)
+def test_transfer_from_inactive_member(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    holder: Any,
+    enrolled: list[Any],
+    transfers_on: None,
+    status: Status,
+) -> None:
+    end_membership(registry, registrar, holder, status)
+    with ape.reverts(points.NotActiveMember, member=holder, status=status):
+        points.transfer(enrolled[1], 10, sender=holder)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_transfer_insufficient_balance(
+    points: Any, holder: Any, enrolled: list[Any], transfers_on: None
+) -> None:
+    with ape.reverts(
+        points.ERC20InsufficientBalance,
+        sender=holder,
+        balance=OPENING_BALANCE,
+        needed=OPENING_BALANCE + 1,
+    ):
+        points.transfer(enrolled[1], OPENING_BALANCE + 1, sender=holder)
+
+
+def test_transfer_to_zero_address(points: Any, holder: Any, transfers_on: None) -> None:
+    with ape.reverts(points.ERC20InvalidReceiver, receiver=ZERO_ADDRESS):
+        points.transfer(ZERO_ADDRESS, 10, sender=holder)
+
+
+def test_transfer_when_registry_paused(
+    points: Any, registry: Any, pauser: Any, holder: Any, enrolled: list[Any], transfers_on: None
+) -> None:
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.transfer(enrolled[1], 10, sender=holder)
+
+
+# ------------------------------------------------------------------- approve, transferFrom
+
+
+def test_approve_sets_allowance(points: Any, holder: Any, outsider: Any) -> None:
+    tx = points.approve(outsider, 25, sender=holder)
+    assert tx.events == [points.Approval(holder, outsider, 25)]
+    assert points.allowance(holder, outsider) == 25
+
+
+def test_approve_when_registry_paused(
+    points: Any, holder: Any, outsider: Any, registry_paused: None
+) -> None:
+    with ape.reverts(points.EnforcedPause):
+        points.approve(outsider, 25, sender=holder)
+    assert points.allowance(holder, outsider) == 0
+
+
+def test_transferFrom_disabled(
+    points: Any, holder: Any, outsider: Any, enrolled: list[Any]
+) -> None:
+    points.approve(outsider, 25, sender=holder)
+    with ape.reverts(points.TransfersDisabled):
+        points.transferFrom(holder, enrolled[1], 10, sender=outsider)
+
+
+def test_transferFrom_between_active_members(
+    points: Any, holder: Any, outsider: Any, enrolled: list[Any], transfers_on: None
+) -> None:
+    points.approve(outsider, 25, sender=holder)  # the spender need not be a member
+
+    tx = points.transferFrom(holder, enrolled[1], 10, sender=outsider)
+
+    assert tx.events == [points.Transfer(holder, enrolled[1], 10)]
+    assert points.balanceOf(enrolled[1]) == 10
+    assert points.allowance(holder, outsider) == 15
+
+
+def test_transferFrom_to_non_member(
+    points: Any, holder: Any, outsider: Any, transfers_on: None
+) -> None:
+    points.approve(outsider, 25, sender=holder)
+    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
+        points.transferFrom(holder, outsider, 10, sender=outsider)
+
+
+def test_transferFrom_from_suspended_member(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    holder: Any,
+    outsider: Any,
+    enrolled: list[Any],
+    transfers_on: None,
+) -> None:
+    points.approve(outsider, 25, sender=holder)
+    registry.suspend(holder, sender=registrar)
+    with ape.reverts(points.NotActiveMember, member=holder, status=Status.SUSPENDED):
+        points.transferFrom(holder, enrolled[1], 10, sender=outsider)
+
+
+def test_transferFrom_insufficient_allowance(
+    points: Any, holder: Any, outsider: Any, enrolled: list[Any], transfers_on: None
+) -> None:
+    points.approve(outsider, 5, sender=holder)
+    with ape.reverts(points.ERC20InsufficientAllowance, spender=outsider, allowance=5, needed=10):
+        points.transferFrom(holder, enrolled[1], 10, sender=outsider)
+
+
+def test_transferFrom_when_registry_paused(
+    points: Any,
+    registry: Any,
+    pauser: Any,
+    holder: Any,
+    outsider: Any,
+    enrolled: list[Any],
+    transfers_on: None,
+) -> None:
+    points.approve(outsider, 25, sender=holder)
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.transferFrom(holder, enrolled[1], 10, sender=outsider)
+
+
+# ---------------------------------------------------------------------------- roles
+
+
+def test_grantRole_makes_an_issuer(
+    points: Any, admin: Any, outsider: Any, enrolled: list[Any]
+) -> None:
+    tx = points.grantRole(ISSUER_ROLE, outsider, sender=admin)
+    assert tx.events == [points.RoleGranted(role=ISSUER_ROLE, account=outsider, sender=admin)]
+    points.credit(batch_id("new issuer"), [enrolled[0]], [10], sender=outsider)
+    assert points.balanceOf(enrolled[0]) == 10
+
+
+def test_grantRole_by_issuer(points: Any, issuer: Any, outsider: Any) -> None:
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=issuer, neededRole=DEFAULT_ADMIN_ROLE
+    ):
+        points.grantRole(ISSUER_ROLE, outsider, sender=issuer)
+
+
+def test_revokeRole_removes_an_issuer(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    tx = points.revokeRole(ISSUER_ROLE, issuer, sender=admin)
+    assert tx.events == [points.RoleRevoked(role=ISSUER_ROLE, account=issuer, sender=admin)]
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=issuer, neededRole=ISSUER_ROLE
+    ):
+        points.credit(batch_id("late"), [enrolled[0]], [10], sender=issuer)
+
+
+def test_acceptDefaultAdminTransfer_hands_over_settings(
+    points: Any, admin: Any, outsider: Any, chain: Any
+) -> None:
+    tx = points.beginDefaultAdminTransfer(outsider, sender=admin)
+    schedule = int(chain.blocks[tx.block_number].timestamp)
+    assert tx.events == [
+        points.DefaultAdminTransferScheduled(newAdmin=outsider, acceptSchedule=schedule)
+    ]
+    chain.pending_timestamp = max(chain.pending_timestamp, schedule + 1)
+
+    points.acceptDefaultAdminTransfer(sender=outsider)
+
+    assert points.defaultAdmin() == outsider
+    points.setReward(REWARD, REWARD_COST, sender=outsider)
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=admin, neededRole=DEFAULT_ADMIN_ROLE
+    ):
+        points.setReward(REWARD, 1, sender=admin)
+
+
+def test_acceptDefaultAdminTransfer_by_someone_else(
+    points: Any, admin: Any, issuer: Any, outsider: Any, chain: Any
+) -> None:
+    tx = points.beginDefaultAdminTransfer(outsider, sender=admin)
+    chain.pending_timestamp = max(
+        chain.pending_timestamp, int(chain.blocks[tx.block_number].timestamp) + 1
+    )
+    with ape.reverts(points.AccessControlInvalidDefaultAdmin, defaultAdmin=issuer):
+        points.acceptDefaultAdminTransfer(sender=issuer)
+
+
+# ---------------------------------------------------------------------------- invariants
+
+
+def test_invariant_balances_sum_to_totalSupply(
+    points: Any,
+    registry: Any,
+    admin: Any,
+    registrar: Any,
+    issuer: Any,
+    enrolled: list[Any],
+    catalogue: None,
+    transfers_on: None,
+) -> None:
+    a, b, c, d, e = enrolled
+    points.setTierMultiplier(2, 15_000, sender=admin)
+    points.setTierMultiplier(3, 3_333, sender=admin)
+    steps: list[Callable[[], Any]] = [
+        lambda: points.credit(batch_id("1"), enrolled, [100, 80, 61, 33, 7], sender=issuer),
+        lambda: points.redeem(REWARD, sender=a),
+        lambda: points.transfer(b, 25, sender=c),
+        lambda: points.credit(batch_id("2"), [c, c, d], [3, 5, 11], sender=issuer),
+        lambda: registry.revoke(d, sender=registrar),
+        lambda: points.forfeit(d, sender=registrar),
+        lambda: points.redeem(REWARD, sender=b),
+        lambda: registry.leave(sender=e),
+        lambda: registry.erase(e, sender=registrar),
+        lambda: points.forfeit(e, sender=registrar),
+        lambda: points.transfer(a, 1, sender=c),
+    ]
+    for step in steps:
+        step()
+        assert sum(points.balanceOf(m) for m in enrolled) == points.totalSupply()
+    assert points.totalSupply() > 0
+
+
+def test_invariant_points_move_only_between_active_members(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    issuer: Any,
+    outsider: Any,
+    enrolled: list[Any],
+    catalogue: None,
+    transfers_on: None,
+) -> None:
+    a, b, c, d, _ = enrolled
+
+    def assert_active_parties(tx: Any) -> None:
+        for log in tx.decode_logs(points.Transfer):
+            for party in (log.event_arguments["from"], log.event_arguments["to"]):
+                if party != ZERO_ADDRESS:
+                    assert registry.isActive(party)
+
+    for step in (
+        lambda: points.credit(batch_id("1"), [a, b, c, d], [90, 90, 90, 90], sender=issuer),
+        lambda: points.transfer(b, 10, sender=a),
+        lambda: points.redeem(REWARD, sender=b),
+    ):
+        assert_active_parties(step())
+
+    registry.suspend(b, sender=registrar)
+    registry.revoke(c, sender=registrar)
+    registry.erase(d, sender=registrar)
+    for wallet, status in [
+        (b, Status.SUSPENDED),
+        (c, Status.REVOKED),
+        (d, Status.ERASED),
+        (outsider, Status.NONE),
+    ]:
+        inactive = {"member": wallet, "status": status}
+        with ape.reverts(points.NotActiveMember, **inactive):
+            points.credit(batch_id(f"to {wallet}"), [wallet], [10], sender=issuer)
+        with ape.reverts(points.NotActiveMember, **inactive):
+            points.transfer(wallet, 1, sender=a)
+        with ape.reverts(points.NotActiveMember, **inactive):
+            points.redeem(REWARD, sender=wallet)
+        if status != Status.NONE:
+            with ape.reverts(points.NotActiveMember, **inactive):
+                points.transfer(a, 1, sender=wallet)
+    assert [points.balanceOf(m) for m in (a, b, c, d)] == [80, 100 - REWARD_COST, 90, 90]
+
+
+def test_invariant_batch_applied_at_most_once(
+    points: Any, registry: Any, registrar: Any, pauser: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    first, second = batch_id("first"), batch_id("second")
+    assert not points.batchApplied(first)
+    points.credit(first, enrolled[:2], [10, 20], sender=issuer)
+
+    for attempt in (
+        lambda: points.credit(first, enrolled[:2], [10, 20], sender=issuer),
+        lambda: points.credit(first, enrolled[2:], [1, 1, 1], sender=issuer),
+    ):
+        with ape.reverts(points.BatchAlreadyApplied, batchId=first):
+            attempt()
+    # Nothing the registry does afterwards un-applies it.
+    registry.revoke(enrolled[0], sender=registrar)
+    registry.erase(enrolled[0], sender=registrar)
+    points.forfeit(enrolled[0], sender=registrar)
+    registry.pause(sender=pauser)
+    registry.unpause(sender=pauser)
+    points.credit(second, [enrolled[1]], [5], sender=issuer)
+
+    assert points.batchApplied(first)
+    assert points.batchApplied(second)
+    assert points.balanceOf(enrolled[1]) == 25
+
+
+def test_invariant_paused_registry_freezes_points(
+    points: Any,
+    registry: Any,
+    admin: Any,
+    registrar: Any,
+    pauser: Any,
+    issuer: Any,
+    outsider: Any,
+    enrolled: list[Any],
+    holder: Any,
+    catalogue: None,
+    transfers_on: None,
+) -> None:
+    revoked = enrolled[4]
+    points.credit(batch_id("before pause"), [revoked], [12], sender=issuer)
+    registry.revoke(revoked, sender=registrar)
+    points.approve(outsider, 50, sender=holder)
+    wallets = [*enrolled, outsider]
+
+    def snapshot() -> tuple[Any, ...]:
+        return (
+            [points.balanceOf(w) for w in wallets],
+            points.totalSupply(),
+            [points.multiplierBps(tier) for tier in range(5)],
+            [points.rewardCost(reward) for reward in (REWARD, 2)],
+            points.transfersEnabled(),
+            [points.batchApplied(batch_id(label)) for label in ("welcome bonus", "during pause")],
+            points.allowance(holder, outsider),
+        )
+
+    before = snapshot()
+    registry.pause(sender=pauser)
+    for attempt in (
+        lambda: points.credit(batch_id("during pause"), [holder], [10], sender=issuer),
+        lambda: points.redeem(REWARD, sender=holder),
+        lambda: points.forfeit(revoked, sender=registrar),
+        lambda: points.setTierMultiplier(1, 20_000, sender=admin),
+        lambda: points.setReward(2, 5, sender=admin),
+        lambda: points.setReward(REWARD, 0, sender=admin),
+        lambda: points.setTransfersEnabled(False, sender=admin),
+        lambda: points.transfer(enrolled[1], 10, sender=holder),
+        lambda: points.transferFrom(holder, enrolled[1], 10, sender=outsider),
+    ):
+        with ape.reverts(points.EnforcedPause):
+            attempt()
+    assert snapshot() == before
