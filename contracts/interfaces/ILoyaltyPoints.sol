@@ -55,8 +55,8 @@ interface ILoyaltyPoints {
 
     /// @notice Credit `amounts[i]` base points, times the member's tier multiplier, to each
     /// `members[i]`; all or none, and batch `batchId` only once, ever.
-    /// @dev Requirements: `ISSUER_ROLE`; registry not paused; `batchId` not applied before
-    /// (`BatchAlreadyApplied`); equal, non-zero lengths (`BadBatchShape`); every member active
+    /// @dev Requirements: `ISSUER_ROLE`; registry not paused; equal, non-zero lengths
+    /// (`BadBatchShape`); `batchId` not applied before (`BatchAlreadyApplied`); every member active
     /// (`NotActiveMember`); every credit non-zero after the multiplier (`ZeroAmount`). Credited
     /// points are `amount * multiplierBps(tier) / 10_000`, rounded down. Emits one ERC-20 `Transfer` per
     /// member and one {BatchCredited}.

@@ -8,7 +8,8 @@ pragma solidity 0.8.30;
 /// @dev Roles (OpenZeppelin AccessControl, admin transferred in two steps):
 /// `DEFAULT_ADMIN_ROLE` publishes policies and manages roles, `REGISTRAR_ROLE` manages members,
 /// `PAUSER_ROLE` pauses and unpauses every state change of the registry and of the points
-/// token that reads it.
+/// token that reads it, except role administration (so a compromised role can still be
+/// revoked while paused).
 interface IMembershipRegistry {
     /// @notice Life cycle of a membership.
     /// None: never enrolled. Active: may earn and redeem. Suspended: frozen until reinstated.
@@ -82,8 +83,8 @@ interface IMembershipRegistry {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice `member` was enrolled with `commitment`, `tier` and `consent` given against
-    /// privacy policy `policyVersion`.
+    /// @notice `member` was enrolled with `commitment`, `tier` and `consent`, given against the
+    /// current privacy policy (`policyVersion()`, also kept in the member's record).
     event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier, uint16 consent);
     /// @notice The commitment of `member` changed (their personal data changed).
     event CommitmentRotated(address indexed member, bytes20 oldCommitment, bytes20 newCommitment);
@@ -206,7 +207,8 @@ interface IMembershipRegistry {
     /// @return version The new version number (1 for the first policy).
     function publishPolicy(bytes32 documentHash) external returns (uint16 version);
 
-    /// @notice Stop every state change of the registry and of the points token.
+    /// @notice Stop every state change of the registry and of the points token (role
+    /// administration excepted).
     /// @dev Requirements: `PAUSER_ROLE`; not paused. Emits {Paused}.
     function pause() external;
 

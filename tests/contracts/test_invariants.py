@@ -1,0 +1,1282 @@
+"""The contracts' invariants, as a Hypothesis state machine driving the real contracts on Anvil.
+
+Each step is one transaction (enroll, batch enroll, consent change by the member or by a relayed
+EIP-712 signature, commitment rotation, tier change, suspend, reinstate, revoke, erase, leave,
+nonce increase, credit, redeem, forfeit, transfer, catalogue and multiplier changes, pause,
+unpause, policy publication, role grants, revocations and renunciations) sent by a random actor
+about a random member: half the time one the call suits (a holder of the role it needs, a member
+in the status it needs), half the time anyone. A Python model says whether the call is allowed;
+the step asserts the transaction reverted exactly when the model says so, with the custom error
+and arguments the model predicts. After every step the observable state of both contracts is
+read back and checked, first on its own:
+
+- the sum of all balances equals `totalSupply()`;
+- a balance only grows for a member active before and after the step;
+- every applied batch id reads as applied, and replaying it reverts `BatchAlreadyApplied`;
+- an erased record holds no commitment and no consent and stays erased for ever;
+- consent changes only through the member's own call, the member's signature, enrollment
+  (consent collected with the personal data) or erasure (wiped);
+- state changes only if the caller held the authority the call needs, read from the chain
+  before the step (the role, the member's status, the member's signature);
+- while paused, every pause-guarded call reverts, and a reverted call changes nothing;
+- `memberCount()` equals the number of active and suspended records;
+
+then against the model, field by field.
+
+Speed. Ape's `registry.method(..., sender=acct)` costs ~80 ms per transaction and ~250 ms per
+revert on Anvil (gas estimation, then a trace to enrich every revert), a web3 contract object
+~15 ms. Here a step sends prepared calldata with Anvil's `eth_sendTransactionSync` over one
+keep-alive HTTP connection (~1.5 ms, mined, receipt included), reads a revert's custom error by
+replaying the call on the parent block, and reads the ~110 views of a check with one `eth_call`
+to Multicall3 (Ape's copy, put at its usual address with `set_code` as Ape's `Multicall` does),
+batched with the replays of applied batch ids: ~8-9 ms a step with Hypothesis' own work, about
+80 s for the `ci` profile on two cores. Each example starts from a `chain.snapshot()` that
+`teardown` restores.
+
+Profiles (tests/contracts/conftest.py): `ci`, the default, derandomized, 200 examples of up to
+50 steps; `fuzz` (`HYPOTHESIS_PROFILE=fuzz`), random and longer. The machine talks JSON-RPC to a
+node, so it runs on Anvil and is skipped on Ape's in-process chain (~45 ms a transaction there).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from ape_ethereum.multicall.constants import MULTICALL3_ADDRESS, MULTICALL3_CODE
+from eth_abi import decode, encode
+from eth_abi.grammar import parse
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+
+class Status(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    REVOKED = 3
+    ERASED = 4
+
+
+ENROLLED = (Status.ACTIVE, Status.SUSPENDED)
+OF_RECORD = (Status.ACTIVE, Status.SUSPENDED, Status.REVOKED)  # may change their consent
+ADMIN_ROLE = bytes(32)
+REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
+PAUSER_ROLE = keccak(text="PAUSER_ROLE")
+ISSUER_ROLE = keccak(text="ISSUER_ROLE")
+ROLE_NAMES = {
+    ADMIN_ROLE: "admin",
+    REGISTRAR_ROLE: "registrar",
+    PAUSER_ROLE: "pauser",
+    ISSUER_ROLE: "issuer",
+}
+REGISTRY_ROLES = (ADMIN_ROLE, REGISTRAR_ROLE, PAUSER_ROLE)
+POINTS_ROLES = (ADMIN_ROLE, ISSUER_ROLE)
+KNOWN_CONSENT_FLAGS = 0b111
+BASE_MULTIPLIER_BPS = 10_000
+MAX_MULTIPLIER_BPS = 1_000_000
+POLICY_V1 = b"\x11" * 32  # published by the `registry` fixture
+ZERO_ADDRESS = to_checksum_address(bytes(20))
+GAS = hex(2_000_000)
+VALID_DEADLINE = 2**40
+EXPIRED_DEADLINE = 1_000_000  # in 1970
+# Wallets no test key controls: the registrar may enroll them, credit reaches them, they never act.
+KEYLESS = tuple(
+    to_checksum_address(keccak(b"invariants-keyless" + bytes([i]))[:20]) for i in range(3)
+)
+BATCH_IDS = tuple(keccak(b"invariants-batch" + bytes([i])) for i in range(6))
+COMMITMENTS = (bytes(20), *(keccak(b"invariants-commitment" + bytes([i]))[:20] for i in range(4)))
+TIERS = range(4)
+REWARDS = (1, 2, 3)
+CONSENT_CHANGE_TYPES = {
+    "ConsentChange": [
+        {"name": "member", "type": "address"},
+        {"name": "flags", "type": "uint16"},
+        {"name": "policyVersion", "type": "uint16"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
+# An expected revert: (error name, arguments), or None for success.
+Expected = tuple[str, tuple[Any, ...]] | None
+Observation = dict[tuple[Any, ...], Any]
+
+
+# ---------------------------------------------------------------------------- the node
+
+
+@cache
+def _function(signature: str) -> tuple[bytes, tuple[str, ...]]:
+    """Selector and argument types of a function signature such as `f(address,uint8)`."""
+    arguments = signature[signature.index("(") :]
+    types = () if arguments == "()" else tuple(t.to_type_str() for t in parse(arguments).components)
+    return keccak(text=signature)[:4], types
+
+
+def calldata(signature: str, *args: Any) -> str:
+    selector, types = _function(signature)
+    return "0x" + (selector + encode(types, args)).hex()
+
+
+def _word(raw: bytes, offset: int) -> int:
+    return int.from_bytes(raw[offset : offset + 32], "big")
+
+
+def _aggregate3_results(raw: bytes) -> list[bytes]:
+    """Decode Multicall3's `(bool success, bytes returnData)[]` (eth_abi takes ~8x longer)."""
+    results = []
+    for i in range(_word(raw, 32)):
+        item = 64 + _word(raw, 64 + 32 * i)
+        data = item + _word(raw, item + 32)
+        results.append(raw[data + 32 : data + 32 + _word(raw, data)])
+    return results
+
+
+class Node:
+    """JSON-RPC to the node over one keep-alive connection: no gas estimation, no tracing."""
+
+    def __init__(self, uri: str) -> None:
+        url = urlparse(uri)
+        self._connection = http.client.HTTPConnection(url.hostname, url.port)
+        self._connection.connect()
+        self._connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _post(self, body: Any) -> Any:
+        self._connection.request(
+            "POST", "/", json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        return json.loads(self._connection.getresponse().read())
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        reply = self._post({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        if "error" in reply:
+            raise RuntimeError(f"{method} failed: {reply['error']}")
+        return reply["result"]
+
+    def calls(self, calls: Sequence[list[Any]]) -> list[dict[str, Any]]:
+        """`eth_call` with each params list, in one batch; the replies in order."""
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": params}
+            for i, params in enumerate(calls)
+        ]
+        return sorted(self._post(body), key=lambda reply: reply["id"])
+
+    def transact(self, sender: str, to: str, data: str) -> bytes | None:
+        """Mine the call as a transaction; None if it succeeded, else its revert data."""
+        call = {"from": sender, "to": to, "data": data}
+        # Anvil's eth_sendTransactionSync (EIP-7966) answers with the receipt once mined.
+        receipt = self.request("eth_sendTransactionSync", [call | {"gas": GAS}])
+        if receipt["status"] == "0x1":
+            return None
+        # Automine puts each transaction in a block of its own: the parent block's state is the
+        # state the transaction saw, so replaying the call there yields its revert data.
+        parent = hex(int(receipt["blockNumber"], 16) - 1)
+        (reply,) = self.calls([[call, parent]])
+        assert "error" in reply, f"{receipt['transactionHash']} reverted, its replay did not"
+        return bytes.fromhex(reply["error"].get("data", "0x")[2:])
+
+
+class Errors:
+    """The custom errors of both contracts, from their ABIs."""
+
+    def __init__(self, contract_types: Iterable[Any]) -> None:
+        self._by_name: dict[str, tuple[bytes, list[str]]] = {}
+        self._by_selector: dict[bytes, tuple[str, list[str]]] = {}
+        for contract_type in contract_types:
+            for abi in contract_type.errors:
+                types = [argument.canonical_type for argument in abi.inputs]
+                selector = keccak(text=abi.selector)[:4]
+                self._by_name[abi.name] = (selector, types)
+                self._by_selector[selector] = (abi.name, types)
+
+    def encode(self, expected: Expected) -> bytes | None:
+        if expected is None:
+            return None
+        name, args = expected
+        selector, types = self._by_name[name]
+        return selector + encode(types, args)
+
+    def describe(self, data: bytes | None) -> str:
+        if data is None:
+            return "success"
+        if data[:4] not in self._by_selector:
+            return f"revert 0x{data.hex()}"
+        name, types = self._by_selector[data[:4]]
+        args = ", ".join(_show(arg) for arg in decode(types, data[4:]))
+        return f"{name}({args})"
+
+
+def _show(value: Any) -> str:
+    return "0x" + value.hex() if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What one run of the machine needs from the fixtures."""
+
+    node: Node
+    chain: Any
+    registry: str
+    points: str
+    actors: tuple[str, ...]  # admin, registrar, issuer, pauser, outsider, then the 5 members
+    keys: dict[str, str]
+    names: dict[str, str]
+    errors: Errors
+    domain: dict[str, Any]
+
+    @property
+    def admin(self) -> str:
+        return self.actors[0]
+
+    @property
+    def outsider(self) -> str:
+        return self.actors[4]
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return self.actors[5:]
+
+    @property
+    def pool(self) -> tuple[str, ...]:
+        """Every wallet that may ever be enrolled: the 5 signing members and 3 keyless ones."""
+        return self.members + KEYLESS
+
+    @property
+    def holders(self) -> tuple[str, ...]:
+        """Every address that could hold points or a nonce here."""
+        return self.actors + KEYLESS
+
+    def name(self, address: str) -> str:
+        return self.names.get(address, address)
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Record:
+    commitment: bytes = bytes(20)
+    consent: int = 0
+    tier: int = 0
+    status: Status = Status.NONE
+    policy_version: int = 0
+    since: int | None = 0  # None: enrolled this step; learnt from the chain at the next check
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the checks need to know about the step just taken."""
+
+    call: str
+    reverted: bool
+    pause_guarded: bool
+    paused_before: bool
+    statuses_before: dict[str, Status]
+    consent_of: frozenset[str]
+    authorised: Callable[[Observation], bool]
+
+
+# A choice of actor or member: (pick one that suits the call?, index). Shrinks toward suiting.
+CHOICE = st.tuples(st.booleans(), st.integers(0, 9))
+COMMITMENT = st.sampled_from(COMMITMENTS)
+CONSENT = st.integers(0, KNOWN_CONSENT_FLAGS + 1)  # 8 names no purpose
+TIER = st.sampled_from(TIERS)
+VERSION_OFFSET = st.sampled_from((0,) * 6 + (-1, 1))
+AMOUNT = st.sampled_from((1, 7, 100, 2_500) * 2 + (0,))
+RARELY = st.sampled_from((False,) * 7 + (True,))
+
+
+def anyone(_observed: Observation) -> bool:
+    return True
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__()
+        self.d = deployment
+        self.snapshot = deployment.chain.snapshot()
+        admin, registrar, issuer, pauser = deployment.actors[:4]
+        # The model, as the fixtures deploy the contracts.
+        self.paused = False
+        self.policy_version = 1
+        self.policy_hashes = {1: POLICY_V1}
+        self.records: dict[str, Record] = {}
+        self.nonces = dict.fromkeys(deployment.holders, 0)
+        self.registry_roles = {
+            ADMIN_ROLE: {admin},
+            REGISTRAR_ROLE: {admin, registrar},
+            PAUSER_ROLE: {admin, pauser},
+        }
+        self.points_roles = {ADMIN_ROLE: {admin}, ISSUER_ROLE: {admin, issuer}}
+        self.balances = dict.fromkeys(deployment.holders, 0)
+        self.multipliers: dict[int, int] = {}
+        self.rewards: dict[int, int] = {}
+        self.transfers_enabled = False
+        self.applied: list[bytes] = []
+        # The chain as last checked, and the step since.
+        self.previous: Observation | None = None
+        self.last: Step | None = None
+        self.ever_erased: set[str] = set()
+        self.reads = self._reads()
+        self.multicalls: dict[int, tuple[list[tuple[Any, ...]], list[Any]]] = {}
+
+    def teardown(self) -> None:
+        self.d.chain.restore(self.snapshot)
+
+    # ------------------------------------------------------------------ choosing
+
+    def record(self, member: str) -> Record:
+        return self.records.get(member, Record())
+
+    def status(self, member: str) -> Status:
+        return self.record(member).status
+
+    def pick(
+        self, choice: tuple[bool, int], suitable: Iterable[str], everyone: Sequence[str]
+    ) -> str:
+        suits, index = choice
+        candidates = [account for account in everyone if account in set(suitable)]
+        if suits and candidates:
+            return candidates[index % len(candidates)]
+        return everyone[index % len(everyone)]
+
+    def actor(self, choice: tuple[bool, int], holders: Iterable[str]) -> str:
+        """An actor; if the choice says so, one of `holders`."""
+        return self.pick(choice, holders, self.d.actors)
+
+    def member_actor(self, choice: tuple[bool, int], statuses: Iterable[Status]) -> str:
+        """An actor; if the choice says so, a member wallet in one of `statuses`."""
+        wanted = set(statuses)
+        return self.actor(choice, [m for m in self.d.members if self.status(m) in wanted])
+
+    def member(self, choice: tuple[bool, int], statuses: Iterable[Status]) -> str:
+        """A pool wallet; if the choice says so, one in one of `statuses`."""
+        wanted = set(statuses)
+        suitable = [m for m in self.d.pool if self.status(m) in wanted]
+        return self.pick(choice, suitable, self.d.pool)
+
+    def enrollee(self, choice: tuple[bool, int]) -> str:
+        """A pool wallet that may be enrolled if the choice says so; index 9: the zero address."""
+        if choice == (False, 9):
+            return ZERO_ADDRESS
+        return self.member(choice, (Status.NONE, Status.REVOKED))
+
+    def multiplier(self, tier: int) -> int:
+        return self.multipliers.get(tier, BASE_MULTIPLIER_BPS)
+
+    # ------------------------------------------------------------------ expectations
+
+    @staticmethod
+    def lacks(roles: dict[bytes, set[str]], role: bytes, sender: str) -> Expected:
+        if sender in roles[role]:
+            return None
+        return ("AccessControlUnauthorizedAccount", (sender, role))
+
+    def not_paused(self) -> Expected:
+        return ("EnforcedPause", ()) if self.paused else None
+
+    def consent_ready(self) -> Expected:
+        if self.paused:
+            return ("EnforcedPause", ())
+        return ("NoPolicyPublished", ()) if self.policy_version == 0 else None
+
+    def enrolled(self, member: str) -> Expected:
+        status = self.status(member)
+        return None if status in ENROLLED else ("WrongStatus", (member, status))
+
+    @staticmethod
+    def holds(contract: str, role: bytes, sender: str) -> Callable[[Observation], bool]:
+        key = (contract, ROLE_NAMES[role], sender)
+        return lambda observed: bool(observed[key])
+
+    @staticmethod
+    def in_status(member: str, statuses: Iterable[Status]) -> Callable[[Observation], bool]:
+        wanted = set(statuses)
+        return lambda observed: observed[("member", member)][3] in wanted
+
+    def send(
+        self,
+        sender: str,
+        contract: str,
+        signature: str,
+        args: Sequence[Any],
+        expected: Expected,
+        *,
+        authorised: Callable[[Observation], bool],
+        pause_guarded: bool = True,
+        consent_of: Iterable[str] = (),
+    ) -> bool:
+        """Send the call; assert it reverted exactly as the model expects; True if it succeeded."""
+        target = self.d.registry if contract == "registry" else self.d.points
+        revert = self.d.node.transact(sender, target, calldata(signature, *args))
+        call = f"{contract}.{signature.split('(')[0]} by {self.d.name(sender)}"
+        self.last = Step(
+            call=call,
+            reverted=revert is not None,
+            pause_guarded=pause_guarded,
+            paused_before=self.paused,
+            statuses_before={holder: self.status(holder) for holder in self.d.holders},
+            consent_of=frozenset(consent_of),
+            authorised=authorised,
+        )
+        wanted = self.d.errors.encode(expected)
+        assert revert == wanted, (
+            f"{call}{tuple(_show(arg) for arg in args)}: the chain gave "
+            f"{self.d.errors.describe(revert)}, the model expected {self.d.errors.describe(wanted)}"
+        )
+        return expected is None
+
+    # ------------------------------------------------------------------ registrar rules
+
+    def row_error(
+        self, member: str, commitment: bytes, consent: int, in_batch: Iterable[str]
+    ) -> Expected:
+        if member == ZERO_ADDRESS:
+            return ("ZeroAddress", ())
+        if commitment == bytes(20):
+            return ("ZeroCommitment", (member,))
+        if consent & ~KNOWN_CONSENT_FLAGS:
+            return ("UnknownConsentFlags", (consent,))
+        status = Status.ACTIVE if member in in_batch else self.status(member)
+        if status in ENROLLED:
+            return ("AlreadyEnrolled", (member,))
+        return ("MemberIsErased", (member,)) if status == Status.ERASED else None
+
+    def enroll_rows(self, sender: str, rows: list[tuple[str, bytes, int, int]]) -> None:
+        expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender)
+        if expected is None and not rows:
+            expected = ("EmptyBatch", ())
+        expected = expected or self.consent_ready()
+        for i, (member, commitment, consent, _tier) in enumerate(rows):
+            in_batch = [row[0] for row in rows[:i]]
+            expected = expected or self.row_error(member, commitment, consent, in_batch)
+        if self.send(
+            sender,
+            "registry",
+            "enrollBatch((address,bytes20,uint16,uint8)[])",
+            (rows,),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+            consent_of={row[0] for row in rows},
+        ):
+            for row in rows:
+                self.apply_enroll(*row)
+
+    def apply_enroll(self, member: str, commitment: bytes, consent: int, tier: int) -> None:
+        self.records[member] = Record(
+            commitment, consent, tier, Status.ACTIVE, self.policy_version, since=None
+        )
+
+    @initialize(
+        who=st.lists(st.integers(0, 7), unique=True, max_size=8),
+        commitment=COMMITMENT.filter(any),
+        consent=st.integers(0, KNOWN_CONSENT_FLAGS),
+        tier=TIER,
+        amount=st.sampled_from((0, 7, 50, 2_500)),
+        multiplier=st.sampled_from((None, 1, 5_000, 25_000)),
+        costs=st.lists(st.sampled_from((0, 1, 40, 300)), min_size=3, max_size=3),
+        transfers=st.sampled_from((True, True, True, False)),
+    )
+    def programme_in_motion(
+        self,
+        who: list[int],
+        commitment: bytes,
+        consent: int,
+        tier: int,
+        amount: int,
+        multiplier: int | None,
+        costs: list[int],
+        transfers: bool,
+    ) -> None:
+        """Most examples start with members holding points, a catalogue and perhaps transfers:
+        the registrar enrolls, the admin sets rewards and perhaps the members' tier multiplier,
+        the issuer credits the first batch. Each call is checked like a step."""
+        admin, registrar, issuer = self.d.actors[:3]
+        members = [self.d.pool[i] for i in who]
+        if members:
+            self.enroll_rows(registrar, [(m, commitment, consent, tier) for m in members])
+            self.chain_keeps_its_promises()
+        for reward, cost in zip(REWARDS, costs, strict=True):
+            if cost:
+                self.do_set_reward(admin, reward, cost)
+                self.chain_keeps_its_promises()
+        if transfers:
+            self.do_set_transfers_enabled(admin, True)
+            self.chain_keeps_its_promises()
+        if multiplier:
+            self.do_set_tier_multiplier(admin, tier, multiplier)
+            self.chain_keeps_its_promises()
+        if members and amount:
+            self.do_credit(issuer, BATCH_IDS[0], members, [amount] * len(members))
+
+    @rule(actor=CHOICE, who=CHOICE, commitment=COMMITMENT, consent=CONSENT, tier=TIER)
+    def enroll(
+        self,
+        actor: tuple[bool, int],
+        who: tuple[bool, int],
+        commitment: bytes,
+        consent: int,
+        tier: int,
+    ) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        member = self.enrollee(who)
+        expected = (
+            self.lacks(self.registry_roles, REGISTRAR_ROLE, sender)
+            or self.consent_ready()
+            or self.row_error(member, commitment, consent, ())
+        )
+        if self.send(
+            sender,
+            "registry",
+            "enroll(address,bytes20,uint16,uint8)",
+            (member, commitment, consent, tier),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+            consent_of={member},
+        ):
+            self.apply_enroll(member, commitment, consent, tier)
+
+    @rule(
+        actor=CHOICE,
+        rows=st.lists(st.tuples(CHOICE, COMMITMENT, CONSENT, TIER), max_size=3),
+    )
+    def enroll_batch(
+        self, actor: tuple[bool, int], rows: list[tuple[tuple[bool, int], bytes, int, int]]
+    ) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        self.enroll_rows(sender, [(self.enrollee(who), *row) for who, *row in rows])
+
+    @rule(actor=CHOICE, who=CHOICE, commitment=COMMITMENT)
+    def rotate_commitment(
+        self, actor: tuple[bool, int], who: tuple[bool, int], commitment: bytes
+    ) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        member = self.member(who, ENROLLED)
+        expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender) or self.not_paused()
+        if expected is None and commitment == bytes(20):
+            expected = ("ZeroCommitment", (member,))
+        if self.send(
+            sender,
+            "registry",
+            "rotateCommitment(address,bytes20)",
+            (member, commitment),
+            expected or self.enrolled(member),
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+        ):
+            self.records[member].commitment = commitment
+
+    @rule(actor=CHOICE, who=CHOICE, tier=TIER)
+    def set_tier(self, actor: tuple[bool, int], who: tuple[bool, int], tier: int) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        member = self.member(who, ENROLLED)
+        if self.send(
+            sender,
+            "registry",
+            "setTier(address,uint8)",
+            (member, tier),
+            self.lacks(self.registry_roles, REGISTRAR_ROLE, sender)
+            or self.not_paused()
+            or self.enrolled(member),
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+        ):
+            self.records[member].tier = tier
+
+    def change_status(
+        self,
+        actor: tuple[bool, int],
+        who: tuple[bool, int],
+        function: str,
+        valid: tuple[Status, ...],
+    ) -> str | None:
+        """suspend, reinstate, revoke, erase: registrar, not paused, member in a `valid` status.
+        Returns the member if the call succeeded."""
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        member = self.member(who, valid)
+        status = self.status(member)
+        expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender) or self.not_paused()
+        if expected is None and status not in valid:
+            expected = ("WrongStatus", (member, status))
+        succeeded = self.send(
+            sender,
+            "registry",
+            f"{function}(address)",
+            (member,),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+            consent_of={member} if function == "erase" else (),
+        )
+        return member if succeeded else None
+
+    @rule(actor=CHOICE, who=CHOICE)
+    def suspend(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        if member := self.change_status(actor, who, "suspend", (Status.ACTIVE,)):
+            self.records[member].status = Status.SUSPENDED
+
+    @rule(actor=CHOICE, who=CHOICE)
+    def reinstate(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        if member := self.change_status(actor, who, "reinstate", (Status.SUSPENDED,)):
+            self.records[member].status = Status.ACTIVE
+
+    @rule(actor=CHOICE, who=CHOICE)
+    def revoke(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        if member := self.change_status(actor, who, "revoke", ENROLLED):
+            self.records[member].status = Status.REVOKED
+
+    @rule(actor=CHOICE, who=CHOICE)
+    def erase(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        if member := self.change_status(actor, who, "erase", OF_RECORD):
+            # The tombstone keeps only the status and the enrollment time.
+            self.records[member] = Record(status=Status.ERASED, since=self.records[member].since)
+
+    # ------------------------------------------------------------------ member rules
+
+    def consent_error(self, member: str, flags: int, version: int) -> Expected:
+        expected = self.consent_ready()
+        if expected is None and version != self.policy_version:
+            expected = ("StalePolicy", (version, self.policy_version))
+        if expected is None and flags & ~KNOWN_CONSENT_FLAGS:
+            expected = ("UnknownConsentFlags", (flags,))
+        return expected or (None if self.status(member) in OF_RECORD else self.enrolled(member))
+
+    def apply_consent(self, member: str, flags: int, version: int) -> None:
+        self.records[member].consent = flags
+        self.records[member].policy_version = version
+
+    @rule(actor=CHOICE, flags=CONSENT, offset=VERSION_OFFSET)
+    def set_consent(self, actor: tuple[bool, int], flags: int, offset: int) -> None:
+        sender = self.member_actor(actor, OF_RECORD)
+        version = self.policy_version + offset
+        if self.send(
+            sender,
+            "registry",
+            "setConsent(uint16,uint16)",
+            (flags, version),
+            self.consent_error(sender, flags, version),
+            authorised=self.in_status(sender, OF_RECORD),
+            consent_of={sender},
+        ):
+            self.apply_consent(sender, flags, version)
+
+    @rule(
+        relayer=CHOICE,
+        who=CHOICE,
+        signer=st.one_of(st.none(), st.integers(0, 9)),
+        nonce_offset=st.sampled_from((0, 0, 0, -1, 1)),
+        expired=RARELY,
+        flags=CONSENT,
+        offset=VERSION_OFFSET,
+    )
+    def set_consent_by_sig(
+        self,
+        relayer: tuple[bool, int],
+        who: tuple[bool, int],
+        signer: int | None,
+        nonce_offset: int,
+        expired: bool,
+        flags: int,
+        offset: int,
+    ) -> None:
+        """A consent change signed by the member (or, as an attack, by someone else), relayed."""
+        sender = self.actor(relayer, (self.d.outsider,))
+        signers_of_record = [m for m in self.d.members if self.status(m) in OF_RECORD]
+        member = self.pick(who, signers_of_record, self.d.pool)
+        if signer is not None:
+            signed_by = self.d.actors[signer]
+        else:  # the member, if the member has a key
+            signed_by = member if member in self.d.keys else self.d.outsider
+        current = self.nonces[member]
+        nonce = current + nonce_offset if current + nonce_offset >= 0 else current + 2
+        deadline = EXPIRED_DEADLINE if expired else VALID_DEADLINE
+        version = self.policy_version + offset
+        change = (member, flags, version, nonce, deadline)
+        message = dict(
+            zip(("member", "flags", "policyVersion", "nonce", "deadline"), change, strict=True)
+        )
+        signature = Account.sign_typed_data(
+            self.d.keys[signed_by], self.d.domain, CONSENT_CHANGE_TYPES, message
+        ).signature
+        expected: Expected = None
+        if expired:
+            expected = ("DeadlineExpired", (deadline,))
+        elif nonce != current:
+            expected = ("InvalidAccountNonce", (member, current))
+        elif signed_by != member:
+            expected = ("InvalidSignature", (member,))
+        if self.send(
+            sender,
+            "registry",
+            "setConsentBySig((address,uint16,uint16,uint256,uint256),bytes)",
+            (change, signature),
+            expected or self.consent_error(member, flags, version),
+            authorised=lambda _observed: signed_by == member,
+            consent_of={member},
+        ):
+            self.nonces[member] += 1
+            self.apply_consent(member, flags, version)
+
+    @rule(actor=CHOICE)
+    def increase_nonce(self, actor: tuple[bool, int]) -> None:
+        sender = self.member_actor(actor, Status)
+        if self.send(
+            sender, "registry", "increaseNonce()", (), self.not_paused(), authorised=anyone
+        ):
+            self.nonces[sender] += 1
+
+    @rule(actor=CHOICE)
+    def leave(self, actor: tuple[bool, int]) -> None:
+        sender = self.member_actor(actor, ENROLLED)
+        if self.send(
+            sender,
+            "registry",
+            "leave()",
+            (),
+            self.not_paused() or self.enrolled(sender),
+            authorised=self.in_status(sender, ENROLLED),
+        ):
+            self.records[sender].status = Status.REVOKED
+
+    # ------------------------------------------------------------------ admin and pauser rules
+
+    @rule(actor=CHOICE, zero_hash=RARELY)
+    def publish_policy(self, actor: tuple[bool, int], zero_hash: bool) -> None:
+        sender = self.actor(actor, self.registry_roles[ADMIN_ROLE])
+        document = (
+            bytes(32) if zero_hash else keccak(b"policy" + self.policy_version.to_bytes(2, "big"))
+        )
+        expected = self.lacks(self.registry_roles, ADMIN_ROLE, sender) or self.not_paused()
+        if expected is None and zero_hash:
+            expected = ("ZeroPolicyHash", ())
+        if self.send(
+            sender,
+            "registry",
+            "publishPolicy(bytes32)",
+            (document,),
+            expected,
+            authorised=self.holds("registry", ADMIN_ROLE, sender),
+        ):
+            self.policy_version += 1
+            self.policy_hashes[self.policy_version] = document
+
+    @rule(actor=CHOICE)
+    def pause(self, actor: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.registry_roles[PAUSER_ROLE])
+        if self.send(
+            sender,
+            "registry",
+            "pause()",
+            (),
+            self.lacks(self.registry_roles, PAUSER_ROLE, sender) or self.not_paused(),
+            authorised=self.holds("registry", PAUSER_ROLE, sender),
+            pause_guarded=False,
+        ):
+            self.paused = True
+
+    @rule(actor=CHOICE)
+    def unpause(self, actor: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.registry_roles[PAUSER_ROLE])
+        expected = self.lacks(self.registry_roles, PAUSER_ROLE, sender)
+        if expected is None and not self.paused:
+            expected = ("ExpectedPause", ())
+        if self.send(
+            sender,
+            "registry",
+            "unpause()",
+            (),
+            expected,
+            authorised=self.holds("registry", PAUSER_ROLE, sender),
+            pause_guarded=False,
+        ):
+            self.paused = False
+
+    def roles_of(self, contract: str) -> tuple[dict[bytes, set[str]], tuple[bytes, ...]]:
+        if contract == "registry":
+            return self.registry_roles, REGISTRY_ROLES
+        return self.points_roles, POINTS_ROLES
+
+    @rule(
+        actor=CHOICE,
+        contract=st.sampled_from(("registry", "points")),
+        role=st.integers(0, 2),
+        account=st.integers(0, 9),
+        grant=st.sampled_from((True, True, False)),
+    )
+    def grant_or_revoke_role(
+        self, actor: tuple[bool, int], contract: str, role: int, account: int, grant: bool
+    ) -> None:
+        roles, role_ids = self.roles_of(contract)
+        role_id = role_ids[role % len(role_ids)]
+        grantee = self.d.actors[account]
+        sender = self.actor(actor, roles[ADMIN_ROLE])
+        expected: Expected = None
+        if role_id == ADMIN_ROLE:  # changes only through the two-step admin transfer
+            expected = ("AccessControlEnforcedDefaultAdminRules", ())
+        if self.send(
+            sender,
+            contract,
+            "grantRole(bytes32,address)" if grant else "revokeRole(bytes32,address)",
+            (role_id, grantee),
+            expected or self.lacks(roles, ADMIN_ROLE, sender),
+            authorised=self.holds(contract, ADMIN_ROLE, sender),
+            pause_guarded=False,
+        ):
+            if grant:
+                roles[role_id].add(grantee)
+            else:
+                roles[role_id].discard(grantee)
+
+    @rule(
+        actor=CHOICE,
+        contract=st.sampled_from(("registry", "points")),
+        role=st.integers(0, 2),
+        confirmation=st.one_of(st.none(), st.integers(0, 9)),
+    )
+    def renounce_role(
+        self, actor: tuple[bool, int], contract: str, role: int, confirmation: int | None
+    ) -> None:
+        roles, role_ids = self.roles_of(contract)
+        role_id = role_ids[role % len(role_ids)]
+        sender = self.actor(actor, roles[role_id])
+        account = sender if confirmation is None else self.d.actors[confirmation]
+        expected: Expected = None
+        if role_id == ADMIN_ROLE and account == self.d.admin:  # no admin transfer scheduled
+            expected = ("AccessControlEnforcedDefaultAdminDelay", (0,))
+        elif account != sender:
+            expected = ("AccessControlBadConfirmation", ())
+        if self.send(
+            sender,
+            contract,
+            "renounceRole(bytes32,address)",
+            (role_id, account),
+            expected,
+            authorised=lambda _observed: account == sender,
+            pause_guarded=False,
+        ):
+            roles[role_id].discard(sender)
+
+    # ------------------------------------------------------------------ points rules
+
+    @rule(
+        actor=CHOICE,
+        batch=st.integers(0, len(BATCH_IDS) - 1),
+        who=st.tuples(st.booleans(), st.lists(st.integers(0, 9), min_size=1, max_size=3)),
+        amounts=st.lists(AMOUNT, min_size=3, max_size=3),
+        shape=st.sampled_from(("as many amounts as members",) * 10 + ("empty", "one more amount")),
+    )
+    def credit(
+        self,
+        actor: tuple[bool, int],
+        batch: int,
+        who: tuple[bool, list[int]],
+        amounts: list[int],
+        shape: str,
+    ) -> None:
+        sender = self.actor(actor, self.points_roles[ISSUER_ROLE])
+        suits, indices = who
+        members = [self.member((suits, i), (Status.ACTIVE,)) for i in indices]
+        amounts = amounts[: len(members)]
+        if shape == "empty":
+            members, amounts = [], []
+        elif shape == "one more amount":
+            amounts.append(1)
+        self.do_credit(sender, BATCH_IDS[batch], members, amounts)
+
+    def do_credit(
+        self, sender: str, batch_id: bytes, members: list[str], amounts: list[int]
+    ) -> None:
+        expected = self.lacks(self.points_roles, ISSUER_ROLE, sender) or self.not_paused()
+        if expected is None and (not members or len(members) != len(amounts)):
+            expected = ("BadBatchShape", (len(members), len(amounts)))
+        if expected is None and batch_id in self.applied:
+            expected = ("BatchAlreadyApplied", (batch_id,))
+        for member, amount in zip(members, amounts, strict=False):
+            if expected is None and self.status(member) != Status.ACTIVE:
+                expected = ("NotActiveMember", (member, self.status(member)))
+            if expected is None and self.credited(member, amount) == 0:  # zero, or rounded to it
+                expected = ("ZeroAmount", (member,))
+        if self.send(
+            sender,
+            "points",
+            "credit(bytes32,address[],uint256[])",
+            (batch_id, members, amounts),
+            expected,
+            authorised=self.holds("points", ISSUER_ROLE, sender),
+        ):
+            self.applied.append(batch_id)
+            for member, amount in zip(members, amounts, strict=True):
+                self.balances[member] += self.credited(member, amount)
+
+    def credited(self, member: str, amount: int) -> int:
+        """Points for `amount` base points: times the tier multiplier, rounded down."""
+        return amount * self.multiplier(self.record(member).tier) // BASE_MULTIPLIER_BPS
+
+    @rule(actor=CHOICE, reward=CHOICE)
+    def redeem(self, actor: tuple[bool, int], reward: tuple[bool, int]) -> None:
+        sender = self.member_actor(actor, (Status.ACTIVE,))
+        balance = self.balances[sender]
+        affordable = [r for r in REWARDS if 0 < self.rewards.get(r, 0) <= balance]
+        reward_id = self.pick(reward, affordable, REWARDS)
+        status = self.status(sender)
+        cost = self.rewards.get(reward_id, 0)
+        expected = self.not_paused()
+        if expected is None and status != Status.ACTIVE:
+            expected = ("NotActiveMember", (sender, status))
+        if expected is None and cost == 0:
+            expected = ("UnknownReward", (reward_id,))
+        if expected is None and balance < cost:
+            expected = ("ERC20InsufficientBalance", (sender, balance, cost))
+        if self.send(
+            sender,
+            "points",
+            "redeem(uint256)",
+            (reward_id,),
+            expected,
+            authorised=self.in_status(sender, (Status.ACTIVE,)),
+        ):
+            self.balances[sender] -= cost
+
+    @rule(actor=CHOICE, who=CHOICE)
+    def forfeit(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        member = self.member(who, (Status.REVOKED, Status.ERASED))
+        status = self.status(member)
+        expected: Expected = None
+        if sender not in self.registry_roles[REGISTRAR_ROLE]:
+            expected = ("NotRegistrar", (sender,))
+        expected = expected or self.not_paused()
+        if expected is None and status not in (Status.REVOKED, Status.ERASED):
+            expected = ("NotForfeitable", (member, status))
+        if self.send(
+            sender,
+            "points",
+            "forfeit(address)",
+            (member,),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+        ):
+            self.balances[member] = 0
+
+    @rule(
+        actor=CHOICE,
+        tier=TIER,
+        bps=st.sampled_from(
+            (0, 1, 5_000, 10_000, 25_000, MAX_MULTIPLIER_BPS, MAX_MULTIPLIER_BPS + 1)
+        ),
+    )
+    def set_tier_multiplier(self, actor: tuple[bool, int], tier: int, bps: int) -> None:
+        self.do_set_tier_multiplier(self.actor(actor, self.points_roles[ADMIN_ROLE]), tier, bps)
+
+    def do_set_tier_multiplier(self, sender: str, tier: int, bps: int) -> None:
+        expected = self.lacks(self.points_roles, ADMIN_ROLE, sender) or self.not_paused()
+        if expected is None and not 1 <= bps <= MAX_MULTIPLIER_BPS:
+            expected = ("InvalidMultiplier", (bps, MAX_MULTIPLIER_BPS))
+        if self.send(
+            sender,
+            "points",
+            "setTierMultiplier(uint8,uint32)",
+            (tier, bps),
+            expected,
+            authorised=self.holds("points", ADMIN_ROLE, sender),
+        ):
+            self.multipliers[tier] = bps
+
+    @rule(actor=CHOICE, reward=st.sampled_from(REWARDS), cost=st.sampled_from((0, 1, 40, 300)))
+    def set_reward(self, actor: tuple[bool, int], reward: int, cost: int) -> None:
+        self.do_set_reward(self.actor(actor, self.points_roles[ADMIN_ROLE]), reward, cost)
+
+    def do_set_reward(self, sender: str, reward: int, cost: int) -> None:
+        if self.send(
+            sender,
+            "points",
+            "setReward(uint256,uint256)",
+            (reward, cost),
+            self.lacks(self.points_roles, ADMIN_ROLE, sender) or self.not_paused(),
+            authorised=self.holds("points", ADMIN_ROLE, sender),
+        ):
+            self.rewards[reward] = cost
+
+    @rule(actor=CHOICE, enabled=st.sampled_from((True, True, True, False)))
+    def set_transfers_enabled(self, actor: tuple[bool, int], enabled: bool) -> None:
+        self.do_set_transfers_enabled(self.actor(actor, self.points_roles[ADMIN_ROLE]), enabled)
+
+    def do_set_transfers_enabled(self, sender: str, enabled: bool) -> None:
+        if self.send(
+            sender,
+            "points",
+            "setTransfersEnabled(bool)",
+            (enabled,),
+            self.lacks(self.points_roles, ADMIN_ROLE, sender) or self.not_paused(),
+            authorised=self.holds("points", ADMIN_ROLE, sender),
+        ):
+            self.transfers_enabled = enabled
+
+    @rule(actor=CHOICE, to=CHOICE, amount=st.sampled_from((0, 1, 25, 10**6)))
+    def transfer(self, actor: tuple[bool, int], to: tuple[bool, int], amount: int) -> None:
+        sender = self.member_actor(actor, (Status.ACTIVE,))
+        recipient = self.member(to, (Status.ACTIVE,))
+        expected: Expected = None if self.transfers_enabled else ("TransfersDisabled", ())
+        expected = expected or self.not_paused()
+        for party in (sender, recipient):
+            if expected is None and self.status(party) != Status.ACTIVE:
+                expected = ("NotActiveMember", (party, self.status(party)))
+        if expected is None and self.balances[sender] < amount:
+            expected = ("ERC20InsufficientBalance", (sender, self.balances[sender], amount))
+        sender_active = self.in_status(sender, (Status.ACTIVE,))
+        recipient_active = self.in_status(recipient, (Status.ACTIVE,))
+        if self.send(
+            sender,
+            "points",
+            "transfer(address,uint256)",
+            (recipient, amount),
+            expected,
+            authorised=lambda observed: sender_active(observed) and recipient_active(observed),
+        ):
+            self.balances[sender] -= amount
+            self.balances[recipient] += amount
+
+    # ------------------------------------------------------------------ reading the chain
+
+    def _reads(self) -> list[tuple[tuple[Any, ...], str, str]]:
+        """(key, contract, calldata) of every view read at each check but `policyHash`."""
+        d = self.d
+        reads: list[tuple[tuple[Any, ...], str, str]] = [
+            (("memberCount",), d.registry, calldata("memberCount()")),
+            (("paused",), d.registry, calldata("paused()")),
+            (("policyVersion",), d.registry, calldata("policyVersion()")),
+            (("totalSupply",), d.points, calldata("totalSupply()")),
+            (("transfersEnabled",), d.points, calldata("transfersEnabled()")),
+            (("statuses",), d.registry, calldata("statusesAndTiers(address[])", list(d.pool))),
+        ]
+        reads += [(("member", m), d.registry, calldata("memberOf(address)", m)) for m in d.pool]
+        for holder in d.holders:
+            reads.append((("nonce", holder), d.registry, calldata("nonces(address)", holder)))
+            reads.append((("balance", holder), d.points, calldata("balanceOf(address)", holder)))
+        for actor in d.actors:
+            for contract, address, roles in (
+                ("registry", d.registry, REGISTRY_ROLES),
+                ("points", d.points, POINTS_ROLES),
+            ):
+                for role in roles:
+                    data = calldata("hasRole(bytes32,address)", role, actor)
+                    reads.append(((contract, ROLE_NAMES[role], actor), address, data))
+        reads += [(("multiplier", t), d.points, calldata("multiplierBps(uint8)", t)) for t in TIERS]
+        reads += [(("reward", r), d.points, calldata("rewardCost(uint256)", r)) for r in REWARDS]
+        reads += [
+            (("batchApplied", b), d.points, calldata("batchApplied(bytes32)", b)) for b in BATCH_IDS
+        ]
+        return reads
+
+    def _multicall(self, policy_version: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
+        """The keys and the `eth_call` params that read every view through Multicall3."""
+        if policy_version in self.multicalls:
+            return self.multicalls[policy_version]
+        reads = [
+            *self.reads,
+            (
+                ("policyHash",),
+                self.d.registry,
+                calldata("policyHash(uint16)", policy_version),
+            ),
+        ]
+        calls = [(to, False, bytes.fromhex(data[2:])) for _key, to, data in reads]
+        data = calldata("aggregate3((address,bool,bytes)[])", calls)
+        params = [{"to": MULTICALL3_ADDRESS, "data": data}, "latest"]
+        self.multicalls[policy_version] = ([key for key, _to, _data in reads], params)
+        return self.multicalls[policy_version]
+
+    def observe(self) -> tuple[Observation, list[tuple[bytes, bytes]]]:
+        """Every view, and a replay of every applied batch id by an issuer, in one batch."""
+        keys, multicall = self._multicall(self.policy_version)
+        issuers = [a for a in self.d.actors if a in self.points_roles[ISSUER_ROLE]]
+        replays = [] if self.paused or not issuers else list(self.applied)
+        replies = self.d.node.calls(
+            [
+                multicall,
+                *(
+                    [
+                        {
+                            "from": issuers[0],
+                            "to": self.d.points,
+                            "data": _replay(batch_id, self.d.pool[0]),
+                        },
+                        "latest",
+                    ]
+                    for batch_id in replays
+                ),
+            ]
+        )
+        assert "result" in replies[0], f"reading the views failed: {replies[0]}"
+        results = _aggregate3_results(bytes.fromhex(replies[0]["result"][2:]))
+        observed = {key: _decode(key, raw) for key, raw in zip(keys, results, strict=True)}
+        replayed = [
+            (batch_id, bytes.fromhex(reply.get("error", {}).get("data", "0x")[2:]))
+            for batch_id, reply in zip(replays, replies[1:], strict=True)
+        ]
+        return observed, replayed
+
+    # ------------------------------------------------------------------ invariants
+
+    @invariant()
+    def chain_keeps_its_promises(self) -> None:
+        observed, replayed = self.observe()
+        self.check_chain(observed, replayed)
+        if self.previous is not None and self.last is not None:
+            self.check_step(self.previous, observed, self.last)
+        self.check_model(observed)
+        self.previous, self.last = observed, None
+
+    def check_chain(self, observed: Observation, replayed: list[tuple[bytes, bytes]]) -> None:
+        """The invariants the contracts' headers state, from the chain alone."""
+        d = self.d
+        balances = sum(observed[("balance", holder)] for holder in d.holders)
+        assert balances == observed[("totalSupply",)], "the balances do not sum to totalSupply"
+        records = {member: observed[("member", member)] for member in d.pool}
+        enrolled = sum(record[3] in ENROLLED for record in records.values())
+        assert observed[("memberCount",)] == enrolled, "memberCount != active + suspended"
+        packed = tuple(record[3] << 8 | record[2] for record in records.values())
+        assert observed[("statuses",)] == packed, "statusesAndTiers disagrees with memberOf"
+        for member, (commitment, consent, tier, status, version, _since) in records.items():
+            if status == Status.ERASED:
+                self.ever_erased.add(member)
+                assert (commitment, consent, tier, version) == (bytes(20), 0, 0, 0), member
+            else:
+                assert member not in self.ever_erased, f"erased {d.name(member)} is {status}"
+                assert (status == Status.NONE) == (commitment == bytes(20)), d.name(member)
+        for batch_id, revert in replayed:
+            assert observed[("batchApplied", batch_id)], f"batch 0x{batch_id.hex()} forgotten"
+            wanted = d.errors.encode(("BatchAlreadyApplied", (batch_id,)))
+            assert revert == wanted, f"batch replay gave {d.errors.describe(revert)}"
+
+    def check_step(self, before: Observation, after: Observation, step: Step) -> None:
+        """What the last step may have changed, from the chain alone."""
+        name = self.d.name
+        changed = sorted(str(key) for key in after if after[key] != before[key])
+        if step.reverted:
+            assert not changed, f"reverted {step.call} changed {changed}"
+        if step.pause_guarded and step.paused_before:
+            assert step.reverted, f"{step.call} succeeded while paused"
+        if changed:
+            assert step.authorised(before), f"{step.call} changed {changed} without authority"
+        for holder in self.d.holders:
+            if after[("balance", holder)] > before[("balance", holder)]:
+                assert step.statuses_before[holder] == Status.ACTIVE, f"{step.call} paid {holder}"
+                assert after[("member", holder)][3] == Status.ACTIVE, f"{step.call} paid {holder}"
+        for member in self.d.pool:
+            consent = after[("member", member)][1::3]  # (consent, policyVersion)
+            if consent != before[("member", member)][1::3]:
+                assert member in step.consent_of, f"{step.call} changed {name(member)}'s consent"
+        for batch_id in BATCH_IDS:
+            if before[("batchApplied", batch_id)]:
+                assert after[("batchApplied", batch_id)], "batchApplied went back to false"
+
+    def check_model(self, observed: Observation) -> None:
+        expected: Observation = {
+            ("memberCount",): sum(r.status in ENROLLED for r in self.records.values()),
+            ("paused",): int(self.paused),
+            ("policyVersion",): self.policy_version,
+            ("policyHash",): self.policy_hashes[self.policy_version],
+            ("totalSupply",): sum(self.balances.values()),
+            ("transfersEnabled",): int(self.transfers_enabled),
+        }
+        for member in self.d.pool:
+            record = self.record(member)
+            if record.since is None:  # enrolled by the last step: learn the block's time
+                record.since = observed[("member", member)][5]
+            expected[("member", member)] = (
+                record.commitment,
+                record.consent,
+                record.tier,
+                record.status,
+                record.policy_version,
+                record.since,
+            )
+        for holder in self.d.holders:
+            expected[("nonce", holder)] = self.nonces[holder]
+            expected[("balance", holder)] = self.balances[holder]
+        for actor in self.d.actors:
+            for role in REGISTRY_ROLES:
+                held = actor in self.registry_roles[role]
+                expected[("registry", ROLE_NAMES[role], actor)] = int(held)
+            for role in POINTS_ROLES:
+                expected[("points", ROLE_NAMES[role], actor)] = int(
+                    actor in self.points_roles[role]
+                )
+        for tier in TIERS:
+            expected[("multiplier", tier)] = self.multiplier(tier)
+        for reward in REWARDS:
+            expected[("reward", reward)] = self.rewards.get(reward, 0)
+        for batch_id in BATCH_IDS:
+            expected[("batchApplied", batch_id)] = int(batch_id in self.applied)
+        wrong = {
+            str(key): (observed[key], value)
+            for key, value in expected.items()
+            if observed[key] != value
+        }
+        assert not wrong, f"the chain differs from the model, as (chain, model): {wrong}"
+
+
+@cache
+def _replay(batch_id: bytes, member: str) -> str:
+    return calldata("credit(bytes32,address[],uint256[])", batch_id, [member], [1])
+
+
+def _decode(key: tuple[Any, ...], raw: bytes) -> Any:
+    if key[0] == "member":  # (commitment, consent, tier, status, policyVersion, since)
+        return (raw[:20], *(_word(raw, offset) for offset in range(32, 192, 32)))
+    if key[0] == "statuses":
+        return tuple(_word(raw, offset) for offset in range(64, len(raw), 32))
+    if key[0] == "policyHash":
+        return raw
+    return _word(raw, 0)
+
+
+# ---------------------------------------------------------------------------- the test
+
+
+@pytest.fixture
+def deployment(registry: Any, points: Any, accounts: Any, chain: Any, project: Any) -> Deployment:
+    if chain.provider.name != "foundry":
+        pytest.skip("the state machine drives Anvil over JSON-RPC (see the module docstring)")
+    chain.provider.set_code(MULTICALL3_ADDRESS, MULTICALL3_CODE)  # as Ape's Multicall does
+    actors = [accounts[i] for i in (0, 1, 2, 3, 9, 4, 5, 6, 7, 8)]  # as tests/conftest.py
+    names = ["admin", "registrar", "issuer", "pauser", "outsider"]
+    names += [f"member{i}" for i in range(5)]
+    return Deployment(
+        node=Node(chain.provider.uri),
+        chain=chain,
+        registry=registry.address,
+        points=points.address,
+        actors=tuple(actor.address for actor in actors),
+        keys={actor.address: actor.private_key for actor in actors},
+        names=dict(zip((actor.address for actor in actors), names, strict=True)),
+        errors=Errors((registry.contract_type, points.contract_type)),
+        domain={
+            "name": "MemberLedger MembershipRegistry",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": registry.address,
+        },
+    )
+
+
+def test_invariants_hold_over_random_call_sequences(deployment: Deployment) -> None:
+    profile = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    run_state_machine_as_test(lambda: LedgerMachine(deployment), settings=profile)
