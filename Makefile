@@ -10,12 +10,19 @@ ANVIL_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 ANVIL_BIN  := node_modules/@foundry-rs/anvil-linux-$(ANVIL_ARCH)/bin/anvil
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
-.PHONY: setup compile test test-contracts demo lint bench node clean help
+.PHONY: setup compile test demo lint bench fuzz node serve web clean help
+
+SERVE_NETWORK ?= ethereum:local:foundry
+SERVE_PORT    ?= 8000
 
 help:
 	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
-	@echo "make test   - install, then run every test (Anvil and the in-process chain)"
-	@echo "make lint   - ruff and mypy"
+	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
+	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
+	@echo "make bench  - throughput and gas figures on a private Anvil (bench/results.json)"
+	@echo "make fuzz   - the contracts' state machine with many more random examples"
+	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
+	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
 setup: $(STAMPS)/toolchain
@@ -44,13 +51,37 @@ $(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs tools/v
 	$(BIN)/anvil --version | head -1
 	@touch $@
 
+# Browser tests drive Debian's Chromium (no test tool downloads a browser).
+$(STAMPS)/chromium:
+	@mkdir -p $(STAMPS)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+	@touch $@
+
 compile: setup
 	$(BIN)/ape compile
 
-test: setup
+# The member page: TypeScript checked by tsc, bundled by esbuild from npm (no CDN).
+web: $(STAMPS)/npm
+	npx --no-install tsc -p web
+	node web/build.mjs
+
+test: setup $(STAMPS)/chromium web
 	$(BIN)/ape compile
-	$(BIN)/ape test tests --network ethereum:local:foundry
-	$(BIN)/ape test tests/contracts --network ethereum:local:test
+	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests --network ethereum:local:foundry
+	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests/contracts --network ethereum:local:test
+
+fuzz: setup
+	$(BIN)/ape compile
+	HYPOTHESIS_PROFILE=fuzz MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test \
+	  tests/contracts/test_invariants.py --network ethereum:local:foundry
+
+node: setup
+	@mkdir -p data
+	$(BIN)/anvil --host 127.0.0.1 --port 8545 --state data/anvil-state.json --state-interval 5
+
+serve: setup web
+	$(BIN)/ape compile
+	$(BIN)/ape run relay --network $(SERVE_NETWORK) --port $(SERVE_PORT) --deploy
 
 demo: setup
 	$(BIN)/ape compile
@@ -62,6 +93,7 @@ lint: setup
 	$(BIN)/ruff check memberledger scripts tests
 	$(BIN)/ruff format --check memberledger scripts tests
 	$(BIN)/mypy
+	npx --no-install tsc -p web
 	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol'
 	$(BIN)/slither tools/slither-input.json --compile-force-framework solc-json \
 	  --solc tools/solcx/solc-v$(SOLC_VERSION) --config-file slither.config.json

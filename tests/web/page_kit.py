@@ -1,0 +1,76 @@
+"""What the browser tests share besides fixtures: the injected wallet's settings, and the
+pictures a test keeps of what a member sees."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from member_stack import ROOT, MemberStack
+from playwright.sync_api import Page
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_CARD = ROOT / "docs" / "images" / "member-card.png"
+WALLET_SCRIPT = (Path(__file__).parent / "injected_wallet.js").read_text()
+
+#: open_page(*wallets, width=..., height=...): the member page with those wallets injected.
+OpenPage = Callable[..., Page]
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    """How the injected wallet behaves (see injected_wallet.js)."""
+
+    account: str
+    chain_id: int = 31337
+    known_chains: Sequence[int] = (31337,)
+    reject: Sequence[str] = ()
+    name: str = "Test Wallet"
+    uuid: str = "6f0d6d6e-0000-4000-8000-000000000001"
+    announce: bool = True
+    legacy: bool = True
+
+    def script(self, stack: MemberStack) -> str:
+        settings = {
+            "account": self.account,
+            "rpcUrl": stack.anvil_url,
+            "rpcChainId": hex(stack.chain_id),
+            "chainId": hex(self.chain_id),
+            "knownChains": [hex(chain) for chain in self.known_chains],
+            "reject": list(self.reject),
+            "name": self.name,
+            "uuid": self.uuid,
+            "announce": self.announce,
+            "legacy": self.legacy,
+        }
+        return f"window.__walletSettings = {json.dumps(settings)};\n{WALLET_SCRIPT}"
+
+
+def screenshot(page: Page, name: str, selector: str | None = None) -> Path:
+    """Keep a picture of the page (or one element) in tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if selector:
+        page.locator(selector).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def update_docs_card(page: Page) -> None:
+    """The README's picture of the card: written when missing, or when
+    MEMBERLEDGER_UPDATE_DOCS=1, so a test run leaves tracked files alone."""
+    if DOCS_CARD.exists() and os.environ.get("MEMBERLEDGER_UPDATE_DOCS") != "1":
+        return
+    DOCS_CARD.parent.mkdir(parents=True, exist_ok=True)
+    page.locator("#card").screenshot(path=str(DOCS_CARD))
+
+
+def wallet_calls(page: Page, method: str) -> list[Any]:
+    """The params of every call the page made to the injected wallet with `method`."""
+    calls: list[dict[str, Any]] = page.evaluate("window.__wallet.calls")
+    return [call["params"] for call in calls if call["method"] == method]

@@ -1,0 +1,36 @@
+// Build the member page into web/dist/: the TypeScript bundled by esbuild (no CDN, every
+// library from node_modules), index.html and style.css copied beside it.
+//   node web/build.mjs            one build
+//   node web/build.mjs --watch    rebuild on change
+
+import { build, context } from "esbuild";
+import { copyFile, mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const web = dirname(fileURLToPath(import.meta.url));
+const dist = join(web, "dist");
+
+const options = {
+  entryPoints: { app: join(web, "src/main.ts"), commitment: join(web, "src/commitment.ts") },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  target: ["es2022"],
+  minify: true,
+  sourcemap: true,
+  legalComments: "linked",
+  logLevel: "warning",
+};
+
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
+await Promise.all(["index.html", "style.css"].map((name) => copyFile(join(web, name), join(dist, name))));
+if (process.argv.includes("--watch")) {
+  await (await context(options)).watch();
+  console.log("watching web/src for changes");
+} else {
+  await build(options);
+  console.log(`built ${dist}`);
+}

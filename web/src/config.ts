@@ -1,0 +1,35 @@
+// What the server tells the page (GET config.json): the chain, the contracts, the relay and
+// the programme's words for tiers, consent purposes and rewards.
+
+import type { Address } from "viem";
+
+export interface ConsentPurpose {
+  flag: number;
+  words: string;
+}
+
+export interface Reward {
+  id: number;
+  description: string;
+}
+
+export interface PageConfig {
+  chainId: number;
+  chainName: string;
+  rpcUrl: string;
+  nativeCurrency: { name: string; symbol: string; decimals: number };
+  registry: Address;
+  points: Address;
+  deployBlock: number;
+  relayUrl: string | null;
+  phoneRegion: string | null;
+  tiers: Record<string, string>;
+  consentPurposes: ConsentPurpose[];
+  rewards: Reward[];
+}
+
+export async function loadConfig(url = "config.json"): Promise<PageConfig> {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
+  return (await response.json()) as PageConfig;
+}
