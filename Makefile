@@ -67,8 +67,8 @@ web: $(STAMPS)/npm
 
 test: setup $(STAMPS)/chromium web
 	$(BIN)/ape compile
-	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests --network ethereum:local:foundry
-	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests/contracts --network ethereum:local:test
+	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests --network ethereum:local:foundry --disable-isolation
+	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests/contracts --network ethereum:local:test --disable-isolation
 
 fuzz: setup
 	$(BIN)/ape compile
