@@ -32,7 +32,9 @@ def is_development_chain(chain_id: int) -> bool:
 
 
 def operator_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
-    """The account that signs: the named Ape account, or the first test account locally."""
+    """The account that signs: the named Ape account (`--account`, else `MEMBERLEDGER_ACCOUNT`
+    from the environment or `.env`), or the first test account locally."""
+    alias = alias or os.environ.get("MEMBERLEDGER_ACCOUNT") or None
     if alias:
         try:
             account = accounts.load(alias)

@@ -1,0 +1,103 @@
+"""`ape run roles`: list holders, grant and revoke, pause, and the two-step admin hand-over
+to another account (here an Ape keyfile account standing in for the organisation's multisig)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from operator_kit import ROOT, Operator
+from web3 import Web3
+
+PASSPHRASE = "another passphrase"
+NEWCOMER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # Anvil account 6
+
+
+@pytest.fixture
+def operator(tmp_path: Path) -> Iterator[Operator]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    node = subprocess.Popen(["anvil", "--port", str(port), "--silent"], cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while not Web3(Web3.HTTPProvider(url)).is_connected():
+        assert node.poll() is None and time.monotonic() < deadline, "anvil did not start"
+        time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
+    env.update(
+        MEMBERLEDGER_VAULT=str(tmp_path / "vault.db"),
+        MEMBERLEDGER_VAULT_KEY=secrets.token_hex(32),
+        MEMBERLEDGER_DEPLOYMENTS=str(tmp_path / "deployments"),
+        APE_DATA_FOLDER=str(tmp_path / "ape"),
+        MEMBERLEDGER_ACCOUNT_PASSPHRASE=PASSPHRASE,
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    operator = Operator(url, env, tmp_path, tmp_path / "vault.db", b"")
+    operator.run("deploy").ok()
+    yield operator
+    node.terminate()
+    node.wait(timeout=10)
+
+
+def test_roles_grant_list_revoke_pause(operator: Operator) -> None:
+    web3 = Web3(Web3.HTTPProvider(operator.url))
+    manifest = json.loads((operator.workdir / "deployments" / "31337.json").read_text())
+
+    declined = subprocess.run(
+        ["ape", "run", "roles", "grant", "registrar", NEWCOMER, "--network", operator.url],
+        cwd=ROOT,
+        env=operator.env,
+        input="n\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "grant registrar to" in declined.stdout and "Nothing sent." in declined.stdout
+    assert NEWCOMER not in operator.run("roles", "list").ok().stdout
+
+    operator.run("roles", "grant", "registrar", NEWCOMER, "--yes").ok()
+    listed = operator.run("roles", "list").ok().stdout
+    assert any("registrar" in line and NEWCOMER in line for line in listed.splitlines())
+
+    operator.run("roles", "revoke", "registrar", NEWCOMER, "--yes").ok()
+    assert NEWCOMER not in operator.run("roles", "list").ok().stdout
+
+    refused = operator.run("roles", "grant", "admin", NEWCOMER, "--yes")
+    assert refused.returncode == 2 and "transfer-admin" in refused.stderr
+
+    operator.run("roles", "pause", "--yes").ok()
+    paused = web3.eth.call({"to": manifest["registry"], "data": "0x5c975abb"})  # paused()
+    assert int.from_bytes(paused, "big") == 1
+    operator.run("roles", "unpause", "--yes").ok()
+    assert (
+        int.from_bytes(web3.eth.call({"to": manifest["registry"], "data": "0x5c975abb"}), "big")
+        == 0
+    )
+
+
+def test_roles_two_step_admin_transfer(operator: Operator) -> None:
+    web3 = Web3(Web3.HTTPProvider(operator.url))
+    multisig = Account.create()
+    accounts = Path(operator.env["APE_DATA_FOLDER"]) / "accounts"
+    accounts.mkdir(parents=True, exist_ok=True)
+    (accounts / "multisig.json").write_text(json.dumps(Account.encrypt(multisig.key, PASSPHRASE)))
+    web3.provider.make_request("anvil_setBalance", [multisig.address, hex(10**19)])  # type: ignore[attr-defined]
+
+    operator.run("roles", "transfer-admin", multisig.address, "--yes").ok()
+    pending = operator.run("roles", "list").ok().stdout
+    assert f"pending admin transfer of registry to {multisig.address}" in pending
+    web3.provider.make_request("evm_mine", [])  # type: ignore[attr-defined]
+    operator.run("roles", "accept-admin", "--account", "multisig", "--yes").ok()
+    listed = operator.run("roles", "list").ok().stdout
+    admins = [line for line in listed.splitlines() if line.strip("│ ").startswith("admin")]
+    assert len(admins) == 2 and all(multisig.address in line for line in admins)
