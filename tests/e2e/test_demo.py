@@ -16,7 +16,8 @@ def test_demo_runs_the_whole_story() -> None:
     demo = subprocess.run(
         ["ape", "run", "demo", "--network", "ethereum:local:foundry"],
         cwd=ROOT,
-        env={**env, "COLUMNS": "200", "NO_COLOR": "1"},
+        # Its own throw-away Anvil, never a developer's `make node` on port 8545.
+        env={**env, "MEMBERLEDGER_NODE_HOST": "auto", "COLUMNS": "200", "NO_COLOR": "1"},
         capture_output=True,
         text=True,
         timeout=SCRIPT_TIMEOUT,
