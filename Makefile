@@ -10,7 +10,7 @@ ANVIL_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 ANVIL_BIN  := node_modules/@foundry-rs/anvil-linux-$(ANVIL_ARCH)/bin/anvil
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
-.PHONY: setup compile test demo lint bench fuzz node serve web clean help
+.PHONY: setup compile test demo lint fuzz node serve web clean help
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000
@@ -19,7 +19,6 @@ help:
 	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
-	@echo "make bench  - throughput and gas figures on a private Anvil (bench/results.json)"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
