@@ -1,22 +1,32 @@
 """Reading operator CSV files record by record, with the line each record starts on.
 
 Both input files (enrollments, rewards) are spreadsheets exported by people, so the reader
-is strict about what would silently change meaning (encoding, header, field count) and
-reports problems by the physical line an operator sees in a text editor.
+is strict about what would silently change meaning (encoding, header, field count, sizes)
+and reports problems by the physical line an operator sees in a text editor.
+
+Files are streamed: one physical line is decoded at a time, so a file of a million rows costs
+no more memory than a file of ten, and a problem is found on the exact line it is on.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from memberledger.errors import InvalidRow
 
 #: Cell prefixes a spreadsheet would run as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+#: No cell of either file is legitimately longer; a longer one is refused by name.
+MAX_CELL_CHARS = 1_024
+#: A physical line longer than this is not a member list (and is never held in memory whole).
+MAX_LINE_BYTES = 8 * 1024 * 1024
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True)
@@ -27,38 +37,46 @@ class CsvRecord:
     cells: list[str]
 
 
-@dataclass(frozen=True)
-class CsvTable:
-    """A file's header and data records, or the one error that stopped reading it."""
+def iter_records(path: Path) -> Iterator[CsvRecord]:
+    """The records of `path`, the header first. Blank records, and records whose cells are
+    all blank (trailing spreadsheet rows), are skipped.
 
-    header: CsvRecord | None
-    records: list[CsvRecord]
-    error: InvalidRow | None = None
+    The file must be UTF-8 (a leading byte-order mark is dropped); the first problem that
+    makes the rest unreadable (not UTF-8, NUL bytes, broken quoting, a line over 8 MiB) is
+    raised as `InvalidRow` with its line, after every record before it was yielded.
+    """
+    csv.field_size_limit(MAX_LINE_BYTES)
+    with Path(path).open("rb") as file:
+        reader = csv.reader(_decoded_lines(file), strict=True)
+        line_after_previous = 1
+        try:
+            for cells in reader:
+                start, line_after_previous = line_after_previous, reader.line_num + 1
+                if any(cell.strip() for cell in cells):
+                    yield CsvRecord(start, cells)
+        except csv.Error as exc:
+            raise InvalidRow(line_after_previous, "file", f"not CSV: {exc}") from None
 
 
-def read_table(path: Path) -> CsvTable:
-    """Decode `path` as UTF-8 (a leading byte-order mark is dropped) and split it into
-    records; the first is the header. Blank records, and records whose cells are all blank
-    (trailing spreadsheet rows), are skipped."""
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return CsvTable(None, [], InvalidRow(line, "file", "not UTF-8 text"))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[CsvRecord] = []
-    line_after_previous = 1
-    try:
-        for cells in reader:
-            start, line_after_previous = line_after_previous, reader.line_num + 1
-            if any(cell.strip() for cell in cells):
-                records.append(CsvRecord(start, cells))
-    except csv.Error as exc:
-        return CsvTable(None, [], InvalidRow(line_after_previous, "file", f"not CSV: {exc}"))
-    if not records:
-        return CsvTable(None, [])
-    return CsvTable(records[0], records[1:])
+def _decoded_lines(file: BinaryIO) -> Iterator[str]:
+    number = 0
+    while raw := file.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise InvalidRow(number, "row", f"longer than {MAX_LINE_BYTES // 2**20} MiB")
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            hint = " (UTF-16: save it as UTF-8)" if raw.startswith(_UTF16_BOMS) else ""
+            raise InvalidRow(number, "file", "not UTF-8 text" + hint) from None
+        if "\x00" in text:
+            raise InvalidRow(number, "file", "not UTF-8 text: NUL bytes (UTF-16 or binary?)")
+        if "\r" in text.rstrip("\r\n"):
+            # csv would read a lone CR as a line break; this reader counts lines by LF only.
+            raise InvalidRow(number, "file", "line breaks are lone CRs: save with LF or CRLF")
+        yield text
 
 
 def check_header(
@@ -74,7 +92,7 @@ def check_header(
     positions: dict[str, int] = {}
     errors: list[InvalidRow] = []
     for index, raw_name in enumerate(header.cells):
-        name = raw_name.strip()
+        name = _shortened(raw_name.strip())
         if name in positions:
             errors.append(InvalidRow(header.line, name, "column appears twice in the header"))
         elif name in known:
@@ -89,14 +107,17 @@ def check_header(
     return positions, errors
 
 
-def check_field_count(record: CsvRecord, header: CsvRecord) -> InvalidRow | None:
-    if len(record.cells) == len(header.cells):
-        return None
-    return InvalidRow(
-        record.line,
-        "row",
-        f"has {len(record.cells)} fields, the header has {len(header.cells)}",
-    )
+def named_cells(
+    record: CsvRecord, positions: dict[str, int]
+) -> tuple[dict[str, str], list[InvalidRow]]:
+    """The record's cells by column name, and an error for each cell too long to be real."""
+    cells = {name: record.cells[index] for name, index in positions.items()}
+    errors = [
+        InvalidRow(record.line, name, f"longer than {MAX_CELL_CHARS:,} characters")
+        for name, value in cells.items()
+        if len(value) > MAX_CELL_CHARS
+    ]
+    return cells, errors
 
 
 def write_rejects(path: Path, errors: Iterable[InvalidRow]) -> None:
@@ -117,5 +138,54 @@ def default_rejects_path(path: Path) -> Path:
     return Path(path).with_name(Path(path).stem + ".rejects.csv")
 
 
+def _shortened(name: str, limit: int = 40) -> str:
+    """A column name fit to quote in an error message."""
+    return name if len(name) <= limit else name[:limit] + "…"
+
+
 def _inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+@dataclass
+class CsvFile:
+    """A file whose header is sound: the columns by name, and its data records to come."""
+
+    header: CsvRecord
+    columns: Columns
+    records: Iterator[CsvRecord]
+
+
+def open_csv(
+    path: Path, known: Sequence[str], required: Sequence[str]
+) -> tuple[CsvFile | None, list[InvalidRow]]:
+    """Read the header of `path` and check it: the file ready to stream, or its errors."""
+    records = iter_records(path)
+    try:
+        header = next(records, None)
+    except InvalidRow as error:
+        return None, [error]
+    positions, errors = check_header(header, known, required)
+    if header is None or errors:
+        return None, errors
+    return CsvFile(header, Columns(len(header.cells), positions), records), []
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What a data record is checked against: the header's width and the known columns'
+    positions (small and picklable, for validation in worker processes)."""
+
+    width: int
+    positions: dict[str, int]
+
+
+def check_record(
+    record: CsvRecord, columns: Columns
+) -> tuple[dict[str, str] | None, list[InvalidRow]]:
+    """The cells of one data record by column name, or why they cannot be read as a row."""
+    if len(record.cells) != columns.width:
+        reason = f"has {len(record.cells)} fields, the header has {columns.width}"
+        return None, [InvalidRow(record.line, "row", reason)]
+    cells, errors = named_cells(record, columns.positions)
+    return (None if errors else cells), errors

@@ -22,6 +22,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from rich.console import Console
 
+from memberledger.bulk import RunOptions
 from memberledger.consent import ConsentFlags
 from memberledger.deployment import DEFAULT_REWARDS, deploy, save_manifest
 from memberledger.enrollment import enroll_file
@@ -110,11 +111,11 @@ def run_demo(
             "fresh 32-byte salt; the data goes into the encrypted vault, only the commitment "
             "on chain."
         )
-        enrolled = enroll_file(programme, members_csv, batch_size=8)
+        enrolled = enroll_file(programme, members_csv, RunOptions(batch_size=8))
         console.print(enrollment_summary(enrolled), deliveries_table(enrolled.deliveries))
 
         console.rule("3. Issue rewards")
-        credited = issue_rewards(programme, rewards_csv, batch_size=10)
+        credited = issue_rewards(programme, rewards_csv, RunOptions(batch_size=10))
         console.print(rewards_summary(credited), deliveries_table(credited.deliveries))
 
         console.rule("4. Run both files again: nothing happens twice")

@@ -6,25 +6,26 @@ operator fixes the spreadsheet in one pass; a file with any error enrols no one.
 Columns (header required, any order): member_id, wallet, full_name, email are required;
 phone, birth_date, tier, consent_marketing, consent_analytics, consent_partners may be left
 out of the header entirely.
+
+The file is streamed: records are validated a chunk at a time (in worker processes for large
+files, see `memberledger.parallel`), and the only state kept across the file is the index of
+member ids and wallets seen so far (`DuplicateIndex`), so memory stays bounded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from memberledger.consent import ConsentFlags, parse_bool
-from memberledger.csv_records import (
-    check_field_count,
-    check_header,
-    read_table,
-    write_rejects,
-)
+from memberledger.csv_records import Columns, CsvRecord, check_record, open_csv, write_rejects
+from memberledger.duplicates import DuplicateIndex, MemoryIndex, RowOutcome, resolve_duplicates
 from memberledger.errors import InvalidField, InvalidRow
 from memberledger.identifiers import parse_member_id, parse_wallet
+from memberledger.parallel import ChunkValidator, validate_chunks
 from memberledger.pii import (
     PersonalData,
     canonical_birth_date,
@@ -33,6 +34,7 @@ from memberledger.pii import (
     canonical_phone,
 )
 from memberledger.tiers import parse_tier
+from memberledger.vault import SealedMember, Sealer
 
 T = TypeVar("T")
 
@@ -41,6 +43,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "EnrollmentRow",
     "ValidationReport",
+    "scan_enrollment_file",
     "validate_enrollment_file",
     "write_rejects",
 ]
@@ -63,14 +66,15 @@ CONSENT_COLUMNS: dict[str, ConsentFlags] = {
     "consent_analytics": ConsentFlags.ANALYTICS,
     "consent_partners": ConsentFlags.PARTNERS,
 }
-#: A name starting with these would run as a formula when the data is opened in a
+#: A name or e-mail starting with these would run as a formula when the data is opened in a
 #: spreadsheet later. (Phone numbers legitimately start with "+".)
 NAME_FORMULA_PREFIXES = ("=", "@")
 
 
 @dataclass(frozen=True)
 class EnrollmentRow:
-    """One valid member of the file: checksummed wallet, canonical personal data."""
+    """One valid member of the file: checksummed wallet, canonical personal data (and,
+    when validated for storing, the member sealed for the vault)."""
 
     line: int
     member_id: str
@@ -78,6 +82,7 @@ class EnrollmentRow:
     personal: PersonalData
     tier: int
     consent: int
+    sealed: SealedMember | None = None
 
 
 @dataclass
@@ -90,6 +95,36 @@ class ValidationReport:
         return not self.errors
 
 
+def scan_enrollment_file(
+    path: Path,
+    duplicates: DuplicateIndex,
+    *,
+    default_region: str | None = None,
+    workers: int = 0,
+    sealer: Sealer | None = None,
+) -> Iterator[RowOutcome[EnrollmentRow]]:
+    """Each record's outcome, in file order: the valid row, or its errors (a duplicate member
+    id or wallet names the line it first appeared on). Problems with the file itself (header,
+    encoding, quoting) come as outcomes without a row; after one of those nothing follows.
+
+    `workers` > 0 validates in that many worker processes, for large files; with a
+    `sealer`, each valid row comes sealed for the vault (sealing is half the work of a row).
+    """
+    csv_file, header_errors = open_csv(path, ENROLLMENT_COLUMNS, REQUIRED_COLUMNS)
+    if csv_file is None:
+        for error in header_errors:
+            yield RowOutcome(error.line, None, [error])
+        return
+    validator: ChunkValidator[EnrollmentRow] = partial(
+        validate_enrollment_records,
+        columns=csv_file.columns,
+        default_region=default_region,
+        sealer=sealer,
+    )
+    outcomes = validate_chunks(csv_file.records, validator, workers)
+    yield from resolve_duplicates(outcomes, duplicates, ENROLLMENT_COLUMNS)
+
+
 def validate_enrollment_file(
     path: Path,
     *,
@@ -97,43 +132,43 @@ def validate_enrollment_file(
     known_wallets: Container[str] = (),
     default_region: str | None = None,
 ) -> ValidationReport:
-    """Every valid row and every error of the file at `path`.
+    """Every valid row and every error of the file at `path`, in memory (small files).
 
     `known_member_ids` and `known_wallets` (checksummed) are those already in the vault;
     `default_region` (e.g. "DE") lets phone numbers omit their country code.
     """
     report = ValidationReport()
-    table = read_table(path)
-    if table.error is not None:
-        report.errors.append(table.error)
-        return report
-    positions, header_errors = check_header(table.header, ENROLLMENT_COLUMNS, REQUIRED_COLUMNS)
-    if table.header is None or header_errors:
-        report.errors.extend(header_errors)
-        return report
-
-    seen = _SeenKeys()
-    for record in table.records:
-        count_error = check_field_count(record, table.header)
-        if count_error is not None:
-            report.errors.append(count_error)
-            continue
-        cells = {name: record.cells[index] for name, index in positions.items()}
-        row, errors = _validate_row(
-            record.line, cells, seen, known_member_ids, known_wallets, default_region
-        )
-        report.errors.extend(errors)
+    for outcome in scan_enrollment_file(path, MemoryIndex(), default_region=default_region):
+        errors = outcome.errors
+        row = outcome.row
         if row is not None:
+            if row.member_id in known_member_ids:
+                errors = [*errors, InvalidRow(row.line, "member_id", "already in the vault")]
+            if row.wallet in known_wallets:
+                errors = [*errors, InvalidRow(row.line, "wallet", "already in the vault")]
+        if errors:
+            report.errors.extend(errors)
+        elif row is not None:
             report.rows.append(row)
     return report
 
 
-@dataclass
-class _SeenKeys:
-    """First line of each member id and (lower-cased) wallet met so far in the file."""
-
-    member_ids: dict[str, int] = field(default_factory=dict)
-    wallets: dict[str, int] = field(default_factory=dict)
+def validate_enrollment_records(
+    records: Sequence[CsvRecord],
+    *,
+    columns: Columns,
+    default_region: str | None,
+    sealer: Sealer | None = None,
+) -> list[RowOutcome[EnrollmentRow]]:
+    """Validate (and seal) records on their own, no duplicate check: runs in workers."""
+    outcomes: list[RowOutcome[EnrollmentRow]] = []
+    for record in records:
+        cells, errors = check_record(record, columns)
+        if cells is None:
+            outcomes.append(RowOutcome(record.line, None, errors))
+            continue
+        outcomes.append(_validate_row(record.line, cells, default_region, sealer))
+    return outcomes
 
 
 class _RowErrors:
@@ -150,39 +185,18 @@ class _RowErrors:
             self.errors.append(InvalidRow.from_field(self.line, exc))
             return default
 
-    def add(self, field_name: str, reason: str) -> None:
-        self.errors.append(InvalidRow(self.line, field_name, reason))
-
 
 def _validate_row(
-    line: int,
-    cells: dict[str, str],
-    seen: _SeenKeys,
-    known_member_ids: Container[str],
-    known_wallets: Container[str],
-    default_region: str | None,
-) -> tuple[EnrollmentRow | None, list[InvalidRow]]:
+    line: int, cells: dict[str, str], default_region: str | None, sealer: Sealer | None = None
+) -> RowOutcome[EnrollmentRow]:
     row = _RowErrors(line)
     member_id = row.check(lambda: parse_member_id(cells["member_id"]), "")
-    if member_id:
-        first = seen.member_ids.setdefault(member_id, line)
-        if first != line:
-            row.add("member_id", f"duplicate of line {first}")
-        elif member_id in known_member_ids:
-            row.add("member_id", "already in the vault")
-
     wallet = row.check(lambda: parse_wallet(cells["wallet"]), "")
-    wallet_key = cells["wallet"].strip().lower()
-    if wallet_key:
-        first = seen.wallets.setdefault(wallet_key, line)
-        if first != line:
-            row.add("wallet", f"duplicate of line {first}")
-        elif wallet and wallet in known_wallets:
-            row.add("wallet", "already in the vault")
-
     personal = PersonalData(
-        full_name=row.check(lambda: _full_name(cells["full_name"]), ""),
-        email=row.check(lambda: canonical_email(cells["email"]), ""),
+        full_name=row.check(
+            lambda: _not_formula("full_name", canonical_full_name(cells["full_name"])), ""
+        ),
+        email=row.check(lambda: _not_formula("email", canonical_email(cells["email"])), ""),
         phone=row.check(lambda: canonical_phone(cells.get("phone", ""), default_region), ""),
         birth_date=row.check(lambda: canonical_birth_date(cells.get("birth_date", "")), ""),
     )
@@ -192,13 +206,15 @@ def _validate_row(
         if row.check(partial(parse_bool, cells.get(column, ""), column), False):
             consent |= flag
 
+    keys = (("member_id", member_id), ("wallet", cells["wallet"].strip().lower()))
     if row.errors:
-        return None, row.errors
-    return EnrollmentRow(line, member_id, wallet, personal, tier, int(consent)), []
+        return RowOutcome(line, None, row.errors, keys)
+    sealed = sealer.seal_new_member(member_id, wallet, personal) if sealer else None
+    valid = EnrollmentRow(line, member_id, wallet, personal, tier, int(consent), sealed)
+    return RowOutcome(line, valid, [], keys)
 
 
-def _full_name(text: str) -> str:
-    name = canonical_full_name(text)
-    if name.startswith(NAME_FORMULA_PREFIXES):
-        raise InvalidField("full_name", "looks like a spreadsheet formula")
-    return name
+def _not_formula(column: str, value: str) -> str:
+    if value.startswith(NAME_FORMULA_PREFIXES):
+        raise InvalidField(column, "looks like a spreadsheet formula")
+    return value

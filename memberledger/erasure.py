@@ -57,8 +57,8 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
         receipt.steps.append(ErasureStep("vault", "already erased"))
     else:
         if stored.status is MemberStatus.PENDING:
-            entry = programme.journal.entries(BatchKind.ENROLL).get(stored.member_id)
-            if entry is not None and entry[1] in OPEN_STATUSES:
+            batch_status = programme.journal.entry_status(BatchKind.ENROLL, stored.member_id)
+            if batch_status in OPEN_STATUSES:
                 raise VaultError(
                     f"member {stored.member_id!r} is in an unfinished enrollment batch: run "
                     "`ape run enroll` with their file again to finish it, then erase"

@@ -55,15 +55,21 @@ class ConfigError(MemberLedgerError):
 class InvalidFile(MemberLedgerError):
     """An input file has problems; every one of them is in `errors`, and nothing was sent."""
 
-    def __init__(self, path: str, errors: list[InvalidRow]) -> None:
+    def __init__(self, path: str, errors: list[InvalidRow], total: int | None = None) -> None:
         super().__init__(path, errors)
         self.path = path
         self.errors = errors
+        self.total = len(errors) if total is None else total
 
     def __str__(self) -> str:
-        count = len(self.errors)
+        count = self.total
+        listed = (
+            "listed above"
+            if count == len(self.errors)
+            else f"the first {len(self.errors)} listed above"
+        )
         return (
-            f"{self.path}: {count} problem{'s' if count != 1 else ''} (listed above); "
+            f"{self.path}: {count} problem{'s' if count != 1 else ''} ({listed}); "
             "nothing was stored or sent. Fix the file, or pass --skip-invalid"
         )
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from eth_utils.address import is_checksum_address, to_checksum_address
-
 from memberledger.errors import InvalidField
+from memberledger.hashing import checksum_address
 
 #: Member ids are the operator's own keys: short, and safe in file names, URLs and the
 #: vault's `member_id|wallet` associated data (no "|").
@@ -43,15 +42,15 @@ def parse_wallet(text: str, field: str = "wallet") -> str:
     if not _HEX_ADDRESS.fullmatch(address):
         raise InvalidField(field, "not a wallet address (0x and 40 hex digits)")
     digits = address[2:]
+    checksummed = checksum_address(digits)
     mixed_case = digits != digits.lower() and digits != digits.upper()
-    if mixed_case and not is_checksum_address(address):
+    if mixed_case and address != checksummed:
         raise InvalidField(field, "bad EIP-55 checksum (mixed case that is not the checksum)")
     if address.lower() == ZERO_ADDRESS:
         raise InvalidField(field, "the zero address cannot be a member")
-    checksummed: str = to_checksum_address(address)
     return checksummed
 
 
 def is_checksummed_wallet(text: str) -> bool:
     """Whether `text` is already in the one spelling the vault stores."""
-    return bool(_HEX_ADDRESS.fullmatch(text)) and bool(is_checksum_address(text))
+    return bool(_HEX_ADDRESS.fullmatch(text)) and text == checksum_address(text[2:])

@@ -6,20 +6,20 @@ A batch's life, each step committed to the vault's SQLite file before the next o
    is deterministic, keccak256 of the kind and the sorted row keys (member ids, event ids),
    and a row key belongs to one live batch only (the table's primary key), so no row can be
    planned twice.
-2. **sent**: the transaction is signed and its hash recorded, then it is broadcast.
-3. **confirmed**: the receipt (block, gas used) is recorded, in the same SQLite transaction as
-   what the vault learns from it (enrolled members are marked with the tx hash and block).
+2. **sent**: the transaction is signed, and its hash, nonce and fees are recorded, then it is
+   broadcast. A replacement (the same nonce with higher fees, for a stuck transaction) is
+   recorded the same way before it is broadcast, so the journal knows every hash that could
+   ever be mined for the batch.
+3. **confirmed**: the receipt (block, block hash, gas used) is recorded, in the same SQLite
+   transaction as what the vault learns from it (enrolled members are marked with the tx
+   hash and block).
 
 A batch the chain refuses (and holds none of) becomes **failed**: its rows are released, so a
-later run may plan them again.
+later run may plan them again. A confirmed batch whose block the chain no longer has (a node
+restarted from an older state, a reorganisation) is **reopened**: back to sent, its vault
+effects undone, to be settled again.
 
-On start, every planned or sent batch is *settled* against the chain before anything new is
-sent: a batch the chain already holds (every member carries the batch's commitment;
-`LoyaltyPoints.batchApplied(id)` for credits) is confirmed from the chain's own logs, a
-transaction the node still knows is waited for, and only a batch the chain does not hold is
-sent (again). A crash between broadcast and receipt therefore never sends twice, and if a
-transaction is re-sent while the first is still in flight, the contracts refuse the second
-(`AlreadyEnrolled`, `BatchAlreadyApplied`), which the journal recognises as "already applied".
+How batches are settled against the chain and sent is `memberledger.courier`'s job.
 """
 
 from __future__ import annotations
@@ -27,22 +27,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from ape.exceptions import ContractLogicError, TransactionError
-from eth_utils.crypto import keccak
+from typing import Any
 
 from memberledger.commitment import Commitment
-from memberledger.errors import BatchFailed, JournalError
-from memberledger.onchain import revert_reason
+from memberledger.errors import JournalError
+from memberledger.hashing import keccak256
 from memberledger.vault import Vault
-
-#: Rows per batch unless the operator chooses: far below the per-transaction gas cap
-#: (16,777,216 gas fits about 640 enrollments or 590 first credits).
-DEFAULT_BATCH_SIZE = 100
-MAX_BATCH_SIZE = 500
 
 _BATCH_ID_DOMAIN = b"MemberLedger/batch/v1"
 _KEY_SEPARATOR = b"\x1f"
@@ -74,7 +67,19 @@ CREATE TABLE IF NOT EXISTS journal_entries (
     PRIMARY KEY (kind, entry_key)
 );
 CREATE INDEX IF NOT EXISTS journal_entries_by_batch ON journal_entries (batch_id, position);
+CREATE TABLE IF NOT EXISTS journal_transactions (
+    tx_hash      TEXT PRIMARY KEY,
+    batch_id     TEXT NOT NULL REFERENCES journal_batches (batch_id),
+    nonce        INTEGER NOT NULL,
+    gas_limit    INTEGER NOT NULL,
+    max_fee      TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    sent_at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_transactions_by_batch ON journal_transactions (batch_id);
 """
+#: Columns added after the first release of the journal (vaults made then get them on open).
+_ADDED_COLUMNS = {"journal_batches": {"block_hash": "TEXT"}}
 
 
 class BatchKind(enum.StrEnum):
@@ -148,6 +153,34 @@ class Batch:
         return [entry for entry in self.entries if isinstance(entry, CreditEntry)]
 
 
+@dataclass(frozen=True)
+class SentTransaction:
+    """One signed transaction of a batch, as recorded before it was broadcast."""
+
+    tx_hash: str
+    batch_id: str
+    nonce: int
+    gas_limit: int
+    max_fee: int
+    priority_fee: int
+    sent_at: str
+
+
+@dataclass(frozen=True)
+class ConfirmedBatch:
+    batch_id: str
+    tx_hash: str
+    block: int
+    block_hash: str | None
+
+
+@dataclass(frozen=True)
+class JournalTotals:
+    batches: int
+    rows: int
+    gas_used: int
+
+
 def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
     """keccak256(domain, kind, sorted row keys): the same rows always make the same id."""
     ordered = sorted(keys)
@@ -156,8 +189,7 @@ def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
     data = _KEY_SEPARATOR.join(
         [_BATCH_ID_DOMAIN, kind.value.encode(), *(key.encode("utf-8") for key in ordered)]
     )
-    digest: bytes = keccak(data)
-    return "0x" + digest.hex()
+    return "0x" + keccak256(data).hex()
 
 
 class Journal:
@@ -167,33 +199,37 @@ class Journal:
         self._vault = vault
         self._db = vault.database
         self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     # ------------------------------------------------------------------ planning
 
-    def plan(
-        self, kind: BatchKind, entries: Sequence[JournalEntry], batch_size: int
-    ) -> list[Batch]:
+    def plan(self, kind: BatchKind, entries: Iterable[JournalEntry], batch_size: int) -> list[str]:
         """Fix `entries` into batches of at most `batch_size` rows and record them, all in
-        one transaction. A row already in a live batch raises `JournalError`."""
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise JournalError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
-        planned: list[Batch] = []
+        one transaction; the new batch ids, in order. A row already in a live batch raises
+        `JournalError`. `entries` is consumed as a stream."""
+        if batch_size < 1:
+            raise JournalError("batch size must be at least 1")
+        planned: list[str] = []
         with self._vault.transaction():
-            for start in range(0, len(entries), batch_size):
-                planned.append(self._insert(kind, entries[start : start + batch_size]))
+            chunk: list[JournalEntry] = []
+            for entry in entries:
+                chunk.append(entry)
+                if len(chunk) == batch_size:
+                    planned.append(self._insert(kind, chunk))
+                    chunk = []
+            if chunk:
+                planned.append(self._insert(kind, chunk))
         return planned
 
-    def _insert(self, kind: BatchKind, entries: Sequence[JournalEntry]) -> Batch:
+    def _insert(self, kind: BatchKind, entries: Sequence[JournalEntry]) -> str:
+        expected = EnrollmentEntry if kind is BatchKind.ENROLL else CreditEntry
         for entry in entries:
-            expected = EnrollmentEntry if kind is BatchKind.ENROLL else CreditEntry
             if not isinstance(entry, expected):
                 raise JournalError(f"a {kind} batch cannot hold {type(entry).__name__}")
-            holder = self._db.execute(
-                "SELECT batch_id FROM journal_entries WHERE kind = ? AND entry_key = ?",
-                (kind.value, entry.key),
-            ).fetchone()
-            if holder is not None:
-                raise JournalError(f"{kind} row {entry.key!r} is already in batch {holder[0]}")
         identity = batch_id(kind, (entry.key for entry in entries))
         now = _now()
         existing = self._db.execute(
@@ -210,51 +246,81 @@ class Journal:
             # them (checked when it failed), so the batch starts over.
             self._db.execute(
                 "UPDATE journal_batches SET status = 'planned', size = ?, tx_hash = NULL, "
-                "block = NULL, gas_used = NULL, updated_at = ? WHERE batch_id = ?",
+                "block = NULL, block_hash = NULL, gas_used = NULL, updated_at = ? "
+                "WHERE batch_id = ?",
                 (len(entries), now, identity),
             )
-        else:
-            raise JournalError(f"batch {identity} is already {existing[0]}")
-        for position, entry in enumerate(entries):
-            if isinstance(entry, EnrollmentEntry):
-                values: tuple[Any, ...] = (
-                    entry.commitment.hex,
-                    entry.consent,
-                    entry.tier,
-                    None,
-                )
-            else:
-                values = (None, None, None, str(entry.points))
-            self._db.execute(
+            self._db.execute("DELETE FROM journal_transactions WHERE batch_id = ?", (identity,))
+        else:  # the very same rows again: each of them is in that batch already
+            raise JournalError(
+                f"{kind} row {entries[0].key!r} is already in batch {identity} ({existing[0]})"
+            )
+        rows = [
+            (kind.value, entry.key, identity, position, entry.wallet, *_entry_values(entry))
+            for position, entry in enumerate(entries)
+        ]
+        try:
+            self._db.executemany(
                 "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
                 "commitment, consent, tier, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind.value, entry.key, identity, position, entry.wallet, *values),
+                rows,
             )
-        batch = self.get(identity)
-        assert batch is not None
-        return batch
+        except sqlite3.IntegrityError:
+            for entry in entries:
+                holder = self._db.execute(
+                    "SELECT batch_id FROM journal_entries WHERE kind = ? AND entry_key = ? "
+                    "AND batch_id != ?",
+                    (kind.value, entry.key, identity),
+                ).fetchone()
+                if holder is not None:
+                    raise JournalError(
+                        f"{kind} row {entry.key!r} is already in batch {holder[0]}"
+                    ) from None
+            raise
+        return identity
 
     # ------------------------------------------------------------------ recording
 
-    def record_sent(self, batch_id: str, tx_hash: str) -> None:
-        """The signed transaction's hash, recorded before it is broadcast."""
+    def record_sent(self, sent: SentTransaction) -> None:
+        """A signed transaction, recorded before it is broadcast."""
         with self._vault.transaction():
-            self._require(batch_id, OPEN_STATUSES)
+            self._require(sent.batch_id, OPEN_STATUSES)
+            self._db.execute(
+                "INSERT OR IGNORE INTO journal_transactions (tx_hash, batch_id, nonce, "
+                "gas_limit, max_fee, priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sent.tx_hash,
+                    sent.batch_id,
+                    sent.nonce,
+                    sent.gas_limit,
+                    str(sent.max_fee),
+                    str(sent.priority_fee),
+                    sent.sent_at,
+                ),
+            )
             self._db.execute(
                 "UPDATE journal_batches SET status = 'sent', tx_hash = ?, updated_at = ? "
                 "WHERE batch_id = ?",
-                (tx_hash, _now(), batch_id),
+                (sent.tx_hash, _now(), sent.batch_id),
             )
 
-    def record_confirmed(self, batch_id: str, tx_hash: str, block: int, gas_used: int) -> None:
+    def record_confirmed(
+        self,
+        batch_id: str,
+        tx_hash: str,
+        block: int,
+        gas_used: int,
+        block_hash: str | None = None,
+    ) -> None:
         """The receipt. Call inside `vault.transaction()` together with what the vault
         learns from it, so both are recorded or neither."""
         with self._vault.transaction():
             self._require(batch_id, OPEN_STATUSES)
             self._db.execute(
                 "UPDATE journal_batches SET status = 'confirmed', tx_hash = ?, block = ?, "
-                "gas_used = ?, failure = NULL, updated_at = ? WHERE batch_id = ?",
-                (tx_hash, block, gas_used, _now(), batch_id),
+                "block_hash = ?, gas_used = ?, failure = NULL, updated_at = ? "
+                "WHERE batch_id = ?",
+                (tx_hash, block, block_hash, gas_used, _now(), batch_id),
             )
 
     def record_failed(self, batch_id: str, reason: str) -> None:
@@ -266,6 +332,17 @@ class Journal:
                 "UPDATE journal_batches SET status = 'failed', failure = ?, updated_at = ? "
                 "WHERE batch_id = ?",
                 (reason, _now(), batch_id),
+            )
+
+    def reopen(self, batch_id: str) -> None:
+        """A confirmed batch whose receipt the chain no longer has: back to sent. Call
+        inside `vault.transaction()` together with undoing its vault effects."""
+        with self._vault.transaction():
+            self._require(batch_id, (BatchStatus.CONFIRMED,))
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'sent', block = NULL, block_hash = NULL, "
+                "gas_used = NULL, updated_at = ? WHERE batch_id = ?",
+                (_now(), batch_id),
             )
 
     def _require(self, batch_id: str, statuses: Sequence[BatchStatus]) -> None:
@@ -290,11 +367,18 @@ class Journal:
     def batches(
         self, kind: BatchKind | None = None, statuses: Sequence[BatchStatus] | None = None
     ) -> list[Batch]:
-        """Batches in the order they were planned."""
-        query = (
-            "SELECT batch_id, kind, status, tx_hash, block, gas_used, failure "
-            "FROM journal_batches WHERE 1 = 1"
-        )
+        """Batches in the order they were planned, with their rows (small journals)."""
+        return [
+            batch
+            for identity in self.batch_ids(kind, statuses)
+            if (batch := self.get(identity)) is not None
+        ]
+
+    def batch_ids(
+        self, kind: BatchKind | None = None, statuses: Sequence[BatchStatus] | None = None
+    ) -> list[str]:
+        """Ids of batches in the order they were planned."""
+        query = "SELECT batch_id FROM journal_batches WHERE 1 = 1"
         params: list[str] = []
         if kind is not None:
             query += " AND kind = ?"
@@ -302,21 +386,80 @@ class Journal:
         if statuses is not None:
             query += f" AND status IN ({', '.join('?' * len(statuses))})"
             params.extend(status.value for status in statuses)
-        rows = self._db.execute(query + " ORDER BY rowid", params).fetchall()
-        return [self._batch(row) for row in rows]
+        return [row[0] for row in self._db.execute(query + " ORDER BY rowid", params)]
+
+    def open_batch_ids(self, kind: BatchKind) -> list[str]:
+        return self.batch_ids(kind, OPEN_STATUSES)
 
     def open_batches(self, kind: BatchKind) -> list[Batch]:
         return self.batches(kind, OPEN_STATUSES)
 
+    def batch_size(self, batch_id: str) -> int:
+        row = self._db.execute(
+            "SELECT size FROM journal_batches WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def transactions(self, batch_id: str) -> list[SentTransaction]:
+        """Every transaction signed for the batch, oldest first."""
+        rows = self._db.execute(
+            "SELECT tx_hash, batch_id, nonce, gas_limit, max_fee, priority_fee, sent_at "
+            "FROM journal_transactions WHERE batch_id = ? ORDER BY rowid",
+            (batch_id,),
+        ).fetchall()
+        return [
+            SentTransaction(h, b, int(n), int(g), int(m), int(p), s) for h, b, n, g, m, p, s in rows
+        ]
+
+    def entry_status(self, kind: BatchKind, key: str) -> BatchStatus | None:
+        """The status of the live batch holding a row, if one does."""
+        row = self._db.execute(
+            "SELECT b.status FROM journal_entries e JOIN journal_batches b USING (batch_id) "
+            "WHERE e.kind = ? AND e.entry_key = ?",
+            (kind.value, key),
+        ).fetchone()
+        return BatchStatus(row[0]) if row else None
+
     def entries(self, kind: BatchKind) -> dict[str, tuple[JournalEntry, BatchStatus]]:
-        """Every row of a live batch (planned, sent or confirmed) by key, with the batch's
-        status: the rows that must never be planned again."""
+        """Every row of a live batch by key, with its batch's status (small journals)."""
         rows = self._db.execute(
             "SELECT e.entry_key, e.wallet, e.commitment, e.consent, e.tier, e.points, b.status "
             "FROM journal_entries e JOIN journal_batches b USING (batch_id) WHERE e.kind = ?",
             (kind.value,),
         ).fetchall()
         return {row[0]: (_entry(kind, row[:6]), BatchStatus(row[6])) for row in rows}
+
+    def confirmed_since(self, kind: BatchKind, block: int) -> list[ConfirmedBatch]:
+        """Confirmed batches mined at or after `block` (those a rollback could undo)."""
+        rows = self._db.execute(
+            "SELECT batch_id, tx_hash, block, block_hash FROM journal_batches "
+            "WHERE kind = ? AND status = 'confirmed' AND block >= ? ORDER BY rowid",
+            (kind.value, block),
+        ).fetchall()
+        return [ConfirmedBatch(b, t, int(n), h) for b, t, n, h in rows]
+
+    def totals(self, kind: BatchKind, batch_ids: Sequence[str] | None = None) -> JournalTotals:
+        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas."""
+        query = (
+            "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(gas_used), 0) "
+            "FROM journal_batches WHERE kind = ? AND status = 'confirmed'"
+        )
+        if batch_ids is None:
+            row = self._db.execute(query, (kind.value,)).fetchone()
+            return JournalTotals(int(row[0]), int(row[1]), int(row[2]))
+        totals = JournalTotals(0, 0, 0)
+        for start in range(0, len(batch_ids), 500):
+            chunk = batch_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            row = self._db.execute(
+                f"{query} AND batch_id IN ({marks})", (kind.value, *chunk)
+            ).fetchone()
+            totals = JournalTotals(
+                totals.batches + int(row[0]),
+                totals.rows + int(row[1]),
+                totals.gas_used + int(row[2]),
+            )
+        return totals
 
     def _batch(self, row: Any) -> Batch:
         identity, kind, status, tx_hash, block, gas_used, failure = row
@@ -340,123 +483,10 @@ class Journal:
         )
 
 
-# ---------------------------------------------------------------------- delivery
-
-
-class BatchTarget(Protocol):
-    """What the journal needs to know about one kind of batch on the chain."""
-
-    kind: BatchKind
-
-    def is_applied(self, batch: Batch) -> bool:
-        """Whether the chain holds the batch's effect (raise `JournalError` if it holds a
-        part of it only)."""
-
-    def applying_transaction(self, batch: Batch) -> str | None:
-        """Hash of the transaction that applied the batch, from the contract's logs."""
-
-    def transaction(self, batch: Batch, sender: Any) -> Any:
-        """The prepared, unsigned transaction; raises the contract's error if it would revert."""
-
-    def on_confirmed(self, batch: Batch, tx_hash: str, block: int) -> None:
-        """Record what the receipt means for the vault (runs inside the journal's transaction)."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How a batch reached its final state in this run."""
-
-    batch: Batch
-    how: str  # "sent", "found on chain", "waited for"
-    tx_hash: str
-    block: int
-    gas_used: int
-
-
-class BatchCourier:
-    """Settles and sends one kind of batch for one signer."""
-
-    def __init__(self, journal: Journal, vault: Vault, target: BatchTarget, chain: Any) -> None:
-        self.journal = journal
-        self.vault = vault
-        self.target = target
-        self.chain = chain
-
-    def deliver(
-        self,
-        batches: Sequence[Batch],
-        sender: Any,
-        on_delivered: Callable[[Delivery], None] | None = None,
-    ) -> list[Delivery]:
-        """Bring every batch to `confirmed`, in order; stop at the first the chain refuses
-        (`BatchFailed`)."""
-        deliveries = []
-        for batch in batches:
-            delivery = self.settle(batch, sender)
-            deliveries.append(delivery)
-            if on_delivered is not None:
-                on_delivered(delivery)
-        return deliveries
-
-    def settle(self, batch: Batch, sender: Any) -> Delivery:
-        current = self.journal.get(batch.batch_id)
-        if current is None or current.status not in OPEN_STATUSES:
-            raise JournalError(f"batch {batch.batch_id} is not open in the journal")
-        if self.target.is_applied(current):
-            return self._confirm_from_chain(current, "found on chain")
-        if current.tx_hash is not None and self._node_knows(current.tx_hash):
-            receipt = self.chain.provider.get_receipt(current.tx_hash)
-            if not receipt.failed:
-                return self._confirm(current, "waited for", current.tx_hash, receipt)
-        return self._send(current, sender)
-
-    def _send(self, batch: Batch, sender: Any) -> Delivery:
-        try:
-            prepared = self.target.transaction(batch, sender)
-        except ContractLogicError as exc:
-            return self._refused(batch, exc)
-        signed = sender.sign_transaction(prepared)
-        if signed is None:
-            raise JournalError("the signing account declined to sign; nothing was sent")
-        tx_hash = "0x" + bytes(signed.txn_hash).hex()
-        self.journal.record_sent(batch.batch_id, tx_hash)
-        try:
-            receipt = self.chain.provider.send_transaction(signed)
-        except (ContractLogicError, TransactionError) as exc:
-            return self._refused(batch, exc)
-        return self._confirm(batch, "sent", tx_hash, receipt)
-
-    def _refused(self, batch: Batch, exc: Exception) -> Delivery:
-        # Refused because an earlier transaction of ours got there first? Then it is done.
-        if self.target.is_applied(batch):
-            return self._confirm_from_chain(batch, "found on chain")
-        reason = revert_reason(exc)
-        self.journal.record_failed(batch.batch_id, reason)
-        raise BatchFailed(batch.kind.value, batch.batch_id, reason) from exc
-
-    def _confirm_from_chain(self, batch: Batch, how: str) -> Delivery:
-        tx_hash = self.target.applying_transaction(batch)
-        if tx_hash is None:
-            raise JournalError(
-                f"{batch.kind} batch {batch.batch_id} is applied on chain, but no log says by "
-                "which transaction (is the manifest's deploy block right?)"
-            )
-        return self._confirm(batch, how, tx_hash, self.chain.provider.get_receipt(tx_hash))
-
-    def _confirm(self, batch: Batch, how: str, tx_hash: str, receipt: Any) -> Delivery:
-        block, gas_used = int(receipt.block_number), int(receipt.gas_used)
-        with self.vault.transaction():
-            self.journal.record_confirmed(batch.batch_id, tx_hash, block, gas_used)
-            self.target.on_confirmed(batch, tx_hash, block)
-        confirmed = self.journal.get(batch.batch_id)
-        assert confirmed is not None
-        return Delivery(confirmed, how, tx_hash, block, gas_used)
-
-    def _node_knows(self, tx_hash: str) -> bool:
-        try:
-            return self.chain.provider.web3.eth.get_transaction(tx_hash) is not None
-        except Exception:  # web3's TransactionNotFound, or a node that forgot everything
-            return False
+def _entry_values(entry: JournalEntry) -> tuple[Any, ...]:
+    if isinstance(entry, EnrollmentEntry):
+        return (entry.commitment.hex, entry.consent, entry.tier, None)
+    return (None, None, None, str(entry.points))
 
 
 def _entry(kind: BatchKind, row: Any) -> JournalEntry:
@@ -466,5 +496,9 @@ def _entry(kind: BatchKind, row: Any) -> JournalEntry:
     return CreditEntry(key, wallet, int(points))
 
 
+def now_text() -> str:
+    return _now()
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

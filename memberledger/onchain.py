@@ -11,10 +11,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from memberledger import calldata
 from memberledger.commitment import COMMITMENT_LENGTH, Commitment
+from memberledger.rpc import NodeClient
 
 #: Wallets per `statusesAndTiers` call: far below any node's call gas limit.
 STATUS_QUERY_CHUNK = 500
+#: Wallets per `statusesAndTiers` call made through the node directly.
+BULK_QUERY_CHUNK = 1_000
 
 
 class ChainStatus(enum.IntEnum):
@@ -106,3 +110,40 @@ def _plain(value: Any) -> str:
 def distinct(values: Iterable[str]) -> list[str]:
     """`values` without repeats, first occurrence first."""
     return list(dict.fromkeys(values))
+
+
+# ---------------------------------------------------------------------- bulk reads
+
+
+def fetch_statuses(
+    node: NodeClient, registry: str, wallets: Sequence[str]
+) -> list[tuple[ChainStatus, int]]:
+    """Status and tier of each wallet, through the node directly, a chunk per call."""
+    found: list[tuple[ChainStatus, int]] = []
+    for start in range(0, len(wallets), BULK_QUERY_CHUNK):
+        chunk = wallets[start : start + BULK_QUERY_CHUNK]
+        packed = calldata.decode_uint_array(
+            node.eth_call(registry, calldata.statuses_and_tiers(chunk))
+        )
+        found.extend((ChainStatus(value >> 8), value & 0xFF) for value in packed)
+    return found
+
+
+def fetch_commitments(node: NodeClient, registry: str, wallets: Sequence[str]) -> list[bytes]:
+    """The commitment each wallet holds on chain (20 zero bytes if none), in one request."""
+    answers = node.batch(
+        [
+            ("eth_call", [{"to": registry, "data": "0x" + calldata.member_of(w).hex()}, "latest"])
+            for w in wallets
+        ]
+    )
+    commitments = []
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+        commitments.append(calldata.decode_member_commitment(bytes.fromhex(str(answer)[2:])))
+    return commitments
+
+
+def fetch_batch_applied(node: NodeClient, points: str, batch_id: bytes) -> bool:
+    return any(node.eth_call(points, calldata.batch_applied(batch_id)))

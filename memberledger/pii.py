@@ -56,6 +56,14 @@ _WHITE_SPACE_RUN = re.compile(f"[{_SPACE}]+")
 #: local@domain.tld: one "@", a non-empty local part, dot-separated non-empty domain labels.
 _EMAIL_SHAPE = re.compile(f"[^@{_SPACE}]+@[^@.{_SPACE}]+(?:\\.[^@.{_SPACE}]+)+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Unicode general category Cc (control) is exactly these two ranges, and Cs (surrogate)
+#: exactly the third: one regular-expression search instead of a lookup per character.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Keep every compiled phone-metadata pattern: with numbers from several countries, the `re`
+# module's own cache (512 patterns) thrashes and validation gets several times slower.
+phonenumbers.enable_pattern_cache()
 
 
 @dataclass(frozen=True)
@@ -175,12 +183,11 @@ def _lower(text: str) -> str:
 def _check_characters(field: str, text: str) -> None:
     """Reject control characters (U+001F would break the framing of `canonical_bytes`) and
     lone surrogates (not encodable as UTF-8, so no commitment could be computed)."""
-    categories = {unicodedata.category(char) for char in text}
-    if "Cc" in categories:
+    if _CONTROL.search(text):
         raise InvalidField(field, "contains control characters")
-    if "Cs" in categories:
+    if _SURROGATE.search(text):
         raise InvalidField(field, "contains invalid Unicode (a lone surrogate)")
 
 
 def _has_forbidden_character(text: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+    return _CONTROL.search(text) is not None or _SURROGATE.search(text) is not None

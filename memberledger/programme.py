@@ -20,9 +20,13 @@ from dotenv import find_dotenv, load_dotenv
 from rich.console import Console
 from rich.markup import escape
 
+from memberledger.calldata import ErrorDecoder
+from memberledger.courier import BatchTarget, Courier, SendSettings
 from memberledger.deployment import Deployment, attach
 from memberledger.journal import Journal
 from memberledger.operator import is_development_chain, operator_account
+from memberledger.rpc import NodeClient, node_url
+from memberledger.signer import Signer, signer_for
 from memberledger.vault import Vault
 
 PHONE_REGION_VARIABLE = "MEMBERLEDGER_PHONE_REGION"
@@ -51,6 +55,35 @@ class Programme:
     def from_block(self) -> int:
         """Where the programme's logs start: the registry's deploy block."""
         return self.deployment.deploy_block
+
+    @cached_property
+    def node(self) -> NodeClient:
+        """The node itself, for bulk work (see `memberledger.rpc`)."""
+        console = Console(stderr=True, soft_wrap=True)
+        return NodeClient(
+            node_url(self.chain.provider),
+            on_wait=lambda text: console.print(f"[yellow]warning:[/] {escape(text)}"),
+        )
+
+    @cached_property
+    def signer(self) -> Signer:
+        """Signs bulk transactions for `sender`, locally."""
+        return signer_for(self.sender, self.chain.provider.network.ecosystem)
+
+    @cached_property
+    def errors(self) -> ErrorDecoder:
+        """The two contracts' custom errors, to explain a refusal."""
+        items = [
+            abi.model_dump(mode="json", by_alias=True)
+            for contract in (self.registry, self.points)
+            for abi in contract.contract_type.abi
+        ]
+        return ErrorDecoder(items)
+
+    def courier(self, target: BatchTarget, settings: SendSettings) -> Courier:
+        return Courier(
+            self.journal, self.vault, self.node, self.signer, target, self.errors, settings
+        )
 
 
 def phone_region() -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.deployment import DEFAULT_REWARDS
-from memberledger.journal import BatchKind, BatchStatus
+from memberledger.journal import BatchKind
 from memberledger.onchain import ChainStatus, distinct, event_logs, read_member
 from memberledger.programme import Programme
 from memberledger.tiers import TIERS
@@ -82,7 +82,7 @@ def programme_report(programme: Programme) -> ProgrammeReport:
         )
         for reward_id in sorted(set(DEFAULT_REWARDS) | set(redemptions))
     ]
-    confirmed = programme.journal.batches(BatchKind.CREDIT, [BatchStatus.CONFIRMED])
-    report.credit_batches = len(confirmed)
-    report.reward_events = sum(len(batch.entries) for batch in confirmed)
+    credits = programme.journal.totals(BatchKind.CREDIT)
+    report.credit_batches = credits.batches
+    report.reward_events = credits.rows
     return report

@@ -1,163 +1,163 @@
 """Issuing reward points from a CSV file (`event_id,wallet,points`), each event exactly once.
 
-The file is validated as a whole: the rows themselves (`memberledger.rewards_csv`), then
-against the journal and the chain. An event id the journal already holds with the same
-wallet and points is *already credited* (running the same file twice credits nothing the
-second time); with other values it is an error, as is a wallet that is not an active member.
-New events are fixed into credit batches whose on-chain batch id is derived from their event
-ids, and the journal sends them (see `memberledger.journal`); the contract itself refuses a
-batch id a second time, so even a journal lost with its vault could not pay twice.
+The file is validated as a whole, streamed: the rows themselves (`memberledger.rewards_csv`),
+then against the journal and the chain (`memberledger.staging`). An event id the journal
+already holds with the same wallet and points is *already credited* (running the same file
+twice credits nothing the second time); with other values it is an error, as is a wallet that
+is not an active member. New events are fixed into credit batches whose on-chain batch id is
+derived from their event ids, and the courier sends them (see `memberledger.courier`); the
+contract itself refuses a batch id a second time, so even a journal lost with its vault could
+not pay twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from memberledger.csv_records import default_rejects_path, write_rejects
-from memberledger.errors import InvalidFile, InvalidRow
-from memberledger.journal import (
-    DEFAULT_BATCH_SIZE,
-    Batch,
-    BatchCourier,
-    BatchKind,
-    BatchStatus,
-    CreditEntry,
-    Delivery,
+from memberledger import calldata
+from memberledger.bulk import (
+    Estimate,
+    RunFigures,
+    RunOptions,
+    batch_size,
+    deliver_open_batches,
+    estimate,
+    settle_errors,
 )
-from memberledger.onchain import ChainStatus, distinct, event_logs, read_statuses, tx_hex
+from memberledger.courier import Delivery
+from memberledger.gas import CREDIT_GAS
+from memberledger.journal import Batch, BatchKind, BatchStatus, CreditEntry, batch_id
+from memberledger.lock import exclusive_run
+from memberledger.onchain import fetch_batch_applied
 from memberledger.programme import Programme
-from memberledger.progress import batch_progress
-from memberledger.rewards_csv import RewardRow, validate_rewards_file
+from memberledger.progress import count_lines, row_progress
+from memberledger.rewards_csv import scan_rewards_file
+from memberledger.staging import CreditStaging
 
 
 @dataclass
 class RewardsResult:
     path: Path
-    new: list[str] = field(default_factory=list)
+    new: int = 0
     new_points: int = 0
-    already_credited: list[str] = field(default_factory=list)
-    already_pending: list[str] = field(default_factory=list)
-    rejected: list[InvalidRow] = field(default_factory=list)
+    already_credited: int = 0
+    already_pending: int = 0
+    rejected: int = 0
     rejects_path: Path | None = None
     deliveries: list[Delivery] = field(default_factory=list)
+    estimate: Estimate | None = None
+    figures: RunFigures = field(default_factory=RunFigures)
 
     @property
     def credited_now(self) -> int:
-        return sum(len(delivery.batch.entries) for delivery in self.deliveries)
+        return sum(delivery.rows for delivery in self.deliveries)
 
     @property
     def resumed(self) -> int:
         """Events of earlier runs that this run finished crediting."""
-        return self.credited_now - len(self.new)
+        return self.credited_now - self.new
 
     @property
     def nothing_to_do(self) -> bool:
-        return not self.new and not self.deliveries
+        return not self.new and not self.deliveries and self.estimate is None
 
 
 def issue_rewards(
-    programme: Programme,
-    path: Path,
-    *,
-    skip_invalid: bool = False,
-    rejects_path: Path | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    programme: Programme, path: Path, options: RunOptions | None = None
 ) -> RewardsResult:
     """Credit the reward events of `path` that were never credited; see the module docstring."""
+    options = options or RunOptions()
+    if options.dry_run:
+        return _issue(programme, path, options)
+    with exclusive_run(programme.vault.path, "an issue_rewards run"):
+        return _issue(programme, path, options)
+
+
+def _issue(programme: Programme, path: Path, options: RunOptions) -> RewardsResult:
     result = RewardsResult(path=path)
-    report = validate_rewards_file(path)
-    errors = list(report.errors)
-    new_rows = _classify(programme, report.rows, result, errors)
-    errors.sort(key=lambda error: error.line)
-    if errors and not skip_invalid:
-        raise InvalidFile(str(path), errors)
-    if errors:
-        result.rejected = errors
-        result.rejects_path = rejects_path or default_rejects_path(path)
-        write_rejects(result.rejects_path, errors)
-
     journal = programme.journal
-    entries = [CreditEntry(row.event_id, row.wallet, row.points) for row in new_rows]
-    journal.plan(BatchKind.CREDIT, entries, batch_size)
-    result.new = [row.event_id for row in new_rows]
-    result.new_points = sum(row.points for row in new_rows)
+    target = CreditTarget(programme)
+    size = batch_size(options, target)
+    if not options.dry_run:
+        programme.courier(target, options.send).reconcile()
+    staging = CreditStaging(programme.vault)
+    try:
+        # A reward row is cheap to check: sending it to a worker would cost more than that.
+        outcomes = scan_rewards_file(path, staging.index)
+        lines = max(0, count_lines(path) - 1)
+        with row_progress(programme.console, "checking", lines) as advance:
+            staging.stage(outcomes, advance)
+        result.figures.rows_read = staging.rows()
+        staging.check_journal()
+        staging.check_chain(programme.node, programme.deployment.registry)
+        result.rejected, result.rejects_path = settle_errors(path, staging.errors, options)
+        result.figures.phase("checked")
+        tally = staging.tally()
+        result.new, result.already_credited = tally.new, tally.done
+        result.already_pending = tally.pending
+        if options.dry_run:
+            first = staging.first_new(size)
+            result.new_points = sum(entry.points for entry in staging.new_credits())
+            probe = None
+            if first:
+                identity = batch_id(BatchKind.CREDIT, [entry.key for entry in first])
+                probe = Batch(identity, BatchKind.CREDIT, BatchStatus.PLANNED, tuple(first))
+            result.estimate = estimate(programme, target, probe, tally.new, size)
+            return result
+        points = 0
 
-    batches = journal.open_batches(BatchKind.CREDIT)
-    courier = BatchCourier(journal, programme.vault, CreditTarget(programme), programme.chain)
-    with batch_progress(programme.console, "crediting", batches) as advance:
-        result.deliveries = courier.deliver(batches, programme.sender, advance)
+        def counted() -> Iterator[CreditEntry]:
+            nonlocal points
+            for entry in staging.new_credits():
+                points += entry.points
+                yield entry
+
+        fresh = journal.plan(BatchKind.CREDIT, counted(), size)
+        result.new_points = points
+        result.figures.phase("stored")
+    finally:
+        staging.close()
+    result.deliveries = deliver_open_batches(
+        programme, target, options, fresh=set(fresh), description="crediting"
+    )
+    result.figures.finish(result.deliveries)
     return result
-
-
-def _classify(
-    programme: Programme, rows: list[RewardRow], result: RewardsResult, errors: list[InvalidRow]
-) -> list[RewardRow]:
-    journaled = programme.journal.entries(BatchKind.CREDIT)
-    unseen: list[RewardRow] = []
-    for row in rows:
-        held = journaled.get(row.event_id)
-        if held is None:
-            unseen.append(row)
-            continue
-        entry, batch_status = held
-        if isinstance(entry, CreditEntry) and (entry.wallet, entry.points) == (
-            row.wallet,
-            row.points,
-        ):
-            if batch_status is BatchStatus.CONFIRMED:
-                result.already_credited.append(row.event_id)
-            else:  # in a batch an earlier run left open: finished below
-                result.already_pending.append(row.event_id)
-        else:
-            errors.append(
-                InvalidRow(row.line, "event_id", "already credited, with another wallet or points")
-            )
-    statuses = read_statuses(programme.registry, distinct(row.wallet for row in unseen))
-    new_rows = []
-    for row in unseen:
-        status, _ = statuses[row.wallet]
-        if status is ChainStatus.ACTIVE:
-            new_rows.append(row)
-        elif status is ChainStatus.NONE:
-            errors.append(InvalidRow(row.line, "wallet", "not a member"))
-        else:
-            errors.append(InvalidRow(row.line, "wallet", f"not an active member ({status.word})"))
-    return new_rows
 
 
 class CreditTarget:
     """Credit batches on the points token: applied iff `batchApplied(batchId)`."""
 
     kind = BatchKind.CREDIT
+    gas = CREDIT_GAS
 
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
+        self.contract = programme.deployment.points
 
-    def is_applied(self, batch: Batch) -> bool:
-        return bool(self.programme.points.batchApplied(batch.id_bytes))
+    def calldata(self, batch: Batch) -> bytes:
+        credits = batch.credits
+        return calldata.credit(
+            batch.id_bytes, [entry.wallet for entry in credits], [entry.points for entry in credits]
+        )
+
+    def applied(self, batch: Batch) -> bool:
+        return fetch_batch_applied(self.programme.node, self.contract, batch.id_bytes)
 
     def applying_transaction(self, batch: Batch) -> str | None:
-        logs = event_logs(
-            self.programme.chain,
-            self.programme.points.BatchCredited,
+        logs = self.programme.node.logs(
+            self.contract,
+            [calldata.BATCH_CREDITED_TOPIC, batch.batch_id],
             self.programme.from_block,
-            batchId=batch.id_bytes,
         )
-        found = None
-        for log in logs:
-            found = tx_hex(log.transaction_hash)
-        return found
-
-    def transaction(self, batch: Batch, sender: Any) -> Any:
-        credits = batch.credits
-        return self.programme.points.credit.as_transaction(
-            batch.id_bytes,
-            [entry.wallet for entry in credits],
-            [entry.points for entry in credits],
-            sender=sender,
-        )
+        return str(logs[-1]["transactionHash"]).lower() if logs else None
 
     def on_confirmed(self, batch: Batch, tx_hash: str, block: int) -> None:
         """The journal's confirmed batch is the record of the credited events."""
+
+    def on_reopened(self, batch: Batch, tx_hash: str) -> None:
+        """Nothing in the vault to undo."""
+
+
+__all__ = ["CreditEntry", "CreditTarget", "RewardsResult", "issue_rewards"]

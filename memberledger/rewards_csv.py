@@ -7,13 +7,16 @@ twice, must not pay twice. The points are base points; the chain applies the tie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from memberledger.csv_records import check_field_count, check_header, read_table
+from memberledger.csv_records import Columns, CsvRecord, check_record, open_csv
+from memberledger.duplicates import DuplicateIndex, MemoryIndex, RowOutcome, resolve_duplicates
 from memberledger.errors import InvalidField, InvalidRow
 from memberledger.identifiers import parse_wallet
+from memberledger.parallel import validate_chunks
 
 REWARDS_COLUMNS = ("event_id", "wallet", "points")
 EVENT_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -41,62 +44,80 @@ class RewardsReport:
         return not self.errors
 
 
+def scan_rewards_file(
+    path: Path, duplicates: DuplicateIndex, *, workers: int = 0
+) -> Iterator[RowOutcome[RewardRow]]:
+    """Each record's outcome, in file order (see `scan_enrollment_file`); an event id that
+    appears twice is an error on the later line."""
+    csv_file, header_errors = open_csv(path, REWARDS_COLUMNS, REWARDS_COLUMNS)
+    if csv_file is None:
+        for error in header_errors:
+            yield RowOutcome(error.line, None, [error])
+        return
+    validator = partial(validate_reward_records, columns=csv_file.columns)
+    outcomes = validate_chunks(csv_file.records, validator, workers)
+    yield from resolve_duplicates(outcomes, duplicates, REWARDS_COLUMNS)
+
+
+def validate_reward_records(
+    records: Sequence[CsvRecord], *, columns: Columns
+) -> list[RowOutcome[RewardRow]]:
+    """Validate records on their own, no duplicate check: runs in worker processes."""
+    outcomes: list[RowOutcome[RewardRow]] = []
+    for record in records:
+        cells, errors = check_record(record, columns)
+        if cells is None:
+            outcomes.append(RowOutcome(record.line, None, errors))
+        else:
+            outcomes.append(_validate_row(record.line, cells))
+    return outcomes
+
+
 def validate_rewards_file(
     path: Path,
     *,
     is_active_member: Callable[[str], bool] | None = None,
     credited_event_ids: Container[str] = (),
 ) -> RewardsReport:
-    """Every valid row and every error of the file at `path`.
+    """Every valid row and every error of the file at `path`, in memory (small files).
 
-    `is_active_member` is asked about each (checksummed) wallet; `credited_event_ids` are
-    the events already paid out.
+    `is_active_member` is asked about each valid row's (checksummed) wallet;
+    `credited_event_ids` are the events already paid out.
     """
     report = RewardsReport()
-    table = read_table(path)
-    if table.error is not None:
-        report.errors.append(table.error)
-        return report
-    positions, header_errors = check_header(table.header, REWARDS_COLUMNS, REWARDS_COLUMNS)
-    if table.header is None or header_errors:
-        report.errors.extend(header_errors)
-        return report
-
-    first_line_of_event: dict[str, int] = {}
-    for record in table.records:
-        count_error = check_field_count(record, table.header)
-        if count_error is not None:
-            report.errors.append(count_error)
-            continue
-        line = record.line
-        errors: list[InvalidRow] = []
-        event_id, wallet, points = "", "", 0
-        try:
-            event_id = parse_event_id(record.cells[positions["event_id"]])
-        except InvalidField as exc:
-            errors.append(InvalidRow.from_field(line, exc))
-        if event_id:
-            first = first_line_of_event.setdefault(event_id, line)
-            if first != line:
-                errors.append(InvalidRow(line, "event_id", f"duplicate of line {first}"))
-            elif event_id in credited_event_ids:
-                errors.append(InvalidRow(line, "event_id", "already credited"))
-        try:
-            wallet = parse_wallet(record.cells[positions["wallet"]])
-        except InvalidField as exc:
-            errors.append(InvalidRow.from_field(line, exc))
-        if wallet and is_active_member is not None and not is_active_member(wallet):
-            errors.append(InvalidRow(line, "wallet", "not an active member"))
-        try:
-            points = parse_points(record.cells[positions["points"]])
-        except InvalidField as exc:
-            errors.append(InvalidRow.from_field(line, exc))
-
+    for outcome in scan_rewards_file(path, MemoryIndex()):
+        row, errors = outcome.row, list(outcome.errors)
+        if row is not None:
+            if row.event_id in credited_event_ids:
+                errors.append(InvalidRow(row.line, "event_id", "already credited"))
+            if is_active_member is not None and not is_active_member(row.wallet):
+                errors.append(InvalidRow(row.line, "wallet", "not an active member"))
         if errors:
             report.errors.extend(errors)
-        else:
-            report.rows.append(RewardRow(line, event_id, wallet, points))
+        elif row is not None:
+            report.rows.append(row)
     return report
+
+
+def _validate_row(line: int, cells: dict[str, str]) -> RowOutcome[RewardRow]:
+    errors: list[InvalidRow] = []
+    event_id, wallet, points = "", "", 0
+    try:
+        event_id = parse_event_id(cells["event_id"])
+    except InvalidField as exc:
+        errors.append(InvalidRow.from_field(line, exc))
+    try:
+        wallet = parse_wallet(cells["wallet"])
+    except InvalidField as exc:
+        errors.append(InvalidRow.from_field(line, exc))
+    try:
+        points = parse_points(cells["points"])
+    except InvalidField as exc:
+        errors.append(InvalidRow.from_field(line, exc))
+    keys = (("event_id", event_id),)
+    if errors:
+        return RowOutcome(line, None, errors, keys)
+    return RowOutcome(line, RewardRow(line, event_id, wallet, points), [], keys)
 
 
 def parse_event_id(text: str) -> str:

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
+from memberledger.bulk import Estimate, RunFigures
 from memberledger.consent import describe
+from memberledger.courier import Delivery
 from memberledger.enrollment import EnrollmentResult
 from memberledger.erasure import ErasureReceipt
 from memberledger.history import HistoryEvent
-from memberledger.journal import Delivery
 from memberledger.members import MemberView
 from memberledger.report import ProgrammeReport
 from memberledger.rewards import RewardsResult
@@ -21,12 +22,19 @@ from memberledger.verification import VerificationResult
 
 def enrollment_summary(result: EnrollmentResult) -> Table:
     table = _table(f"Enrollment of {result.path.name}", "members", "count")
-    table.add_row("enrolled now (new in this file)", str(len(result.new)))
-    if result.resumed:
+    table.add_row("rows in the file", f"{result.figures.rows_read:,}")
+    label = (
+        "would be enrolled (new in this file)"
+        if result.estimate
+        else "enrolled now (new in this file)"
+    )
+    table.add_row(label, str(result.new))
+    if result.resumed > 0:
         table.add_row("enrolled now (left over by an earlier run)", str(result.resumed))
-    table.add_row("already enrolled", str(len(result.already_enrolled)))
+    table.add_row("already enrolled", str(result.already_enrolled))
     if result.rejects_path is not None:
-        table.add_row(f"rejected, see {result.rejects_path}", str(len(result.rejected)))
+        table.add_row(f"rejected, see {result.rejects_path}", str(result.rejected))
+    _add_figures(table, result.figures, result.deliveries)
     if result.nothing_to_do:
         table.caption = "nothing to do"
     return table
@@ -34,28 +42,81 @@ def enrollment_summary(result: EnrollmentResult) -> Table:
 
 def rewards_summary(result: RewardsResult) -> Table:
     table = _table(f"Rewards of {result.path.name}", "reward events", "count")
-    table.add_row("credited now (new in this file)", str(len(result.new)))
-    if result.resumed:
+    table.add_row("rows in the file", f"{result.figures.rows_read:,}")
+    label = (
+        "would be credited (new in this file)"
+        if result.estimate
+        else "credited now (new in this file)"
+    )
+    table.add_row(label, str(result.new))
+    if result.resumed > 0:
         table.add_row("credited now (left over by an earlier run)", str(result.resumed))
     table.add_row("base points of the new events (before tier multipliers)", str(result.new_points))
-    table.add_row("already credited", str(len(result.already_credited)))
+    table.add_row("already credited", str(result.already_credited))
     if result.rejects_path is not None:
-        table.add_row(f"rejected, see {result.rejects_path}", str(len(result.rejected)))
+        table.add_row(f"rejected, see {result.rejects_path}", str(result.rejected))
+    _add_figures(table, result.figures, result.deliveries)
     if result.nothing_to_do:
         table.caption = "nothing to do"
     return table
 
 
+def _add_figures(table: Table, figures: RunFigures, deliveries: Sequence[Delivery]) -> None:
+    if not deliveries:
+        return
+    rows = sum(delivery.rows for delivery in deliveries)
+    table.add_row("batches confirmed", f"{figures.batches:,}")
+    table.add_row(
+        "gas used", f"{figures.gas_used:,} ({figures.gas_used // max(rows, 1):,} per row)"
+    )
+    rate = rows / figures.seconds if figures.seconds else 0.0
+    checked = figures.phases.get("checked", 0.0)
+    stored = figures.phases.get("stored", checked)
+    split = (
+        f"checking {checked:,.1f} s, storing {stored - checked:,.1f} s, "
+        f"sending {figures.seconds - stored:,.1f} s"
+    )
+    table.add_row("time", f"{figures.seconds:,.1f} s ({rate:,.0f} rows/s; {split})")
+
+
+def estimate_table(estimate: Estimate, what: str) -> Table:
+    """What `--dry-run` would send."""
+    table = _table(f"Dry run: nothing was sent ({what})", "", "estimate")
+    table.add_row("rows to send", f"{estimate.rows:,}")
+    table.add_row("batches (transactions)", f"{estimate.batches:,}")
+    table.add_row("gas", f"{estimate.gas:,}")
+    fee = estimate.base_fee + estimate.priority_fee
+    table.add_row("fee per gas now (base + priority)", f"{fee / 1e9:,.3f} gwei")
+    table.add_row("cost at that fee", f"{estimate.cost_wei / 1e18:,.6f} ETH")
+    if estimate.refusal:
+        table.add_row("[red]the chain would refuse the first batch[/]", escape(estimate.refusal))
+    return table
+
+
+#: More batches than this are summarised instead of listed.
+LISTED_BATCHES = 20
+
+
 def deliveries_table(deliveries: Sequence[Delivery]) -> Table:
     table = _table("Batches", "batch id", "rows", "how", "tx hash", "block", "gas used")
-    for delivery in deliveries:
+    for delivery in deliveries[:LISTED_BATCHES]:
         table.add_row(
-            _short(delivery.batch.batch_id),
-            str(len(delivery.batch.entries)),
+            _short(delivery.batch_id),
+            str(delivery.rows),
             delivery.how,
             delivery.tx_hash,
             str(delivery.block),
             f"{delivery.gas_used:,}",
+        )
+    if len(deliveries) > LISTED_BATCHES:
+        hows = sorted({delivery.how for delivery in deliveries[LISTED_BATCHES:]})
+        table.add_row(
+            f"… {len(deliveries) - LISTED_BATCHES:,} more",
+            f"{sum(d.rows for d in deliveries[LISTED_BATCHES:]):,}",
+            ", ".join(hows),
+            "",
+            "",
+            f"{sum(d.gas_used for d in deliveries[LISTED_BATCHES:]):,}",
         )
     return table
 

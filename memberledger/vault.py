@@ -22,7 +22,7 @@ import re
 import secrets
 import sqlite3
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from eth_utils.address import to_checksum_address
 from memberledger.commitment import SALT_LENGTH, Commitment, commit
 from memberledger.consent import KNOWN_CONSENT_FLAGS
 from memberledger.errors import ConfigError, InvalidField, VaultError, VaultKeyError
+from memberledger.hashing import keccak256
 from memberledger.identifiers import is_checksummed_wallet, parse_member_id
 from memberledger.pii import PersonalData, canonical_bytes
 from memberledger.tiers import TIERS
@@ -120,6 +121,45 @@ class StoredMember:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class SealedMember:
+    """A new member sealed for the vault: the commitment to their personal data under a
+    fresh salt, the sealed personal data and salt, and a fingerprint of the personal data
+    (keccak256 of its canonical bytes, to compare two files' rows without decrypting)."""
+
+    commitment: Commitment
+    sealed: bytes
+    fingerprint: bytes
+
+
+class Sealer:
+    """AES-256-GCM sealing of new members' records under the vault key; holds no database,
+    so it can travel to worker processes that validate large files."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._aead: AESGCM | None = None
+
+    def __getstate__(self) -> bytes:
+        return self._key
+
+    def __setstate__(self, key: bytes) -> None:
+        self._key, self._aead = key, None
+
+    def seal(self, plaintext: bytes, associated_data: bytes, nonce: bytes | None = None) -> bytes:
+        if self._aead is None:
+            self._aead = AESGCM(self._key)
+        nonce = nonce or secrets.token_bytes(NONCE_LENGTH)
+        return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
+
+    def seal_new_member(self, member_id: str, wallet: str, personal: PersonalData) -> SealedMember:
+        canonical = canonical_bytes(personal)
+        randomness = secrets.token_bytes(SALT_LENGTH + NONCE_LENGTH)
+        salt, nonce = randomness[:SALT_LENGTH], randomness[SALT_LENGTH:]
+        sealed = self.seal(_payload(personal, salt), _row_binding(member_id, wallet), nonce)
+        return SealedMember(commit(canonical, salt), sealed, keccak256(canonical))
+
+
 class Vault:
     """Members and their sealed personal data in one SQLite file (WAL mode)."""
 
@@ -128,6 +168,7 @@ class Vault:
             raise ConfigError(f"the vault key must be {KEY_LENGTH} bytes (AES-256)")
         self.path = Path(path)
         self._aead = AESGCM(key)
+        self._sealer = Sealer(key)
         self._db = _connect(self.path)
         try:
             self._check_key()
@@ -208,7 +249,7 @@ class Vault:
                 count += 1
         return count
 
-    def mark_enrolled(self, member_ids: Iterable[str], tx_hash: str, block: int) -> None:
+    def mark_enrolled(self, member_ids: Sequence[str], tx_hash: str, block: int) -> None:
         """Record the transaction that enrolled these pending members on-chain.
 
         Marking a member again with the same transaction changes nothing (receipts may be
@@ -220,22 +261,61 @@ class Vault:
             raise VaultError(f"block number cannot be negative: {block}")
         now = _now()
         with self._transaction():
-            for member_id in member_ids:
+            cursor = self._db.executemany(
+                "UPDATE members SET status = 'enrolled', enroll_tx = ?, enroll_block = ?, "
+                "updated_at = ? WHERE member_id = ? AND status = 'pending'",
+                ((tx_hash, block, now, member_id) for member_id in member_ids),
+            )
+            if cursor.rowcount == len(member_ids):
+                return
+            for member_id in member_ids:  # the slow path: say who is not pending, and why
                 member = self.get(member_id)
                 if member is None:
                     raise VaultError(f"no member {member_id!r} in the vault")
                 if member.status is MemberStatus.ENROLLED and member.enroll_tx == tx_hash:
                     continue
-                if member.status is not MemberStatus.PENDING:
-                    raise VaultError(
-                        f"member {member_id!r} is {member.status.value}, not pending"
-                        + (f" (enrolled by {member.enroll_tx})" if member.enroll_tx else "")
-                    )
-                self._db.execute(
-                    "UPDATE members SET status = 'enrolled', enroll_tx = ?, enroll_block = ?, "
-                    "updated_at = ? WHERE member_id = ?",
-                    (tx_hash, block, now, member_id),
+                raise VaultError(
+                    f"member {member_id!r} is {member.status.value}, not pending"
+                    + (f" (enrolled by {member.enroll_tx})" if member.enroll_tx else "")
                 )
+
+    def mark_pending(self, member_ids: Sequence[str], tx_hash: str) -> None:
+        """Undo `mark_enrolled` for members whose enrolling transaction the chain lost."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE members SET status = 'pending', enroll_tx = NULL, enroll_block = NULL, "
+                "updated_at = ? WHERE member_id = ? AND status = 'enrolled' AND enroll_tx = ?",
+                ((_now(), member_id, tx_hash) for member_id in member_ids),
+            )
+
+    def seal_new_member(self, member_id: str, wallet: str, personal: PersonalData) -> SealedMember:
+        """A new member's record with a fresh salt, ready for `insert_sealed`."""
+        return self._sealer.seal_new_member(member_id, wallet, personal)
+
+    @property
+    def sealer(self) -> Sealer:
+        """What seals new members, without the database: picklable, for worker processes."""
+        return self._sealer
+
+    def fingerprint(self, member_id: str) -> bytes:
+        """keccak256 of the canonical bytes of a member's personal data (see above)."""
+        personal, _ = self.personal_data(member_id)
+        return keccak256(canonical_bytes(personal))
+
+    def insert_sealed(self, rows: Iterable[tuple[str, str, str, int, int, bytes]]) -> int:
+        """Store new pending members already sealed by `seal_new_member`:
+        (member_id, wallet, commitment hex, consent, tier, sealed). Joins an open
+        transaction; raises `VaultError` for a member id or wallet already stored."""
+        now = _now()
+        try:
+            cursor = self._db.executemany(
+                "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, "
+                "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                ((*row, now, now) for row in rows),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise VaultError(f"a member id or wallet is already in the vault: {exc}") from exc
+        return int(cursor.rowcount)
 
     def erase(self, member_id: str) -> None:
         """Crypto-shred a member: delete the sealed personal data and salt, mark 'erased'.
@@ -350,17 +430,7 @@ class Vault:
             raise VaultError(
                 f"wallet {record.wallet} already belongs to member {holder.member_id!r}"
             )
-        payload = json.dumps(
-            {
-                "full_name": record.personal.full_name,
-                "email": record.personal.email,
-                "phone": record.personal.phone,
-                "birth_date": record.personal.birth_date,
-                "salt": record.salt.hex(),
-            },
-            ensure_ascii=False,
-            sort_keys=True,
-        ).encode("utf-8")
+        payload = _payload(record.personal, record.salt)
         sealed = self._seal(payload, _row_binding(record.member_id, record.wallet))
         self._db.execute(
             "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, status, "
@@ -378,8 +448,7 @@ class Vault:
         )
 
     def _seal(self, plaintext: bytes, associated_data: bytes) -> bytes:
-        nonce = secrets.token_bytes(NONCE_LENGTH)
-        return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
+        return self._sealer.seal(plaintext, associated_data)
 
     def _open(self, sealed: bytes, associated_data: bytes) -> bytes:
         if len(sealed) <= NONCE_LENGTH:
@@ -476,6 +545,21 @@ def _stored_member(row: Any) -> StoredMember:
         created_at=created,
         updated_at=updated,
     )
+
+
+def _payload(personal: PersonalData, salt: bytes) -> bytes:
+    """The plaintext that is sealed: the canonical personal data and the salt, as JSON."""
+    return json.dumps(
+        {
+            "full_name": personal.full_name,
+            "email": personal.email,
+            "phone": personal.phone,
+            "birth_date": personal.birth_date,
+            "salt": salt.hex(),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode("utf-8")
 
 
 def _row_binding(member_id: str, wallet: str) -> bytes:

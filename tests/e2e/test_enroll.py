@@ -160,3 +160,24 @@ def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
             assert stored is not None and stored.status is MemberStatus.ENROLLED
     assert contracts.registry.functions.memberOf(wallet("skip-2")).call()[3] == 0
     assert contracts.registry.functions.memberOf(wallet("skip-4")).call()[3] == 1
+
+
+def test_enroll_dry_run_shows_batches_gas_and_cost_and_sends_nothing(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    rows = [member_row(f"dry-{i}") for i in range(7)]
+    path = write_members(operator.workdir / "dry.csv", rows)
+    height = contracts.height()
+    with operator.vault() as vault:
+        before = vault.count_by_status()
+
+    run = operator.run("enroll", path, "--dry-run", "--batch-size", "3").ok()
+
+    assert "Dry run: nothing was sent" in run.stdout
+    assert table_value(run.stdout, "would be enrolled (new in this file)") == "7"
+    assert table_value(run.stdout, "batches (transactions)") == "3"
+    assert int(table_value(run.stdout, "gas").replace(",", "")) > 7 * 20_000
+    assert "ETH" in table_value(run.stdout, "cost at that fee")
+    assert contracts.height() == height
+    with operator.vault() as vault:
+        assert vault.count_by_status() == before

@@ -107,3 +107,21 @@ def test_issue_rewards_bad_rows_are_reported_and_nothing_is_credited(
     assert "line 6, field 'event_id': duplicate of line 2" in run.stderr
     assert "line 7, field 'wallet': not an active member (suspended)" in run.stderr
     assert "line 2," not in run.stderr
+
+
+def test_issue_rewards_dry_run_sends_nothing(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    member = BASE_MEMBERS[5]["wallet"]
+    path = write_rewards(operator.workdir / "dry-rewards.csv", [("dry:1", member, 12)])
+    height, before = contracts.height(), balance(contracts, member)
+
+    run = operator.run("issue_rewards", path, "--dry-run").ok()
+
+    assert "Dry run: nothing was sent" in run.stdout
+    assert table_value(run.stdout, "batches (transactions)") == "1"
+    assert contracts.height() == height
+    assert balance(contracts, member) == before
+    with sqlite3.connect(operator.vault_path) as db:
+        query = "SELECT 1 FROM journal_entries WHERE entry_key = 'dry:1'"
+        assert db.execute(query).fetchall() == []

@@ -1,0 +1,279 @@
+"""`make bench`: bulk enrollment and reward issuance, end to end, against a private Anvil.
+
+Starts its own Anvil on a free port, deploys both contracts, writes a members CSV and a
+credits CSV (100,000 rows each by default) into a temporary folder, and runs, in this one
+process, exactly what `ape run enroll` and `ape run issue_rewards` run (`enroll_file`,
+`issue_rewards`): streaming validation, the vault, the journal, the chain. Then the same work
+the straightforward way, one Ape transaction per member, on a sample, for the ratio.
+
+Prints a table and writes the figures to bench/results.json. Time is measured from the call
+to the package function to its return (CSV to confirmed on chain and recorded in the vault);
+Python and Ape start-up (a few seconds for any `ape run`) is not included.
+
+    .venv/bin/python bench/bench.py [--members 100000] [--baseline 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: A block a second with room for 30 full batches: the node packs many batches per block, as
+#: a real chain does, instead of sealing a block per transaction.
+ANVIL_OPTIONS = ("--block-time", "1", "--gas-limit", "500000000")
+#: Transactions in flight: enough to fill a block.
+IN_FLIGHT = 48
+RESULTS = ROOT / "bench" / "results.json"
+TIERS = ("basic", "silver", "gold", "platinum")
+#: Phone numbers of several countries, all valid, all different (the validation of a phone
+#: number is the most expensive check of a row; a benchmark of one repeated number would lie).
+PHONE_FORMATS = ("+1 212 {a:03d} {b:04d}", "+49 151 {a:03d}{b:05d}", "+33 6 {a:02d} {b:06d}")
+
+
+def member_rows(count: int, prefix: str) -> Iterator[list[str]]:
+    from memberledger.hashing import checksum_address, keccak256
+
+    for i in range(count):
+        wallet = checksum_address(keccak256(f"bench {prefix} {i}".encode())[:20].hex())
+        a, b = 200 + (i // 10_000) % 700, i % 10_000
+        a += a % 100 == 11  # no N11 exchange codes (211, 311, ...) in North America
+        french = 10 + a % 29  # 6 10 .. 6 38: mobile ranges in use
+        phone = PHONE_FORMATS[i % len(PHONE_FORMATS)].format(a=french if i % 3 == 2 else a, b=b)
+        yield [
+            f"{prefix}-{i:07d}",
+            wallet if i % 2 else wallet.lower(),
+            f"Member  Número {i}",
+            f"member.{i}@Example.org",
+            phone,
+            f"{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            TIERS[i % 4],
+            "yes" if i % 2 else "no",
+            "yes" if i % 3 else "no",
+            "no",
+        ]
+
+
+def write_members(path: Path, count: int, prefix: str, *, keep_wallets: bool = True) -> list[str]:
+    from memberledger.enrollment_csv import ENROLLMENT_COLUMNS
+
+    wallets: list[str] = []
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(ENROLLMENT_COLUMNS)
+        for row in member_rows(count, prefix):
+            writer.writerow(row)
+            if keep_wallets:
+                wallets.append(row[1])
+    return wallets
+
+
+def write_credits(path: Path, wallets: list[str], prefix: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["event_id", "wallet", "points"])
+        for i, wallet in enumerate(wallets):
+            writer.writerow([f"{prefix}:{i}", wallet, 10 + i % 90])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def anvil(port: int) -> Iterator[str]:
+    node = subprocess.Popen(
+        ["anvil", "--port", str(port), "--silent", *ANVIL_OPTIONS],
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        from web3 import Web3
+
+        deadline = time.monotonic() + 30
+        while not Web3(Web3.HTTPProvider(url)).is_connected():
+            if time.monotonic() > deadline or node.poll() is not None:
+                raise RuntimeError("anvil did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
+
+
+def baseline_enroll(programme: Any, path: Path) -> float:
+    """Members per second, one Ape transaction per member: validate the file, then for each
+    row seal it into the vault, `registry.enroll(...)` through Ape, mark it enrolled."""
+    from memberledger.commitment import commit, new_salt
+    from memberledger.enrollment_csv import validate_enrollment_file
+    from memberledger.onchain import tx_hex
+    from memberledger.pii import canonical_bytes
+    from memberledger.vault import MemberRecord
+
+    started = time.perf_counter()
+    report = validate_enrollment_file(path)
+    for row in report.rows:
+        salt = new_salt()
+        commitment = commit(canonical_bytes(row.personal), salt)
+        record = MemberRecord(
+            row.member_id, row.wallet, row.personal, salt, commitment, row.consent, row.tier
+        )
+        programme.vault.add_member(record)
+        receipt = programme.registry.enroll(
+            row.wallet, commitment.value, row.consent, row.tier, sender=programme.sender
+        )
+        programme.vault.mark_enrolled(
+            [row.member_id], tx_hex(receipt.txn_hash), int(receipt.block_number)
+        )
+    return len(report.rows) / (time.perf_counter() - started)
+
+
+def baseline_credit(programme: Any, path: Path) -> float:
+    """Credits per second, one Ape `credit` transaction per reward event."""
+    from memberledger.journal import BatchKind, batch_id
+    from memberledger.rewards_csv import validate_rewards_file
+
+    started = time.perf_counter()
+    report = validate_rewards_file(path)
+    for row in report.rows:
+        identity = bytes.fromhex(batch_id(BatchKind.CREDIT, [row.event_id])[2:])
+        programme.points.credit(identity, [row.wallet], [row.points], sender=programme.sender)
+    return len(report.rows) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=5_000, help="repeat credits measured")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="memberledger-bench-") as folder,
+        anvil(free_port()) as url,
+    ):
+        tmp = Path(folder)
+        for name in list(os.environ):
+            if name.startswith("MEMBERLEDGER_"):
+                del os.environ[name]
+        os.environ["MEMBERLEDGER_VAULT_KEY"] = secrets.token_hex(32)
+        console.print(f"writing {args.members:,} members and {args.members:,} credits to {tmp}")
+        members_csv, credits_csv = tmp / "members.csv", tmp / "credits.csv"
+        wallets = write_members(members_csv, args.members, "m")
+        write_credits(credits_csv, wallets, "first")
+        repeat_csv = tmp / "repeat.csv"
+        write_credits(repeat_csv, wallets[: args.repeat], "repeat")
+        sample_csv, sample_credits = tmp / "sample.csv", tmp / "sample-credits.csv"
+        sample_wallets = write_members(sample_csv, args.baseline, "baseline")
+        write_credits(sample_credits, sample_wallets, "baseline")
+        del wallets
+
+        from ape import accounts, chain, networks, project
+
+        from memberledger.bulk import RunOptions
+        from memberledger.courier import SendSettings
+        from memberledger.deployment import deploy, save_manifest
+        from memberledger.enrollment import enroll_file
+        from memberledger.programme import open_programme
+        from memberledger.rewards import issue_rewards
+
+        with networks.parse_network_choice(url):
+            deployment = deploy(project, chain, accounts.test_accounts[0])
+            save_manifest(deployment, tmp / "deployments")
+            with open_programme(
+                project,
+                chain,
+                accounts,
+                vault_path=tmp / "vault.db",
+                deployments_root=tmp / "deployments",
+                console=console,
+            ) as programme:
+                options = RunOptions(send=SendSettings(in_flight=IN_FLIGHT))
+                started = time.perf_counter()
+                enrolled = enroll_file(programme, members_csv, options)
+                enroll_seconds = time.perf_counter() - started
+                rss = peak_rss_mb()
+                # Children that have ended so far: the validation workers (Anvil still runs).
+                workers_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                credited = issue_rewards(programme, credits_csv, options)
+                issue_seconds = time.perf_counter() - started
+                repeat = issue_rewards(programme, repeat_csv, options)
+                console.print(f"baseline: {args.baseline} members, one Ape transaction each")
+                # A block per transaction, at once: the fastest the straightforward way can go.
+                programme.node.call("evm_setAutomine", True)
+                baseline = baseline_enroll(programme, sample_csv)
+                baseline_credits = baseline_credit(programme, sample_credits)
+
+    enrolled_rows = sum(d.rows for d in enrolled.deliveries)
+    credited_rows = sum(d.rows for d in credited.deliveries)
+    repeat_rows = sum(d.rows for d in repeat.deliveries)
+    figures = {
+        "members": args.members,
+        "enroll_members_per_s": round(enrolled_rows / enroll_seconds, 1),
+        "enroll_seconds": round(enroll_seconds, 2),
+        "issue_credits_per_s": round(credited_rows / issue_seconds, 1),
+        "issue_seconds": round(issue_seconds, 2),
+        "baseline_members_per_s": round(baseline, 2),
+        "baseline_credits_per_s": round(baseline_credits, 2),
+        "enroll_speedup": round(enrolled_rows / enroll_seconds / baseline, 1),
+        "issue_speedup": round(credited_rows / issue_seconds / baseline_credits, 1),
+        "gas_per_member": round(sum(d.gas_used for d in enrolled.deliveries) / enrolled_rows),
+        "gas_per_credit_first": round(sum(d.gas_used for d in credited.deliveries) / credited_rows),
+        "gas_per_credit_repeat": round(sum(d.gas_used for d in repeat.deliveries) / repeat_rows),
+        "enroll_phases_s": {k: round(v, 2) for k, v in enrolled.figures.phases.items()},
+        "issue_phases_s": {k: round(v, 2) for k, v in credited.figures.phases.items()},
+        "enroll_batches": len(enrolled.deliveries),
+        "credit_batches": len(credited.deliveries),
+        "peak_rss_mb": round(rss, 1),
+        "peak_rss_validation_workers_mb": round(workers_rss, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+    }
+    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+
+    table = Table(title=f"MemberLedger bulk benchmark ({args.members:,} members)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    targets = {
+        "enroll_members_per_s": ">= 5,000",
+        "issue_credits_per_s": ">= 10,000",
+        "enroll_speedup": ">= 100",
+        "issue_speedup": ">= 100",
+        "peak_rss_mb": "<= 300",
+    }
+    for name, value in figures.items():
+        shown = f"{value:,}" if isinstance(value, int | float) else str(value)
+        table.add_row(name, shown, targets.get(name, ""))
+    Console().print(table)
+    console.print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

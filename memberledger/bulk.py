@@ -1,0 +1,146 @@
+"""What enrollment and reward issuance share: run options, the dry-run estimate, sending the
+journal's open batches with a progress bar, and the run's summary figures."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from memberledger.courier import BatchTarget, Delivery, SendSettings
+from memberledger.csv_records import write_rejects
+from memberledger.errors import InvalidFile
+from memberledger.journal import Batch
+from memberledger.programme import Programme
+from memberledger.progress import row_progress
+from memberledger.rpc import RpcError
+from memberledger.staging import StagedErrors
+
+#: Files larger than this are validated in worker processes (one per core).
+PARALLEL_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a bulk run goes: see `ape run enroll --help`."""
+
+    skip_invalid: bool = False
+    rejects_path: Path | None = None
+    batch_size: int | None = None
+    dry_run: bool = False
+    send: SendSettings = field(default_factory=SendSettings)
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run would send: `--dry-run`'s answer."""
+
+    batches: int
+    rows: int
+    gas: int
+    base_fee: int
+    priority_fee: int
+    refusal: str | None = None
+
+    @property
+    def cost_wei(self) -> int:
+        return self.gas * (self.base_fee + self.priority_fee)
+
+
+@dataclass
+class RunFigures:
+    """The end summary: rows read, batches and gas of this run, time taken."""
+
+    rows_read: int = 0
+    batches: int = 0
+    gas_used: int = 0
+    seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+    #: Seconds from the start to the end of each phase: checking, storing, sending.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def phase(self, name: str) -> None:
+        self.phases[name] = time.monotonic() - self.started
+
+    def finish(self, deliveries: list[Delivery]) -> None:
+        self.batches = len(deliveries)
+        self.gas_used = sum(delivery.gas_used for delivery in deliveries)
+        self.seconds = time.monotonic() - self.started
+
+
+def worker_count(path: Path, options: RunOptions) -> int:
+    if options.workers is not None:
+        return options.workers
+    if path.stat().st_size < PARALLEL_FILE_BYTES:
+        return 0
+    return min(4, os.cpu_count() or 1)
+
+
+def settle_errors(path: Path, errors: StagedErrors, options: RunOptions) -> tuple[int, Path | None]:
+    """Refuse the file (`InvalidFile`) if it has errors and the operator did not ask to skip
+    them; else write every error to the rejects file. (count, rejects file)."""
+    count = errors.count()
+    if count and not options.skip_invalid:
+        raise InvalidFile(str(path), errors.first(), total=count)
+    if not count:
+        return 0, None
+    rejects = options.rejects_path or Path(path).with_name(Path(path).stem + ".rejects.csv")
+    write_rejects(rejects, errors.all())
+    return count, rejects
+
+
+def batch_size(options: RunOptions, target: BatchTarget) -> int:
+    return options.batch_size or target.gas.default_batch
+
+
+def estimate(
+    programme: Programme, target: BatchTarget, probe: Batch | None, rows: int, size: int
+) -> Estimate:
+    """Batches, gas and cost of sending `rows` new rows in batches of `size`, plus the
+    batches earlier runs left open, at today's fees. `probe` (the first new batch) is
+    estimated by the node itself, which also shows whether the chain would refuse it.
+    Nothing is sent."""
+    journal = programme.journal
+    open_sizes = [journal.batch_size(i) for i in journal.open_batch_ids(target.kind)]
+    model = target.gas
+    refusal = None
+    if probe is not None:
+        data = target.calldata(probe)
+        try:
+            measured = programme.node.estimate_gas(programme.signer.address, target.contract, data)
+            model = model.calibrated(len(probe.entries), measured)
+        except RpcError as exc:
+            refusal = programme.errors.describe(exc.revert_data) or exc.message
+    full, rest = divmod(rows, size)
+    gas = full * model.predict(size) + (model.predict(rest) if rest else 0)
+    gas += sum(model.predict(n) for n in open_sizes)
+    base, priority = programme.node.fees()
+    return Estimate(
+        math.ceil(rows / size) + len(open_sizes),
+        rows + sum(open_sizes),
+        gas,
+        base,
+        priority,
+        refusal,
+    )
+
+
+def deliver_open_batches(
+    programme: Programme,
+    target: BatchTarget,
+    options: RunOptions,
+    *,
+    fresh: Collection[str],
+    description: str,
+) -> list[Delivery]:
+    """Send every open batch of the target's kind (this run's and any left by earlier
+    runs), with a progress bar over their rows."""
+    courier = programme.courier(target, options.send)
+    ids = programme.journal.open_batch_ids(target.kind)
+    total = sum(programme.journal.batch_size(i) for i in ids)
+    with row_progress(programme.console, description, total) as advance:
+        return courier.deliver(ids, fresh=fresh, on_delivered=lambda d: advance(d.rows))

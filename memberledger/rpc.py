@@ -1,0 +1,246 @@
+"""A plain JSON-RPC client for the node, kept alive across thousands of calls.
+
+Bulk sending goes around Ape's transaction machinery (which encodes in Python, estimates and
+polls per transaction) and speaks to the node directly: one HTTP keep-alive session, batched
+requests where the node allows them, and patience when the node goes away for a moment (a
+restart): connection failures are retried for `NodeClient.patience` seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from memberledger.errors import MemberLedgerError
+
+#: How long a node may be unreachable before a run gives up.
+DEFAULT_PATIENCE = 60.0
+
+
+class NodeUnavailable(MemberLedgerError):
+    """The node did not answer for longer than the client's patience."""
+
+
+class RpcError(MemberLedgerError):
+    """The node answered a call with an error."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        super().__init__(method, code, message, data)
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.message}"
+
+    @property
+    def revert_data(self) -> bytes | None:
+        """The revert payload of a failed call or estimate, if the node sent one."""
+        data = self.data
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+        return None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    block: int
+    block_hash: str
+    gas_used: int
+    succeeded: bool
+
+
+class NodeClient:
+    """JSON-RPC over one keep-alive HTTP session. Not shared between threads: give each
+    thread its own (`clone()`)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        patience: float = DEFAULT_PATIENCE,
+        on_wait: Callable[[str], None] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.url = url
+        self.patience = patience
+        self.on_wait = on_wait
+        self.timeout = timeout
+        self.reconnections = 0
+        self._session = requests.Session()
+        self._ids = itertools.count(1)
+
+    def clone(self) -> NodeClient:
+        return NodeClient(
+            self.url, patience=self.patience, on_wait=self.on_wait, timeout=self.timeout
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def call(self, method: str, *params: Any) -> Any:
+        (result,) = self._post([(method, list(params))], raise_errors=True)
+        return result
+
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one request; an answer that is an error comes back as `RpcError`
+        in its place instead of being raised."""
+        if not calls:
+            return []
+        return self._post(calls, raise_errors=False)
+
+    def _post(self, calls: Sequence[tuple[str, list[Any]]], *, raise_errors: bool) -> list[Any]:
+        payload = [
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+            for method, params in calls
+        ]
+        body = self._send(payload if len(payload) > 1 else payload[0])
+        answers = body if isinstance(body, list) else [body]
+        by_id = {answer.get("id"): answer for answer in answers}
+        results: list[Any] = []
+        for request in payload:
+            answer = by_id.get(request["id"], {})
+            error = answer.get("error")
+            if error is not None:
+                failure = RpcError(
+                    str(request["method"]),
+                    int(error.get("code", 0)),
+                    str(error.get("message", "")),
+                    error.get("data"),
+                )
+                if raise_errors:
+                    raise failure
+                results.append(failure)
+            else:
+                results.append(answer.get("result"))
+        return results
+
+    def _send(self, payload: Any) -> Any:
+        deadline: float | None = None
+        while True:
+            try:
+                response = self._session.post(self.url, json=payload, timeout=self.timeout)
+                response.raise_for_status()
+                return response.json()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.patience
+                    self.reconnections += 1
+                    if self.on_wait is not None:
+                        self.on_wait(f"node at {self.url} not answering; retrying")
+                if now > deadline:
+                    raise NodeUnavailable(
+                        f"the node at {self.url} has not answered for {self.patience:.0f} s"
+                    ) from exc
+                time.sleep(0.25)
+                self._session.close()
+                self._session = requests.Session()
+
+    # ------------------------------------------------------------------ the calls used
+
+    def chain_id(self) -> int:
+        return int(self.call("eth_chainId"), 16)
+
+    def block_number(self) -> int:
+        return int(self.call("eth_blockNumber"), 16)
+
+    def nonce(self, address: str, block: str = "pending") -> int:
+        return int(self.call("eth_getTransactionCount", address, block), 16)
+
+    def eth_call(self, to: str, data: bytes, sender: str | None = None) -> bytes:
+        request: dict[str, str] = {"to": to, "data": "0x" + data.hex()}
+        if sender:
+            request["from"] = sender
+        return bytes.fromhex(str(self.call("eth_call", request, "latest"))[2:])
+
+    def estimate_gas(self, sender: str, to: str, data: bytes) -> int:
+        request = {"from": sender, "to": to, "data": "0x" + data.hex()}
+        return int(self.call("eth_estimateGas", request), 16)
+
+    def fees(self) -> tuple[int, int]:
+        """(base fee of the latest block, suggested priority fee), in wei."""
+        block, tip = self.batch(
+            [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])]
+        )
+        if isinstance(block, RpcError):
+            raise block
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        priority = 10**9 if isinstance(tip, RpcError) else int(tip, 16)
+        return base, priority
+
+    def send_raw(self, raw: bytes) -> str:
+        return str(self.call("eth_sendRawTransaction", "0x" + raw.hex()))
+
+    def receipts(self, tx_hashes: Sequence[str]) -> list[Receipt | None]:
+        answers = self.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+        return [_receipt(answer) for answer in answers]
+
+    def blocks(self, numbers: Sequence[int]) -> list[BlockHeader | None]:
+        """Hash and transaction hashes of each block (None for a block the node lacks)."""
+        answers = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        return [
+            BlockHeader(
+                str(answer["hash"]).lower(),
+                frozenset(str(h).lower() for h in answer.get("transactions", [])),
+            )
+            if isinstance(answer, dict)
+            else None
+            for answer in answers
+        ]
+
+    def known(self, tx_hashes: Sequence[str]) -> list[bool]:
+        """Whether the node knows each transaction (pending or mined)."""
+        answers = self.batch([("eth_getTransactionByHash", [h]) for h in tx_hashes])
+        return [isinstance(answer, dict) for answer in answers]
+
+    def logs(self, address: str, topics: list[str | None], from_block: int) -> list[Any]:
+        found: list[Any] = self.call(
+            "eth_getLogs",
+            {
+                "address": address,
+                "topics": topics,
+                "fromBlock": hex(from_block),
+                "toBlock": "latest",
+            },
+        )
+        return found
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    block_hash: str
+    tx_hashes: frozenset[str]
+
+
+def _receipt(answer: Any) -> Receipt | None:
+    if not isinstance(answer, dict) or answer.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=str(answer["transactionHash"]).lower(),
+        block=int(answer["blockNumber"], 16),
+        block_hash=str(answer["blockHash"]).lower(),
+        gas_used=int(answer["gasUsed"], 16),
+        succeeded=int(answer.get("status", "0x1"), 16) == 1,
+    )
+
+
+def node_url(provider: Any) -> str:
+    """The HTTP address of the node behind an Ape provider."""
+    web3_provider = getattr(getattr(provider, "web3", None), "provider", None)
+    url = getattr(web3_provider, "endpoint_uri", None)
+    url = url or getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
+    if not isinstance(url, str) or not url.startswith("http"):
+        raise MemberLedgerError(f"bulk sending needs an HTTP node; the provider gave {url!r}")
+    return url

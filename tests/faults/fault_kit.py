@@ -1,0 +1,105 @@
+"""What the fault-injection tests share: a node that can be killed and restarted with its
+state kept, an operator for it, and scripts started in the background to be killed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from operator_kit import ROOT, Operator
+from web3 import Web3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Node:
+    """An Anvil that keeps its chain in `state` across restarts on the same port."""
+
+    state: Path
+    extra: list[str] = field(default_factory=list)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = ["anvil", "--port", str(self.port), "--silent"]
+        command += ["--state", str(self.state), "--state-interval", "1", *self.extra]
+        self.process = subprocess.Popen(command)
+        deadline = time.monotonic() + 30
+        while not Web3(Web3.HTTPProvider(self.url)).is_connected():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("anvil did not start")
+            time.sleep(0.05)
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        """SIGTERM: Anvil writes its state on the way out; SIGKILL: it does not (the file
+        then holds the state of up to a second before)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(how)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def web3(self) -> Web3:
+        return Web3(Web3.HTTPProvider(self.url))
+
+
+def operator_for(url: str, workdir: Path) -> Operator:
+    """An operator with a fresh vault and manifest folder on the node at `url`, deployed."""
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
+    }
+    key = secrets.token_bytes(32)
+    env.update(
+        MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
+        MEMBERLEDGER_VAULT_KEY=key.hex(),
+        MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    operator = Operator(url, env, workdir, workdir / "vault.db", key)
+    operator.run("deploy").ok()
+    return operator
+
+
+def start_script(operator: Operator, script: str, *args: str | Path) -> subprocess.Popen[str]:
+    """`ape run SCRIPT ...` in the background, as an operator's terminal would run it."""
+    command = ["ape", "run", script, *map(str, args), "--network", operator.url]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=operator.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_lock(operator: Operator, process: subprocess.Popen[str], timeout: float = 60) -> bool:
+    """Wait until the script holds the vault's run lock (its real work has begun); False if
+    it ended first."""
+    lock = operator.vault_path.with_name(operator.vault_path.name + ".lock")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if f"pid {process.pid}," in lock.read_text():
+                return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    raise AssertionError("the script never started its work")
