@@ -35,7 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: A block a second with room for 30 full batches: the node packs many batches per block, as
 #: a real chain does, instead of sealing a block per transaction.
-ANVIL_OPTIONS = ("--block-time", "1", "--gas-limit", "500000000")
+BLOCK_TIME = "1"
+BLOCK_GAS_LIMIT = "500000000"
 #: Transactions in flight: enough to fill a block.
 IN_FLIGHT = 48
 RESULTS = ROOT / "bench" / "results.json"
@@ -97,9 +98,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def anvil(port: int) -> Iterator[str]:
+def anvil(port: int, block_time: str, gas_limit: str, extra: list[str]) -> Iterator[str]:
     node = subprocess.Popen(
-        ["anvil", "--port", str(port), "--silent", *ANVIL_OPTIONS],
+        ["anvil", "--port", str(port), "--silent", "--block-time", block_time]
+        + ["--gas-limit", gas_limit, *extra],
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -166,6 +168,10 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5_000, help="repeat credits measured")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT)
+    parser.add_argument("--block-time", default=BLOCK_TIME, help="Anvil's, in seconds")
+    parser.add_argument("--gas-limit", default=BLOCK_GAS_LIMIT, help="Anvil's block gas limit")
+    parser.add_argument("--anvil-option", action="append", default=[], help="more for Anvil")
     args = parser.parse_args()
 
     from rich.console import Console
@@ -174,7 +180,7 @@ def main() -> int:
     console = Console(stderr=True)
     with (
         tempfile.TemporaryDirectory(prefix="memberledger-bench-") as folder,
-        anvil(free_port()) as url,
+        anvil(free_port(), args.block_time, args.gas_limit, args.anvil_option) as url,
     ):
         tmp = Path(folder)
         for name in list(os.environ):
@@ -193,6 +199,9 @@ def main() -> int:
         del wallets
 
         from ape import accounts, chain, networks, project
+        from ape.logging import logger
+
+        logger.set_level("WARNING")  # not a line per baseline transaction
 
         from memberledger.bulk import RunOptions
         from memberledger.courier import SendSettings
@@ -212,7 +221,7 @@ def main() -> int:
                 deployments_root=tmp / "deployments",
                 console=console,
             ) as programme:
-                options = RunOptions(send=SendSettings(in_flight=IN_FLIGHT))
+                options = RunOptions(send=SendSettings(in_flight=args.in_flight))
                 started = time.perf_counter()
                 enrolled = enroll_file(programme, members_csv, options)
                 enroll_seconds = time.perf_counter() - started

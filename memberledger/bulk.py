@@ -6,18 +6,23 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from memberledger.courier import BatchTarget, Delivery, SendSettings
 from memberledger.csv_records import write_rejects
+from memberledger.duplicates import RowOutcome
 from memberledger.errors import InvalidFile
-from memberledger.journal import Batch
+from memberledger.journal import Batch, BatchStatus, JournalEntry, batch_id
+from memberledger.plan_steps import PlanStep, planned_in_steps
 from memberledger.programme import Programme
-from memberledger.progress import row_progress
+from memberledger.progress import count_lines, row_progress
 from memberledger.rpc import RpcError
-from memberledger.staging import StagedErrors
+from memberledger.staging import StagedErrors, Tally
+
+T = TypeVar("T")
 
 #: Files larger than this are validated in worker processes (one per core).
 PARALLEL_FILE_BYTES = 4 * 1024 * 1024
@@ -66,10 +71,44 @@ class RunFigures:
     def phase(self, name: str) -> None:
         self.phases[name] = time.monotonic() - self.started
 
+    def timed(self, items: Iterator[T], name: str) -> Iterator[T]:
+        """`items`, noting the phase `name` as ended once they are exhausted."""
+        yield from items
+        self.phase(name)
+
     def finish(self, deliveries: list[Delivery]) -> None:
         self.batches = len(deliveries)
         self.gas_used = sum(delivery.gas_used for delivery in deliveries)
         self.seconds = time.monotonic() - self.started
+
+
+@dataclass
+class BulkResult:
+    """What a bulk run did with its file: rows new in it, rows an earlier run already did
+    (`done`) or left pending, rows rejected, and what was delivered."""
+
+    path: Path
+    new: int = 0
+    done: int = 0
+    pending: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    estimate: Estimate | None = None
+    figures: RunFigures = field(default_factory=RunFigures)
+
+    @property
+    def delivered_now(self) -> int:
+        return sum(delivery.rows for delivery in self.deliveries)
+
+    @property
+    def resumed(self) -> int:
+        """Rows of earlier runs that this run finished."""
+        return self.delivered_now - self.new
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.new and not self.deliveries and self.estimate is None
 
 
 def worker_count(path: Path, options: RunOptions) -> int:
@@ -134,13 +173,88 @@ def deliver_open_batches(
     target: BatchTarget,
     options: RunOptions,
     *,
-    fresh: Collection[str],
+    planned: Iterator[Batch],
+    planned_rows: int,
     description: str,
 ) -> list[Delivery]:
-    """Send every open batch of the target's kind (this run's and any left by earlier
-    runs), with a progress bar over their rows."""
+    """Send every open batch of the target's kind that earlier runs left, and the batches
+    `planned` plans while they go out (`planned_rows` rows in all), with a progress bar
+    over their rows."""
     courier = programme.courier(target, options.send)
     ids = programme.journal.open_batch_ids(target.kind)
-    total = sum(programme.journal.batch_size(i) for i in ids)
+    total = sum(programme.journal.batch_size(i) for i in ids) + planned_rows
     with row_progress(programme.console, description, total) as advance:
-        return courier.deliver(ids, fresh=fresh, on_delivered=lambda d: advance(d.rows))
+        return courier.deliver(ids, planned=planned, on_delivered=lambda d: advance(d.rows))
+
+
+class Staging(Protocol):
+    """What `stage_file` and `check_and_send` need of a staging area (`memberledger.staging`)."""
+
+    errors: StagedErrors
+
+    def stage(
+        self, outcomes: Iterable[RowOutcome[Any]], on_rows: Callable[[int], None] | None = None
+    ) -> None: ...
+
+    def rows(self) -> int: ...
+
+    def tally(self) -> Tally: ...
+
+    def first_new(self, limit: int) -> Sequence[JournalEntry]: ...
+
+    def plan_steps(self, size: int) -> Iterator[PlanStep]: ...
+
+
+def stage_file(
+    programme: Programme,
+    result: BulkResult,
+    staging: Staging,
+    outcomes: Iterable[RowOutcome[Any]],
+) -> None:
+    """Stage the file's checked records, with a progress bar over its lines."""
+    lines = max(0, count_lines(result.path) - 1)
+    with row_progress(programme.console, "checking", lines) as advance:
+        staging.stage(outcomes, advance)
+    result.figures.rows_read = staging.rows()
+
+
+def check_and_send(
+    programme: Programme,
+    result: BulkResult,
+    staging: Staging,
+    target: BatchTarget,
+    options: RunOptions,
+    *,
+    description: str,
+    before_planning: Callable[[int], object] | None = None,
+) -> None:
+    """The end every bulk run shares, once its file is staged and checked: refuse the file
+    or write its rejects, count the rows, then either estimate (`--dry-run`) or store and
+    plan the new rows a few batches at a time while the courier sends them.
+    `before_planning(batch_size)` plans what earlier runs left."""
+    result.rejected, result.rejects_path = settle_errors(result.path, staging.errors, options)
+    result.figures.phase("checked")
+    tally = staging.tally()
+    result.new, result.done, result.pending = tally.new, tally.done, tally.pending
+    size = batch_size(options, target)
+    if options.dry_run:
+        first = tuple(staging.first_new(size))
+        probe = None
+        if first:
+            identity = batch_id(target.kind, [entry.key for entry in first])
+            probe = Batch(identity, target.kind, BatchStatus.PLANNED, first)
+        result.estimate = estimate(programme, target, probe, tally.new, size)
+        return
+    if before_planning is not None:
+        before_planning(size)
+    planned = planned_in_steps(
+        programme.vault, programme.journal, target.kind, staging.plan_steps(size), size
+    )
+    result.deliveries = deliver_open_batches(
+        programme,
+        target,
+        options,
+        planned=result.figures.timed(planned, "stored"),
+        planned_rows=tally.new,
+        description=description,
+    )

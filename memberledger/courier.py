@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,6 +56,8 @@ LOST_CHECK_SECONDS = 1.0
 RECONCILE_SECONDS = 5.0
 #: How often the fee suggestion is refreshed.
 FEE_REFRESH_SECONDS = 2.0
+#: Batches planned ahead of need while the node mines (see `Courier.deliver`'s `planned`).
+PLAN_AHEAD = 8
 #: What nodes answer when they already hold the very transaction sent (geth, Anvil, Hardhat).
 _ALREADY_KNOWN = ("already known", "known transaction", "already imported")
 
@@ -193,11 +195,16 @@ class Courier:
         batch_ids: Sequence[str],
         *,
         fresh: Collection[str] = (),
+        planned: Iterator[Batch] | None = None,
         on_delivered: Callable[[Delivery], None] | None = None,
     ) -> list[Delivery]:
         """Bring every batch to `confirmed`. Batches in `fresh` were planned by this run and
-        cannot be on chain yet. A batch the chain refuses stops further sending; the ones in
-        flight are finished, then `BatchFailed` is raised."""
+        cannot be on chain yet. `planned` plans more batches as it is iterated (each batch it
+        yields is fresh and already committed to the journal): it is drawn from whenever
+        fewer than `in_flight` batches wait to be sent, and while the node is busy mining,
+        so storing later batches overlaps sending the first ones. A batch the chain refuses
+        stops further sending and planning; the ones in flight are finished, then
+        `BatchFailed` is raised."""
         deliveries: dict[str, Delivery] = {}  # by batch: a batch reopened counts once
 
         def delivered(delivery: Delivery) -> None:
@@ -207,7 +214,8 @@ class Courier:
                 on_delivered(delivery)
 
         flights: dict[str, _Flight] = {}
-        queue: deque[str] = deque()  # ids: a batch's rows are loaded when it is sent
+        # Ids (a batch's rows are loaded when it is sent), or batches just planned.
+        queue: deque[str | Batch] = deque()
         for identity in batch_ids:
             if identity in fresh:
                 queue.append(identity)
@@ -231,7 +239,7 @@ class Courier:
             sender_node = self.node.clone()
             preflight_done = False
             last_reconcile = time.monotonic()
-            while queue or flights:
+            while queue or flights or planned is not None:
                 progressed = False
                 now = time.monotonic()
                 if (
@@ -253,8 +261,16 @@ class Courier:
                             flights[identity] = flight
                         else:
                             queue.appendleft(identity)
+                if planned is not None and failure is None:
+                    while len(queue) < self.settings.in_flight - len(flights):
+                        drawn = next(planned, None)
+                        if drawn is None:
+                            planned = None
+                            break
+                        queue.append(drawn)
                 while queue and failure is None and len(flights) < self.settings.in_flight:
-                    batch = self.journal.get(queue.popleft())
+                    item = queue.popleft()
+                    batch = item if isinstance(item, Batch) else self.journal.get(item)
                     if batch is None or batch.status not in OPEN_STATUSES:
                         continue
                     if not preflight_done:
@@ -274,6 +290,16 @@ class Courier:
                     break
                 if failure is not None:
                     queue.clear()
+                    planned = None
+                if not progressed and planned is not None and len(queue) < PLAN_AHEAD:
+                    # The node is mining what is out: plan the next batches meanwhile (a
+                    # few ahead only: each planned batch holds its rows in memory).
+                    drawn = next(planned, None)
+                    if drawn is None:
+                        planned = None
+                    else:
+                        queue.append(drawn)
+                    progressed = True
                 if not progressed:
                     time.sleep(self.settings.poll_interval)
             sender_node.close()

@@ -15,7 +15,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from memberledger.errors import InvalidRow
 
@@ -29,9 +29,10 @@ MAX_LINE_BYTES = 8 * 1024 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-@dataclass(frozen=True)
-class CsvRecord:
-    """One CSV record: the physical line it starts on (header = 1) and its cells."""
+class CsvRecord(NamedTuple):
+    """One CSV record: the physical line it starts on (header = 1) and its cells. (A named
+    tuple: records go to validation workers by the hundred thousand, and a tuple pickles
+    several times faster than a dataclass.)"""
 
     line: int
     cells: list[str]

@@ -9,66 +9,42 @@
 2. Any error: every one is reported (line, field, reason) and nothing is stored or sent,
    unless `skip_invalid`, which writes the rejected rows' errors to a CSV file instead.
 3. The new members (each with a fresh 32-byte salt and its commitment) and the batches that
-   will enroll them are stored in one vault transaction.
-4. The courier sends the batches (see `memberledger.courier`), several in flight, and each
-   receipt marks its members enrolled, with the transaction hash and block.
+   will enroll them are stored, a few batches per vault transaction
+   (`memberledger.plan_steps`), while
+4. the courier sends the batches stored so far (see `memberledger.courier`), several in
+   flight, and each receipt marks its members enrolled, with the transaction hash and block.
 
 Only one run works on a vault at a time (`memberledger.lock`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from memberledger import calldata
 from memberledger.bulk import (
-    Estimate,
-    RunFigures,
+    BulkResult,
     RunOptions,
-    batch_size,
-    deliver_open_batches,
-    estimate,
-    settle_errors,
+    check_and_send,
+    stage_file,
     worker_count,
 )
 from memberledger.commitment import Commitment
-from memberledger.courier import Delivery
-from memberledger.enrollment_csv import scan_enrollment_file
+from memberledger.enrollment_csv import scan_sealed_enrollment_file
 from memberledger.errors import JournalError
 from memberledger.gas import ENROLL_GAS
-from memberledger.journal import Batch, BatchKind, BatchStatus, EnrollmentEntry
+from memberledger.journal import Batch, BatchKind, EnrollmentEntry
 from memberledger.lock import exclusive_run
 from memberledger.onchain import ChainStatus, fetch_commitments, fetch_statuses
 from memberledger.programme import Programme, phone_region
-from memberledger.progress import count_lines, row_progress
 from memberledger.staging import EnrollmentStaging, pending_enrollments
 
 
 @dataclass
-class EnrollmentResult:
-    path: Path
-    new: int = 0
-    already_enrolled: int = 0
-    already_pending: int = 0
-    rejected: int = 0
-    rejects_path: Path | None = None
-    deliveries: list[Delivery] = field(default_factory=list)
-    estimate: Estimate | None = None
-    figures: RunFigures = field(default_factory=RunFigures)
-
-    @property
-    def enrolled_now(self) -> int:
-        return sum(delivery.rows for delivery in self.deliveries)
-
-    @property
-    def resumed(self) -> int:
-        """Members of earlier runs that this run finished enrolling."""
-        return self.enrolled_now - self.new
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not self.new and not self.deliveries and self.estimate is None
+class EnrollmentResult(BulkResult):
+    """`done`: members already enrolled; `pending`: stored by an earlier run, not yet
+    confirmed on chain."""
 
 
 def enroll_file(
@@ -86,43 +62,34 @@ def _enroll(programme: Programme, path: Path, options: RunOptions) -> Enrollment
     result = EnrollmentResult(path=path)
     vault, journal = programme.vault, programme.journal
     target = EnrollmentTarget(programme)
-    size = batch_size(options, target)
     if not options.dry_run:
         programme.courier(target, options.send).reconcile()
     staging = EnrollmentStaging(vault)
     try:
-        outcomes = scan_enrollment_file(
+        outcomes = scan_sealed_enrollment_file(
             path,
             staging.index,
+            vault.sealer,
             default_region=phone_region(),
             workers=worker_count(path, options),
-            sealer=vault.sealer,
         )
-        lines = max(0, count_lines(path) - 1)
-        with row_progress(programme.console, "checking", lines) as advance:
-            staging.stage(outcomes, advance)
-        result.figures.rows_read = staging.rows()
+        stage_file(programme, result, staging, outcomes)
         staging.check_vault()
         staging.check_chain(programme.node, target.contract)
-        result.rejected, result.rejects_path = settle_errors(path, staging.errors, options)
-        result.figures.phase("checked")
-        tally = staging.tally()
-        result.new, result.already_enrolled = tally.new, tally.done
-        result.already_pending = tally.pending
-        if options.dry_run:
-            first = staging.first_new(size)
-            probe = Batch("0x" + "00" * 32, BatchKind.ENROLL, BatchStatus.PLANNED, tuple(first))
-            result.estimate = estimate(programme, target, probe if first else None, tally.new, size)
-            return result
-        with vault.transaction():
-            staging.store_new()
-            fresh = journal.plan(BatchKind.ENROLL, pending_enrollments(vault), size)
-        result.figures.phase("stored")
+        check_and_send(
+            programme,
+            result,
+            staging,
+            target,
+            options,
+            description="enrolling",
+            # Members an earlier run stored but never planned go first.
+            before_planning=lambda size: journal.plan(
+                BatchKind.ENROLL, pending_enrollments(vault), size
+            ),
+        )
     finally:
         staging.close()
-    result.deliveries = deliver_open_batches(
-        programme, target, options, fresh=set(fresh), description="enrolling"
-    )
     result.figures.finish(result.deliveries)
     return result
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from memberledger.consent import ConsentFlags, parse_bool
 from memberledger.csv_records import Columns, CsvRecord, check_record, open_csv, write_rejects
@@ -34,16 +34,19 @@ from memberledger.pii import (
     canonical_phone,
 )
 from memberledger.tiers import parse_tier
-from memberledger.vault import SealedMember, Sealer
+from memberledger.vault import Sealer
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 __all__ = [
     "ENROLLMENT_COLUMNS",
     "REQUIRED_COLUMNS",
     "EnrollmentRow",
+    "SealedRow",
     "ValidationReport",
     "scan_enrollment_file",
+    "scan_sealed_enrollment_file",
     "validate_enrollment_file",
     "write_rejects",
 ]
@@ -73,8 +76,7 @@ NAME_FORMULA_PREFIXES = ("=", "@")
 
 @dataclass(frozen=True)
 class EnrollmentRow:
-    """One valid member of the file: checksummed wallet, canonical personal data (and,
-    when validated for storing, the member sealed for the vault)."""
+    """One valid member of the file: checksummed wallet, canonical personal data."""
 
     line: int
     member_id: str
@@ -82,7 +84,21 @@ class EnrollmentRow:
     personal: PersonalData
     tier: int
     consent: int
-    sealed: SealedMember | None = None
+
+
+class SealedRow(NamedTuple):
+    """One valid member of the file as a bulk run stages it: sealed for the vault, with its
+    commitment, and no personal data in the clear (a plain tuple, cheap to send back from a
+    validation worker)."""
+
+    line: int
+    member_id: str
+    wallet: str
+    commitment: str  # hex
+    consent: int
+    tier: int
+    sealed: bytes
+    fingerprint: bytes
 
 
 @dataclass
@@ -101,27 +117,44 @@ def scan_enrollment_file(
     *,
     default_region: str | None = None,
     workers: int = 0,
-    sealer: Sealer | None = None,
 ) -> Iterator[RowOutcome[EnrollmentRow]]:
     """Each record's outcome, in file order: the valid row, or its errors (a duplicate member
     id or wallet names the line it first appeared on). Problems with the file itself (header,
     encoding, quoting) come as outcomes without a row; after one of those nothing follows.
 
-    `workers` > 0 validates in that many worker processes, for large files; with a
-    `sealer`, each valid row comes sealed for the vault (sealing is half the work of a row).
+    `workers` > 0 validates in that many worker processes, for large files.
     """
+    validator = partial(validate_enrollment_records, default_region=default_region)
+    return _scan(path, duplicates, validator, workers)
+
+
+def scan_sealed_enrollment_file(
+    path: Path,
+    duplicates: DuplicateIndex,
+    sealer: Sealer,
+    *,
+    default_region: str | None = None,
+    workers: int = 0,
+) -> Iterator[RowOutcome[SealedRow]]:
+    """`scan_enrollment_file`, each valid row sealed for the vault by `sealer` (in the
+    workers too: sealing is a quarter of the work of a row)."""
+    validator = partial(seal_enrollment_records, default_region=default_region, sealer=sealer)
+    return _scan(path, duplicates, validator, workers)
+
+
+def _scan(
+    path: Path,
+    duplicates: DuplicateIndex,
+    validator: Callable[..., list[RowOutcome[R]]],
+    workers: int,
+) -> Iterator[RowOutcome[R]]:
     csv_file, header_errors = open_csv(path, ENROLLMENT_COLUMNS, REQUIRED_COLUMNS)
     if csv_file is None:
         for error in header_errors:
             yield RowOutcome(error.line, None, [error])
         return
-    validator: ChunkValidator[EnrollmentRow] = partial(
-        validate_enrollment_records,
-        columns=csv_file.columns,
-        default_region=default_region,
-        sealer=sealer,
-    )
-    outcomes = validate_chunks(csv_file.records, validator, workers)
+    chunk_validator: ChunkValidator[R] = partial(validator, columns=csv_file.columns)
+    outcomes = validate_chunks(csv_file.records, chunk_validator, workers)
     yield from resolve_duplicates(outcomes, duplicates, ENROLLMENT_COLUMNS)
 
 
@@ -154,20 +187,43 @@ def validate_enrollment_file(
 
 
 def validate_enrollment_records(
-    records: Sequence[CsvRecord],
-    *,
-    columns: Columns,
-    default_region: str | None,
-    sealer: Sealer | None = None,
+    records: Sequence[CsvRecord], *, columns: Columns, default_region: str | None
 ) -> list[RowOutcome[EnrollmentRow]]:
-    """Validate (and seal) records on their own, no duplicate check: runs in workers."""
+    """Validate records on their own, no duplicate check: runs in workers."""
     outcomes: list[RowOutcome[EnrollmentRow]] = []
     for record in records:
         cells, errors = check_record(record, columns)
         if cells is None:
             outcomes.append(RowOutcome(record.line, None, errors))
             continue
-        outcomes.append(_validate_row(record.line, cells, default_region, sealer))
+        outcomes.append(_validate_row(record.line, cells, default_region))
+    return outcomes
+
+
+def seal_enrollment_records(
+    records: Sequence[CsvRecord], *, columns: Columns, default_region: str | None, sealer: Sealer
+) -> list[RowOutcome[SealedRow]]:
+    """Validate records on their own and seal each valid one: runs in workers."""
+    outcomes: list[RowOutcome[SealedRow]] = []
+    for outcome in validate_enrollment_records(
+        records, columns=columns, default_region=default_region
+    ):
+        row = outcome.row
+        if row is None:
+            outcomes.append(RowOutcome(outcome.line, None, outcome.errors, outcome.keys))
+            continue
+        member = sealer.seal_new_member(row.member_id, row.wallet, row.personal)
+        sealed = SealedRow(
+            row.line,
+            row.member_id,
+            row.wallet,
+            member.commitment.hex,
+            row.consent,
+            row.tier,
+            member.sealed,
+            member.fingerprint,
+        )
+        outcomes.append(RowOutcome(outcome.line, sealed, [], outcome.keys))
     return outcomes
 
 
@@ -187,7 +243,7 @@ class _RowErrors:
 
 
 def _validate_row(
-    line: int, cells: dict[str, str], default_region: str | None, sealer: Sealer | None = None
+    line: int, cells: dict[str, str], default_region: str | None
 ) -> RowOutcome[EnrollmentRow]:
     row = _RowErrors(line)
     member_id = row.check(lambda: parse_member_id(cells["member_id"]), "")
@@ -209,8 +265,7 @@ def _validate_row(
     keys = (("member_id", member_id), ("wallet", cells["wallet"].strip().lower()))
     if row.errors:
         return RowOutcome(line, None, row.errors, keys)
-    sealed = sealer.seal_new_member(member_id, wallet, personal) if sealer else None
-    valid = EnrollmentRow(line, member_id, wallet, personal, tier, int(consent), sealed)
+    valid = EnrollmentRow(line, member_id, wallet, personal, tier, int(consent))
     return RowOutcome(line, valid, [], keys)
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import sha3  # type: ignore[import-untyped]
 
-_UPPER_NIBBLES = frozenset("89abcdef")
+#: Byte maps for `checksum_address`: a hash nibble of 8 or more makes its letter upper case
+#: (0x20 is the ASCII case bit), and only the letters a-f have a case to flip.
+_NIBBLE_CASE_BIT = bytes(0x20 if chr(b) in "89abcdef" else 0 for b in range(256))
+_LETTER_CASE_BIT = bytes(0x20 if chr(b) in "abcdef" else 0 for b in range(256))
 
 
 def keccak256(data: bytes) -> bytes:
@@ -21,12 +24,12 @@ def keccak256(data: bytes) -> bytes:
 
 def checksum_address(hex_digits: str) -> str:
     """EIP-55 spelling of an address given as 40 hex digits (any case, no "0x")."""
-    lower = hex_digits.lower()
-    nibbles: str = sha3.keccak_256(lower.encode("ascii")).hexdigest()
-    upper = lower.upper()
-    return "0x" + "".join(
-        [
-            big if nibble in _UPPER_NIBBLES else small
-            for small, big, nibble in zip(lower, upper, nibbles, strict=False)
-        ]
+    lower = hex_digits.lower().encode("ascii")
+    nibbles = sha3.keccak_256(lower).hexdigest().encode("ascii")[: len(lower)]
+    # All 40 characters at once, as one integer: flip the case bit where the hash nibble is 8
+    # or more and the character is a letter (a per-character loop costs more than the hash).
+    flips = int.from_bytes(nibbles.translate(_NIBBLE_CASE_BIT), "big") & int.from_bytes(
+        lower.translate(_LETTER_CASE_BIT), "big"
     )
+    spelled = (int.from_bytes(lower, "big") ^ flips).to_bytes(len(lower), "big")
+    return "0x" + spelled.decode("ascii")

@@ -211,19 +211,29 @@ class Journal:
         """Fix `entries` into batches of at most `batch_size` rows and record them, all in
         one transaction; the new batch ids, in order. A row already in a live batch raises
         `JournalError`. `entries` is consumed as a stream."""
+        return [batch.batch_id for batch in self.plan_batches(kind, entries, batch_size)]
+
+    def plan_batches(
+        self, kind: BatchKind, entries: Iterable[JournalEntry], batch_size: int
+    ) -> list[Batch]:
+        """`plan`, answering with the planned batches themselves (so a sender need not read
+        back what it has just written)."""
         if batch_size < 1:
             raise JournalError("batch size must be at least 1")
-        planned: list[str] = []
+        planned: list[Batch] = []
         with self._vault.transaction():
             chunk: list[JournalEntry] = []
             for entry in entries:
                 chunk.append(entry)
                 if len(chunk) == batch_size:
-                    planned.append(self._insert(kind, chunk))
+                    planned.append(self._planned(kind, chunk))
                     chunk = []
             if chunk:
-                planned.append(self._insert(kind, chunk))
+                planned.append(self._planned(kind, chunk))
         return planned
+
+    def _planned(self, kind: BatchKind, entries: list[JournalEntry]) -> Batch:
+        return Batch(self._insert(kind, entries), kind, BatchStatus.PLANNED, tuple(entries))
 
     def _insert(self, kind: BatchKind, entries: Sequence[JournalEntry]) -> str:
         expected = EnrollmentEntry if kind is BatchKind.ENROLL else CreditEntry

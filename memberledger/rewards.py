@@ -12,56 +12,31 @@ not pay twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from memberledger import calldata
 from memberledger.bulk import (
-    Estimate,
-    RunFigures,
+    BulkResult,
     RunOptions,
-    batch_size,
-    deliver_open_batches,
-    estimate,
-    settle_errors,
+    check_and_send,
+    stage_file,
 )
-from memberledger.courier import Delivery
 from memberledger.gas import CREDIT_GAS
-from memberledger.journal import Batch, BatchKind, BatchStatus, CreditEntry, batch_id
+from memberledger.journal import Batch, BatchKind, CreditEntry
 from memberledger.lock import exclusive_run
 from memberledger.onchain import fetch_batch_applied
 from memberledger.programme import Programme
-from memberledger.progress import count_lines, row_progress
 from memberledger.rewards_csv import scan_rewards_file
 from memberledger.staging import CreditStaging
 
 
 @dataclass
-class RewardsResult:
-    path: Path
-    new: int = 0
+class RewardsResult(BulkResult):
+    """`done`: events already credited; `pending`: sent by an earlier run, not yet
+    confirmed. `new_points`: the new events' points before tier multipliers."""
+
     new_points: int = 0
-    already_credited: int = 0
-    already_pending: int = 0
-    rejected: int = 0
-    rejects_path: Path | None = None
-    deliveries: list[Delivery] = field(default_factory=list)
-    estimate: Estimate | None = None
-    figures: RunFigures = field(default_factory=RunFigures)
-
-    @property
-    def credited_now(self) -> int:
-        return sum(delivery.rows for delivery in self.deliveries)
-
-    @property
-    def resumed(self) -> int:
-        """Events of earlier runs that this run finished crediting."""
-        return self.credited_now - self.new
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not self.new and not self.deliveries and self.estimate is None
 
 
 def issue_rewards(
@@ -77,51 +52,19 @@ def issue_rewards(
 
 def _issue(programme: Programme, path: Path, options: RunOptions) -> RewardsResult:
     result = RewardsResult(path=path)
-    journal = programme.journal
     target = CreditTarget(programme)
-    size = batch_size(options, target)
     if not options.dry_run:
         programme.courier(target, options.send).reconcile()
     staging = CreditStaging(programme.vault)
     try:
         # A reward row is cheap to check: sending it to a worker would cost more than that.
-        outcomes = scan_rewards_file(path, staging.index)
-        lines = max(0, count_lines(path) - 1)
-        with row_progress(programme.console, "checking", lines) as advance:
-            staging.stage(outcomes, advance)
-        result.figures.rows_read = staging.rows()
+        stage_file(programme, result, staging, scan_rewards_file(path, staging.index))
         staging.check_journal()
         staging.check_chain(programme.node, programme.deployment.registry)
-        result.rejected, result.rejects_path = settle_errors(path, staging.errors, options)
-        result.figures.phase("checked")
-        tally = staging.tally()
-        result.new, result.already_credited = tally.new, tally.done
-        result.already_pending = tally.pending
-        if options.dry_run:
-            first = staging.first_new(size)
-            result.new_points = sum(entry.points for entry in staging.new_credits())
-            probe = None
-            if first:
-                identity = batch_id(BatchKind.CREDIT, [entry.key for entry in first])
-                probe = Batch(identity, BatchKind.CREDIT, BatchStatus.PLANNED, tuple(first))
-            result.estimate = estimate(programme, target, probe, tally.new, size)
-            return result
-        points = 0
-
-        def counted() -> Iterator[CreditEntry]:
-            nonlocal points
-            for entry in staging.new_credits():
-                points += entry.points
-                yield entry
-
-        fresh = journal.plan(BatchKind.CREDIT, counted(), size)
-        result.new_points = points
-        result.figures.phase("stored")
+        result.new_points = staging.new_points()
+        check_and_send(programme, result, staging, target, options, description="crediting")
     finally:
         staging.close()
-    result.deliveries = deliver_open_batches(
-        programme, target, options, fresh=set(fresh), description="crediting"
-    )
     result.figures.finish(result.deliveries)
     return result
 

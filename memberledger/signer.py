@@ -1,7 +1,7 @@
 """Signing transactions locally, without the node's help.
 
-A local test account's key signs through eth_account (with coincurve installed, in well under
-a millisecond); any other Ape account (a keyfile, a hardware wallet) signs through Ape's own
+A local test account's key signs here (RLP and libsecp256k1, well under a millisecond); any
+other Ape account (a keyfile, a hardware wallet) signs through Ape's own
 `account.sign_transaction`, so the key never leaves the account plugin. Signatures are
 deterministic (RFC 6979): the same transaction signed twice has the same hash, which is how a
 transaction lost by the node is sent again under the hash the journal already holds.
@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import rlp  # type: ignore[import-untyped]
+from coincurve import PrivateKey
 from eth_account import Account
+
+from memberledger.hashing import keccak256
+
+#: The type byte of an EIP-1559 (EIP-2718 type 2) transaction.
+_EIP1559 = b"\x02"
 
 
 @dataclass(frozen=True)
@@ -42,28 +49,35 @@ class Signer(Protocol):
 
 
 class LocalKeySigner:
-    """Signs with a private key held in memory (local development accounts)."""
+    """Signs with a private key held in memory (local development accounts).
+
+    The EIP-1559 envelope is RLP-encoded here and the hash signed by libsecp256k1 through
+    coincurve (RFC 6979, low s), giving byte for byte what eth_account gives (a test checks)
+    in a tenth of the time: eth_account converts a 40 KB batch's data between forms several
+    times over."""
 
     def __init__(self, private_key: str) -> None:
-        self._key = private_key
+        self._key = PrivateKey(bytes.fromhex(private_key.removeprefix("0x")))
         self.address: str = Account.from_key(private_key).address
 
     def sign(self, tx: UnsignedTx) -> SignedTx:
-        signed = Account.sign_transaction(
-            {
-                "type": 2,
-                "chainId": tx.chain_id,
-                "nonce": tx.nonce,
-                "to": tx.to,
-                "value": 0,
-                "data": tx.data,
-                "gas": tx.gas_limit,
-                "maxFeePerGas": tx.max_fee,
-                "maxPriorityFeePerGas": tx.priority_fee,
-            },
-            self._key,
-        )
-        return SignedTx(tx, bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex())
+        fields: list[object] = [
+            tx.chain_id,
+            tx.nonce,
+            tx.priority_fee,
+            tx.max_fee,
+            tx.gas_limit,
+            bytes.fromhex(tx.to.removeprefix("0x")),
+            0,  # value
+            tx.data,
+            [],  # access list
+        ]
+        digest = keccak256(_EIP1559 + rlp.encode(fields))
+        signature = self._key.sign_recoverable(digest, hasher=None)  # r ‖ s ‖ recovery id
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:64], "big")
+        raw = _EIP1559 + rlp.encode([*fields, signature[64], r, s])
+        return SignedTx(tx, raw, "0x" + keccak256(raw).hex())
 
 
 class ApeAccountSigner:

@@ -12,17 +12,19 @@ one statement moves the new rows in.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from memberledger.commitment import Commitment
 from memberledger.duplicates import RowOutcome, SqliteIndex
-from memberledger.enrollment_csv import EnrollmentRow
+from memberledger.enrollment_csv import SealedRow
 from memberledger.errors import InvalidRow
 from memberledger.journal import CreditEntry, EnrollmentEntry
-from memberledger.onchain import ChainStatus, fetch_statuses
+from memberledger.onchain import BULK_QUERY_CHUNK, ChainStatus, fetch_statuses
+from memberledger.plan_steps import STEP_BATCHES, PlanStep
 from memberledger.rewards_csv import RewardRow
 from memberledger.rpc import NodeClient
 from memberledger.vault import Vault
@@ -92,6 +94,45 @@ class _Staging:
         """Data records read from the file so far."""
         return self.records
 
+    def stage(
+        self, outcomes: Iterable[RowOutcome[Any]], on_rows: Callable[[int], None] | None = None
+    ) -> None:
+        """Stage each valid row and each error, a thousand records per transaction;
+        `on_rows` hears how many records each flush took."""
+        rows: list[tuple[object, ...]] = []
+        errors: list[InvalidRow] = []
+        seen = 0
+        for outcome in outcomes:
+            seen += 1
+            if outcome.row is None:
+                errors.extend(outcome.errors)
+            else:
+                rows.append(self._staged(outcome.row))
+            if seen == FLUSH_ROWS:
+                self._flush(rows, errors, seen, on_rows)
+                rows, errors, seen = [], [], 0
+        self._flush(rows, errors, seen, on_rows)
+
+    def _staged(self, row: object) -> tuple[object, ...]:
+        """A valid row as the values of the staging table's columns (line first)."""
+        raise NotImplementedError
+
+    def _flush(
+        self,
+        rows: list[tuple[object, ...]],
+        errors: list[InvalidRow],
+        seen: int,
+        on_rows: Callable[[int], None] | None,
+    ) -> None:
+        with self._temp_transaction():
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                self.db.executemany(f"INSERT INTO temp.{self.table} VALUES ({marks}, 'new')", rows)
+            self.errors.add(errors)
+        self.records += seen
+        if on_rows is not None:
+            on_rows(seen)
+
     def tally(self) -> Tally:
         counts = dict(
             self.db.execute(f"SELECT outcome, COUNT(*) FROM temp.{self.table} GROUP BY outcome")
@@ -122,6 +163,19 @@ class _Staging:
                 ((line,) for line, _, _ in rows),
             )
 
+    def _new_rows(self, columns: str, step: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The new rows, in file order, `step` at a time. Each step is its own query (by
+        line, from where the last ended), so no statement stays open while the caller
+        commits between steps."""
+        after = -1
+        while rows := self.db.execute(
+            f"SELECT line, {columns} FROM temp.{self.table} WHERE outcome = 'new' AND line > ? "
+            "ORDER BY line LIMIT ?",
+            (after, step),
+        ).fetchall():
+            after = rows[-1][0]
+            yield [row[1:] for row in rows]
+
     def close(self) -> None:
         self.index.close()
         for table in (self.table, "staged_errors"):
@@ -143,55 +197,9 @@ class EnrollmentStaging(_Staging):
             "outcome TEXT NOT NULL DEFAULT 'new')"
         )
 
-    def stage(
-        self,
-        outcomes: Iterable[RowOutcome[EnrollmentRow]],
-        on_rows: Callable[[int], None] | None = None,
-    ) -> None:
-        """Seal and stage each valid row; stage each error."""
-        rows: list[tuple[object, ...]] = []
-        errors: list[InvalidRow] = []
-        seen = 0
-        for outcome in outcomes:
-            seen += 1
-            if outcome.row is None:
-                errors.extend(outcome.errors)
-            else:
-                row = outcome.row
-                member = row.sealed or self.vault.seal_new_member(
-                    row.member_id, row.wallet, row.personal
-                )
-                rows.append(
-                    (
-                        row.line,
-                        row.member_id,
-                        row.wallet,
-                        member.commitment.hex,
-                        row.consent,
-                        row.tier,
-                        member.sealed,
-                        member.fingerprint,
-                    )
-                )
-            if seen == FLUSH_ROWS:
-                self.records += seen
-                self._flush(rows, errors)
-                if on_rows is not None:
-                    on_rows(seen)
-                rows, errors, seen = [], [], 0
-        self.records += seen
-        self._flush(rows, errors)
-        if on_rows is not None:
-            on_rows(seen)
-
-    def _flush(self, rows: list[tuple[object, ...]], errors: list[InvalidRow]) -> None:
-        with self._temp_transaction():
-            self.db.executemany(
-                f"INSERT INTO temp.{self.table} (line, member_id, wallet, commitment, consent, "
-                "tier, sealed, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            self.errors.add(errors)
+    def _staged(self, row: object) -> tuple[object, ...]:
+        assert isinstance(row, SealedRow)
+        return row  # already in the table's column order
 
     def check_vault(self) -> None:
         """Rows whose member id or wallet the vault already holds: the same member again
@@ -231,7 +239,7 @@ class EnrollmentStaging(_Staging):
             f"SELECT line, wallet FROM temp.{self.table} WHERE outcome = 'new' ORDER BY line"
         )
         rejected: list[tuple[int, str, str]] = []
-        while chunk := cursor.fetchmany(1_000):
+        while chunk := cursor.fetchmany(BULK_QUERY_CHUNK):
             statuses = fetch_statuses(node, registry, [wallet for _, wallet in chunk])
             for (line, _), (status, _) in zip(chunk, statuses, strict=True):
                 if status is ChainStatus.ERASED:
@@ -254,17 +262,25 @@ class EnrollmentStaging(_Staging):
         ).fetchall()
         return [EnrollmentEntry(m, w, Commitment.from_hex(c), n, t) for m, w, c, n, t in rows]
 
-    def store_new(self) -> int:
-        """Move the new rows into the vault, as pending members (inside the caller's
-        transaction)."""
-        cursor = self.db.execute(
-            f"SELECT member_id, wallet, commitment, consent, tier, sealed FROM temp.{self.table} "
-            "WHERE outcome = 'new' ORDER BY line"
+    def plan_steps(self, size: int) -> Iterator[PlanStep]:
+        """The new rows, a few batches at a time: each step stores its members in the
+        vault (pending) and plans them, in one transaction (see `planned_in_steps`)."""
+        for rows in self._new_rows(
+            "line, member_id, wallet, commitment, consent, tier", size * STEP_BATCHES
+        ):
+            entries = [
+                EnrollmentEntry(m, w, Commitment.from_hex(c), n, t) for _, m, w, c, n, t in rows
+            ]
+            yield PlanStep(entries, partial(self._store, rows[0][0], rows[-1][0]))
+
+    def _store(self, first_line: int, last_line: int) -> None:
+        """Copy the new rows of these lines into the vault as pending members, sealed data
+        and all, in one statement (the blobs never pass through Python)."""
+        self.vault.insert_selected(
+            "SELECT member_id, wallet, commitment, consent, tier, sealed "
+            f"FROM temp.{self.table} WHERE outcome = 'new' AND line BETWEEN ? AND ?",
+            (first_line, last_line),
         )
-        stored = 0
-        while chunk := cursor.fetchmany(FLUSH_ROWS):
-            stored += self.vault.insert_sealed(chunk)
-        return stored
 
 
 def pending_enrollments(vault: Vault) -> Iterator[EnrollmentEntry]:
@@ -292,47 +308,20 @@ class CreditStaging(_Staging):
             "wallet TEXT NOT NULL, points TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT 'new')"
         )
 
-    def stage(
-        self,
-        outcomes: Iterable[RowOutcome[RewardRow]],
-        on_rows: Callable[[int], None] | None = None,
-    ) -> None:
-        rows: list[tuple[object, ...]] = []
-        errors: list[InvalidRow] = []
-        seen = 0
-        for outcome in outcomes:
-            seen += 1
-            if outcome.row is None:
-                errors.extend(outcome.errors)
-            else:
-                row = outcome.row
-                rows.append((row.line, row.event_id, row.wallet, str(row.points)))
-            if seen == FLUSH_ROWS:
-                self.records += seen
-                self._flush(rows, errors)
-                if on_rows is not None:
-                    on_rows(seen)
-                rows, errors, seen = [], [], 0
-        self.records += seen
-        self._flush(rows, errors)
-        if on_rows is not None:
-            on_rows(seen)
-
-    def _flush(self, rows: list[tuple[object, ...]], errors: list[InvalidRow]) -> None:
-        with self._temp_transaction():
-            self.db.executemany(
-                f"INSERT INTO temp.{self.table} (line, event_id, wallet, points) "
-                "VALUES (?, ?, ?, ?)",
-                rows,
-            )
-            self.errors.add(errors)
+    def _staged(self, row: object) -> tuple[object, ...]:
+        assert isinstance(row, RewardRow)
+        return (row.line, row.event_id, row.wallet, str(row.points))
 
     def check_journal(self) -> None:
         """Events the journal already holds: the same credit again (done, or pending from an
-        earlier run), or an error when the wallet or points differ."""
+        earlier run), or an error when the wallet or points differ.
+
+        CROSS JOIN keeps the staged rows as the outer loop: left to itself, SQLite scans
+        every credit the journal holds and searches the staged table for each (seconds
+        once the journal holds a few hundred thousand credits)."""
         rows = self.db.execute(
             f"SELECT s.line, s.wallet = e.wallet AND s.points = e.points, b.status "
-            f"FROM temp.{self.table} s JOIN journal_entries e "
+            f"FROM temp.{self.table} s CROSS JOIN journal_entries e "
             "ON e.kind = 'credit' AND e.entry_key = s.event_id JOIN journal_batches b "
             "USING (batch_id)"
         ).fetchall()
@@ -351,7 +340,7 @@ class CreditStaging(_Staging):
             f"SELECT DISTINCT wallet FROM temp.{self.table} WHERE outcome = 'new'"
         )
         inactive: dict[str, ChainStatus] = {}
-        while chunk := [wallet for (wallet,) in wallets.fetchmany(1_000)]:
+        while chunk := [wallet for (wallet,) in wallets.fetchmany(BULK_QUERY_CHUNK)]:
             for wallet, (status, _) in zip(
                 chunk, fetch_statuses(node, registry, chunk), strict=True
             ):
@@ -371,13 +360,15 @@ class CreditStaging(_Staging):
         self._reject(rejected)
 
     def first_new(self, limit: int) -> list[CreditEntry]:
-        return list(itertools.islice(self.new_credits(), limit))
+        rows = next(self._new_rows("event_id, wallet, points", limit), [])
+        return [CreditEntry(event_id, wallet, int(points)) for event_id, wallet, points in rows]
 
-    def new_credits(self) -> Iterator[CreditEntry]:
-        cursor = self.db.execute(
-            f"SELECT event_id, wallet, points FROM temp.{self.table} WHERE outcome = 'new' "
-            "ORDER BY line"
-        )
-        while chunk := cursor.fetchmany(FLUSH_ROWS):
-            for event_id, wallet, points in chunk:
-                yield CreditEntry(event_id, wallet, int(points))
+    def new_points(self) -> int:
+        """The points the new rows credit, in all (before any multiplier)."""
+        cursor = self.db.execute(f"SELECT points FROM temp.{self.table} WHERE outcome = 'new'")
+        return sum(int(points) for (points,) in cursor)
+
+    def plan_steps(self, size: int) -> Iterator[PlanStep]:
+        """The new rows, a few batches at a time (see `planned_in_steps`)."""
+        for rows in self._new_rows("event_id, wallet, points", size * STEP_BATCHES):
+            yield PlanStep([CreditEntry(e, w, int(p)) for e, w, p in rows])

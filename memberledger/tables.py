@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
-from memberledger.bulk import Estimate, RunFigures
+from memberledger.bulk import BulkResult, Estimate, RunFigures
 from memberledger.consent import describe
 from memberledger.courier import Delivery
 from memberledger.enrollment import EnrollmentResult
@@ -21,38 +21,28 @@ from memberledger.verification import VerificationResult
 
 
 def enrollment_summary(result: EnrollmentResult) -> Table:
-    table = _table(f"Enrollment of {result.path.name}", "members", "count")
-    table.add_row("rows in the file", f"{result.figures.rows_read:,}")
-    label = (
-        "would be enrolled (new in this file)"
-        if result.estimate
-        else "enrolled now (new in this file)"
-    )
-    table.add_row(label, str(result.new))
-    if result.resumed > 0:
-        table.add_row("enrolled now (left over by an earlier run)", str(result.resumed))
-    table.add_row("already enrolled", str(result.already_enrolled))
-    if result.rejects_path is not None:
-        table.add_row(f"rejected, see {result.rejects_path}", str(result.rejected))
-    _add_figures(table, result.figures, result.deliveries)
-    if result.nothing_to_do:
-        table.caption = "nothing to do"
-    return table
+    return _bulk_summary(result, f"Enrollment of {result.path.name}", "members", "enrolled")
 
 
 def rewards_summary(result: RewardsResult) -> Table:
-    table = _table(f"Rewards of {result.path.name}", "reward events", "count")
-    table.add_row("rows in the file", f"{result.figures.rows_read:,}")
-    label = (
-        "would be credited (new in this file)"
-        if result.estimate
-        else "credited now (new in this file)"
+    extra = ("base points of the new events (before tier multipliers)", str(result.new_points))
+    return _bulk_summary(
+        result, f"Rewards of {result.path.name}", "reward events", "credited", extra
     )
-    table.add_row(label, str(result.new))
+
+
+def _bulk_summary(
+    result: BulkResult, title: str, noun: str, verb: str, *extra: tuple[str, str]
+) -> Table:
+    table = _table(title, noun, "count")
+    table.add_row("rows in the file", f"{result.figures.rows_read:,}")
+    label = f"would be {verb}" if result.estimate else f"{verb} now"
+    table.add_row(f"{label} (new in this file)", str(result.new))
     if result.resumed > 0:
-        table.add_row("credited now (left over by an earlier run)", str(result.resumed))
-    table.add_row("base points of the new events (before tier multipliers)", str(result.new_points))
-    table.add_row("already credited", str(result.already_credited))
+        table.add_row(f"{verb} now (left over by an earlier run)", str(result.resumed))
+    for name, value in extra:
+        table.add_row(name, value)
+    table.add_row(f"already {verb}", str(result.done))
     if result.rejects_path is not None:
         table.add_row(f"rejected, see {result.rejects_path}", str(result.rejected))
     _add_figures(table, result.figures, result.deliveries)
@@ -71,11 +61,7 @@ def _add_figures(table: Table, figures: RunFigures, deliveries: Sequence[Deliver
     )
     rate = rows / figures.seconds if figures.seconds else 0.0
     checked = figures.phases.get("checked", 0.0)
-    stored = figures.phases.get("stored", checked)
-    split = (
-        f"checking {checked:,.1f} s, storing {stored - checked:,.1f} s, "
-        f"sending {figures.seconds - stored:,.1f} s"
-    )
+    split = f"checking {checked:,.1f} s, storing and sending {figures.seconds - checked:,.1f} s"
     table.add_row("time", f"{figures.seconds:,.1f} s ({rate:,.0f} rows/s; {split})")
 
 

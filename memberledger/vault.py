@@ -288,10 +288,6 @@ class Vault:
                 ((_now(), member_id, tx_hash) for member_id in member_ids),
             )
 
-    def seal_new_member(self, member_id: str, wallet: str, personal: PersonalData) -> SealedMember:
-        """A new member's record with a fresh salt, ready for `insert_sealed`."""
-        return self._sealer.seal_new_member(member_id, wallet, personal)
-
     @property
     def sealer(self) -> Sealer:
         """What seals new members, without the database: picklable, for worker processes."""
@@ -302,16 +298,17 @@ class Vault:
         personal, _ = self.personal_data(member_id)
         return keccak256(canonical_bytes(personal))
 
-    def insert_sealed(self, rows: Iterable[tuple[str, str, str, int, int, bytes]]) -> int:
-        """Store new pending members already sealed by `seal_new_member`:
-        (member_id, wallet, commitment hex, consent, tier, sealed). Joins an open
-        transaction; raises `VaultError` for a member id or wallet already stored."""
+    def insert_selected(self, select: str, parameters: Sequence[object]) -> int:
+        """Store new pending members, sealed by `sealer.seal_new_member`, that a query on
+        this connection gives (a staging table's, so the blobs never pass through Python):
+        `select` yields (member_id, wallet, commitment hex, consent, tier, sealed). Joins an
+        open transaction; raises `VaultError` for a member id or wallet already stored."""
         now = _now()
         try:
-            cursor = self._db.executemany(
+            cursor = self._db.execute(
                 "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, "
-                "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                ((*row, now, now) for row in rows),
+                f"status, created_at, updated_at) SELECT *, 'pending', ?, ? FROM ({select})",
+                (now, now, *parameters),
             )
         except sqlite3.IntegrityError as exc:
             raise VaultError(f"a member id or wallet is already in the vault: {exc}") from exc

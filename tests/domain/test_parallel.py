@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memberledger.duplicates import MemoryIndex, SqliteIndex
-from memberledger.enrollment_csv import scan_enrollment_file
+from memberledger.enrollment_csv import scan_sealed_enrollment_file
 from memberledger.parallel import CHUNK_RECORDS
 from memberledger.rewards_csv import scan_rewards_file
 from memberledger.vault import Sealer
@@ -41,8 +41,8 @@ def test_scan_enrollment_file_workers_give_the_same_outcomes(tmp_path: Path, tai
     sealer = Sealer(secrets.token_bytes(32))
     db = sqlite3.connect(tmp_path / "seen.db", isolation_level=None)
 
-    alone = list(scan_enrollment_file(path, MemoryIndex(), sealer=sealer))
-    forked = list(scan_enrollment_file(path, SqliteIndex(db), workers=2, sealer=sealer))
+    alone = list(scan_sealed_enrollment_file(path, MemoryIndex(), sealer))
+    forked = list(scan_sealed_enrollment_file(path, SqliteIndex(db), sealer, workers=2))
 
     assert summary(forked) == summary(alone)
     assert sum(1 for o in forked if o.row is not None) > CHUNK_RECORDS

@@ -33,7 +33,9 @@ from memberledger.rpc import NodeClient
 from memberledger.tiers import parse_tier
 
 KILLS = 20
-MEMBERS = 3_000
+MEMBERS = 4_000
+#: Reward events per member: enough work that a run still has some left at its 20th kill.
+EVENTS_PER_MEMBER = 2
 BATCH = "20"
 #: Kills land this many seconds (at most) after the run has taken the vault's lock.
 KILL_WINDOW = 1.2
@@ -167,7 +169,11 @@ def test_issue_rewards_killed_at_random_points_credits_each_event_once(
     # Needs the members of the test above (enrolled whatever its outcome order: it runs first).
     points = contracts["points"]
     before = {row["wallet"]: points.functions.balanceOf(row["wallet"]).call() for row in members}
-    events = [(f"order:{i}", row["wallet"], 10 + i % 50) for i, row in enumerate(members)]
+    events = [
+        (f"order:{i}:{k}", row["wallet"], 10 + (i + k) % 50)
+        for k in range(EVENTS_PER_MEMBER)
+        for i, row in enumerate(members)
+    ]
     path = write_rewards(operator.workdir / "kill-rewards.csv", events)
     rng = random.Random(SEED + 1)
 
@@ -177,10 +183,12 @@ def test_issue_rewards_killed_at_random_points_credits_each_event_once(
 
     print(f"seed {SEED + 1}; killed after {delays} s")
     assert "nothing to do" in again.stdout
-    for (_, wallet, amount), row in zip(events, members, strict=True):
-        multiplier = DEFAULT_TIER_MULTIPLIERS[parse_tier(row["tier"])]
-        expected = before[wallet] + amount * multiplier // 10_000
-        assert points.functions.balanceOf(wallet).call() == expected, wallet
+    tiers = {row["wallet"]: parse_tier(row["tier"]) for row in members}
+    expected = dict(before)
+    for _, wallet, amount in events:  # each credit is rounded down on its own
+        expected[wallet] += amount * DEFAULT_TIER_MULTIPLIERS[tiers[wallet]] // 10_000
+    for wallet, balance in expected.items():
+        assert points.functions.balanceOf(wallet).call() == balance, wallet
     credited = [
         log
         for log in points.events.BatchCredited.get_logs(from_block=0)
@@ -193,7 +201,7 @@ def test_issue_rewards_killed_at_random_points_credits_each_event_once(
         "JOIN journal_batches b USING (batch_id) WHERE e.kind = 'credit' "
         "AND b.status = 'confirmed' AND e.entry_key LIKE 'order:%'",
     )
-    assert keys == [(MEMBERS, MEMBERS)]
+    assert keys == [(MEMBERS * EVENTS_PER_MEMBER, MEMBERS * EVENTS_PER_MEMBER)]
 
 
 def test_enroll_survives_node_restarts_and_rollback_mid_run(
