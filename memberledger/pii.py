@@ -172,7 +172,13 @@ def canonical_bytes(p: PersonalData) -> bytes:
     for name, value in zip(("full_name", "email", "phone", "birth_date"), fields, strict=True):
         if normalize_text(value) != value or _has_forbidden_character(value):
             raise ValueError(f"{name} is not canonical: call canonicalize() first")
-    return FIELD_SEPARATOR.join(fields).encode("utf-8")
+    return joined_fields(p)
+
+
+def joined_fields(p: PersonalData) -> bytes:
+    """`canonical_bytes` without its checks, for data that has just come out of validation
+    (a bulk run seals a million rows; checking each twice costs seconds)."""
+    return FIELD_SEPARATOR.join((p.full_name, p.email, p.phone, p.birth_date)).encode("utf-8")
 
 
 def _lower(text: str) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from dotenv import find_dotenv, load_dotenv
@@ -39,7 +40,7 @@ from memberledger.consent import KNOWN_CONSENT_FLAGS
 from memberledger.errors import ConfigError, InvalidField, VaultError, VaultKeyError
 from memberledger.hashing import keccak256
 from memberledger.identifiers import is_checksummed_wallet, parse_member_id
-from memberledger.pii import PersonalData, canonical_bytes
+from memberledger.pii import PersonalData, canonical_bytes, joined_fields
 from memberledger.tiers import TIERS
 
 VAULT_PATH_VARIABLE = "MEMBERLEDGER_VAULT"
@@ -153,7 +154,9 @@ class Sealer:
         return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
     def seal_new_member(self, member_id: str, wallet: str, personal: PersonalData) -> SealedMember:
-        canonical = canonical_bytes(personal)
+        """A new member's record with a fresh salt: `personal` must be canonical (straight
+        from validation; it is not checked again here)."""
+        canonical = joined_fields(personal)  # validated just before: canonical already
         randomness = secrets.token_bytes(SALT_LENGTH + NONCE_LENGTH)
         salt, nonce = randomness[:SALT_LENGTH], randomness[SALT_LENGTH:]
         sealed = self.seal(_payload(personal, salt), _row_binding(member_id, wallet), nonce)
@@ -261,12 +264,14 @@ class Vault:
             raise VaultError(f"block number cannot be negative: {block}")
         now = _now()
         with self._transaction():
-            cursor = self._db.executemany(
+            # One statement for the whole batch, its ids passed as one JSON array.
+            cursor = self._db.execute(
                 "UPDATE members SET status = 'enrolled', enroll_tx = ?, enroll_block = ?, "
-                "updated_at = ? WHERE member_id = ? AND status = 'pending'",
-                ((tx_hash, block, now, member_id) for member_id in member_ids),
+                "updated_at = ? WHERE status = 'pending' AND member_id IN "
+                "(SELECT value FROM json_each(?))",
+                (tx_hash, block, now, orjson.dumps(list(member_ids)).decode()),
             )
-            if cursor.rowcount == len(member_ids):
+            if cursor.rowcount == len(set(member_ids)):
                 return
             for member_id in member_ids:  # the slow path: say who is not pending, and why
                 member = self.get(member_id)
@@ -545,8 +550,9 @@ def _stored_member(row: Any) -> StoredMember:
 
 
 def _payload(personal: PersonalData, salt: bytes) -> bytes:
-    """The plaintext that is sealed: the canonical personal data and the salt, as JSON."""
-    return json.dumps(
+    """The plaintext that is sealed: the canonical personal data and the salt, as UTF-8 JSON
+    with sorted keys (orjson: a bulk run seals a row every few microseconds)."""
+    return orjson.dumps(
         {
             "full_name": personal.full_name,
             "email": personal.email,
@@ -554,9 +560,8 @@ def _payload(personal: PersonalData, salt: bytes) -> bytes:
             "birth_date": personal.birth_date,
             "salt": salt.hex(),
         },
-        ensure_ascii=False,
-        sort_keys=True,
-    ).encode("utf-8")
+        option=orjson.OPT_SORT_KEYS,
+    )
 
 
 def _row_binding(member_id: str, wallet: str) -> bytes:
