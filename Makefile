@@ -95,8 +95,8 @@ demo: setup
 # Slither compiles through the same solc-js wrapper (crytic-compile has no solc-js support of
 # its own) and fails on any medium or high finding; solhint allows no warning.
 lint: setup
-	$(BIN)/ruff check memberledger scripts tests
-	$(BIN)/ruff format --check memberledger scripts tests
+	$(BIN)/ruff check memberledger scripts tests bench
+	$(BIN)/ruff format --check memberledger scripts tests bench
 	$(BIN)/mypy
 	npx --no-install tsc -p web
 	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol'

@@ -100,8 +100,10 @@ def free_port() -> int:
 @contextmanager
 def anvil(port: int, block_time: str, gas_limit: str, extra: list[str]) -> Iterator[str]:
     node = subprocess.Popen(
-        ["anvil", "--port", str(port), "--silent", "--block-time", block_time]
-        + ["--gas-limit", gas_limit, *extra],
+        [
+            *("anvil", "--port", str(port), "--silent"),
+            *("--block-time", block_time, "--gas-limit", gas_limit, *extra),
+        ],
     )
     url = f"http://127.0.0.1:{port}"
     try:

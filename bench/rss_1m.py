@@ -48,6 +48,9 @@ def main() -> int:
         before = bench.peak_rss_mb()
 
         from ape import accounts, chain, networks, project
+        from ape.logging import logger
+
+        logger.set_level("WARNING")
 
         from memberledger.bulk import RunOptions
         from memberledger.deployment import deploy, save_manifest
