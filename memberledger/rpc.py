@@ -20,6 +20,8 @@ import requests
 from memberledger.errors import MemberLedgerError
 
 _JSON = {"Content-Type": "application/json"}
+#: Receipts asked for in one request (see `NodeClient.receipts`).
+RECEIPTS_PER_REQUEST = 8
 #: How long a node may be unreachable before a run gives up.
 DEFAULT_PATIENCE = 60.0
 
@@ -190,8 +192,15 @@ class NodeClient:
         return str(self.call("eth_sendRawTransaction", "0x" + raw.hex()))
 
     def receipts(self, tx_hashes: Sequence[str]) -> list[Receipt | None]:
-        answers = self.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
-        return [_receipt(answer) for answer in answers]
+        """The receipt of each transaction (None while unmined), a few per request: a bulk
+        batch's receipt carries hundreds of logs, and one answer for 48 of them would be
+        tens of megabytes of JSON held at once."""
+        found: list[Receipt | None] = []
+        for start in range(0, len(tx_hashes), RECEIPTS_PER_REQUEST):
+            chunk = tx_hashes[start : start + RECEIPTS_PER_REQUEST]
+            answers = self.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+            found.extend(_receipt(answer) for answer in answers)
+        return found
 
     def blocks(self, numbers: Sequence[int]) -> list[BlockHeader | None]:
         """Hash and transaction hashes of each block (None for a block the node lacks)."""
