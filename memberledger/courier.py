@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -194,17 +194,16 @@ class Courier:
         self,
         batch_ids: Sequence[str],
         *,
-        fresh: Collection[str] = (),
         planned: Iterator[Batch] | None = None,
         on_delivered: Callable[[Delivery], None] | None = None,
     ) -> list[Delivery]:
-        """Bring every batch to `confirmed`. Batches in `fresh` were planned by this run and
-        cannot be on chain yet. `planned` plans more batches as it is iterated (each batch it
-        yields is fresh and already committed to the journal): it is drawn from whenever
-        fewer than `in_flight` batches wait to be sent, and while the node is busy mining,
-        so storing later batches overlaps sending the first ones. A batch the chain refuses
-        stops further sending and planning; the ones in flight are finished, then
-        `BatchFailed` is raised."""
+        """Bring every batch to `confirmed`. Each of `batch_ids` (journaled, perhaps by an
+        earlier run) is first settled against the chain. `planned` plans more batches as it
+        is iterated (each batch it yields is fresh and already committed to the journal):
+        it is drawn from whenever fewer than `in_flight` batches wait to be sent, and while
+        the node is busy mining, so storing later batches overlaps sending the first ones.
+        A batch the chain refuses stops further sending and planning; the ones in flight
+        are finished, then `BatchFailed` is raised."""
         deliveries: dict[str, Delivery] = {}  # by batch: a batch reopened counts once
 
         def delivered(delivery: Delivery) -> None:
@@ -217,9 +216,6 @@ class Courier:
         # Ids (a batch's rows are loaded when it is sent), or batches just planned.
         queue: deque[str | Batch] = deque()
         for identity in batch_ids:
-            if identity in fresh:
-                queue.append(identity)
-                continue
             batch = self.journal.get(identity)
             if batch is None or batch.status not in OPEN_STATUSES:
                 continue
