@@ -64,7 +64,7 @@ def _enroll(programme: Programme, path: Path, options: RunOptions) -> Enrollment
     target = EnrollmentTarget(programme)
     if not options.dry_run:
         programme.courier(target, options.send).reconcile()
-    staging = EnrollmentStaging(vault)
+    staging = EnrollmentStaging(vault, programme.node, target.contract)
     try:
         outcomes = scan_sealed_enrollment_file(
             path,
@@ -75,7 +75,7 @@ def _enroll(programme: Programme, path: Path, options: RunOptions) -> Enrollment
         )
         stage_file(programme, result, staging, outcomes)
         staging.check_vault()
-        staging.check_chain(programme.node, target.contract)
+        staging.check_chain()
         check_and_send(
             programme,
             result,

@@ -55,12 +55,12 @@ def _issue(programme: Programme, path: Path, options: RunOptions) -> RewardsResu
     target = CreditTarget(programme)
     if not options.dry_run:
         programme.courier(target, options.send).reconcile()
-    staging = CreditStaging(programme.vault)
+    staging = CreditStaging(programme.vault, programme.node, programme.deployment.registry)
     try:
         # A reward row is cheap to check: sending it to a worker would cost more than that.
         stage_file(programme, result, staging, scan_rewards_file(path, staging.index))
         staging.check_journal()
-        staging.check_chain(programme.node, programme.deployment.registry)
+        staging.check_chain()
         result.new_points = staging.new_points()
         check_and_send(programme, result, staging, target, options, description="crediting")
     finally:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from memberledger.csv_records import Columns, CsvRecord, check_record, open_csv
 from memberledger.duplicates import DuplicateIndex, MemoryIndex, RowOutcome, resolve_duplicates
@@ -26,8 +27,10 @@ MAX_POINTS = 2**64 - 1
 _DECIMAL_DIGITS = re.compile(r"[0-9]+")
 
 
-@dataclass(frozen=True)
-class RewardRow:
+class RewardRow(NamedTuple):
+    """A valid reward row. (A named tuple: rows travel back from validation workers by the
+    hundred thousand, and a tuple pickles several times faster than a dataclass.)"""
+
     line: int
     event_id: str
     wallet: str

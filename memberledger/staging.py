@@ -23,10 +23,11 @@ from memberledger.duplicates import RowOutcome, SqliteIndex
 from memberledger.enrollment_csv import SealedRow
 from memberledger.errors import InvalidRow
 from memberledger.journal import CreditEntry, EnrollmentEntry
-from memberledger.onchain import BULK_QUERY_CHUNK, ChainStatus, fetch_statuses
+from memberledger.onchain import ChainStatus
 from memberledger.plan_steps import STEP_BATCHES, PlanStep
 from memberledger.rewards_csv import RewardRow
 from memberledger.rpc import NodeClient
+from memberledger.status_lookahead import Found, StatusLookahead
 from memberledger.vault import Vault
 
 #: Rows written to the staging tables per statement.
@@ -80,8 +81,12 @@ class Tally:
 
 class _Staging:
     table: str
+    #: Where the wallet is in a staged row's values.
+    wallet_column = 2
+    #: The on-chain status a valid row's wallet has; other statuses are noted while staging.
+    expected_status: ChainStatus
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
         self.vault = vault
         self.db = vault.database
         self.db.execute("PRAGMA temp_store = FILE")
@@ -89,6 +94,13 @@ class _Staging:
         self.index = SqliteIndex(self.db, f"{self.table}_keys")
         self.errors = StagedErrors(self.db)
         self.records = 0
+        self.chain_table = f"temp.{self.table}_chain"
+        self.db.execute(f"DROP TABLE IF EXISTS {self.chain_table}")
+        self.db.execute(
+            f"CREATE TABLE {self.chain_table} (wallet TEXT PRIMARY KEY, status INTEGER NOT NULL) "
+            "WITHOUT ROWID"
+        )
+        self.lookahead = StatusLookahead(node, registry, self.expected_status, self._note_status)
 
     def rows(self) -> int:
         """Data records read from the file so far."""
@@ -129,6 +141,7 @@ class _Staging:
                 marks = ", ".join("?" * len(rows[0]))
                 self.db.executemany(f"INSERT INTO temp.{self.table} VALUES ({marks}, 'new')", rows)
             self.errors.add(errors)
+            self.lookahead.add(str(row[self.wallet_column]) for row in rows)
         self.records += seen
         if on_rows is not None:
             on_rows(seen)
@@ -176,19 +189,40 @@ class _Staging:
             after = rows[-1][0]
             yield [row[1:] for row in rows]
 
+    def _note_status(self, found: Found) -> None:
+        self.db.executemany(
+            f"INSERT OR IGNORE INTO {self.chain_table} VALUES (?, ?)",
+            ((wallet, int(status)) for wallet, status in found),
+        )
+
+    def _new_rows_off_status(self) -> list[tuple[int, ChainStatus]]:
+        """(line, status) of each new row whose wallet's on-chain status is not the one it
+        needs, in file order; every answer of the lookahead is in by then."""
+        self.lookahead.finish()
+        if self.db.execute(f"SELECT 1 FROM {self.chain_table} LIMIT 1").fetchone() is None:
+            return []  # the usual case: every wallet as it should be
+        # CROSS JOIN: staged rows outer, each looked up by the chain table's key.
+        rows = self.db.execute(
+            f"SELECT s.line, c.status FROM temp.{self.table} s CROSS JOIN {self.chain_table} c "
+            "ON c.wallet = s.wallet WHERE s.outcome = 'new' ORDER BY s.line"
+        ).fetchall()
+        return [(int(line), ChainStatus(status)) for line, status in rows]
+
     def close(self) -> None:
+        self.lookahead.close()
         self.index.close()
-        for table in (self.table, "staged_errors"):
-            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        for table in (f"temp.{self.table}", "temp.staged_errors", self.chain_table):
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class EnrollmentStaging(_Staging):
     """Valid enrollment rows, sealed, with what the vault and the chain say about each."""
 
     table = "staged_members"
+    expected_status = ChainStatus.NONE
 
-    def __init__(self, vault: Vault) -> None:
-        super().__init__(vault)
+    def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
+        super().__init__(vault, node, registry)
         self.db.execute(f"DROP TABLE IF EXISTS temp.{self.table}")
         self.db.execute(
             f"CREATE TABLE temp.{self.table} (line INTEGER PRIMARY KEY, member_id TEXT NOT NULL, "
@@ -233,24 +267,17 @@ class EnrollmentStaging(_Staging):
         ]
         self._reject(rejected)
 
-    def check_chain(self, node: NodeClient, registry: str) -> None:
+    def check_chain(self) -> None:
         """New rows whose wallet already has an on-chain membership are errors."""
-        cursor = self.db.execute(
-            f"SELECT line, wallet FROM temp.{self.table} WHERE outcome = 'new' ORDER BY line"
-        )
         rejected: list[tuple[int, str, str]] = []
-        while chunk := cursor.fetchmany(BULK_QUERY_CHUNK):
-            statuses = fetch_statuses(node, registry, [wallet for _, wallet in chunk])
-            for (line, _), (status, _) in zip(chunk, statuses, strict=True):
-                if status is ChainStatus.ERASED:
-                    reason = "was erased on-chain; an erased wallet can never be enrolled again"
-                    rejected.append((line, "wallet", reason))
-                elif status is not ChainStatus.NONE:
-                    reason = (
-                        f"already has an on-chain membership ({status.word}) the vault "
-                        "does not know"
-                    )
-                    rejected.append((line, "wallet", reason))
+        for line, status in self._new_rows_off_status():
+            if status is ChainStatus.ERASED:
+                reason = "was erased on-chain; an erased wallet can never be enrolled again"
+            else:
+                reason = (
+                    f"already has an on-chain membership ({status.word}) the vault does not know"
+                )
+            rejected.append((line, "wallet", reason))
         self._reject(rejected)
 
     def first_new(self, limit: int) -> list[EnrollmentEntry]:
@@ -299,9 +326,10 @@ class CreditStaging(_Staging):
     """Valid reward rows, with what the journal and the chain say about each."""
 
     table = "staged_credits"
+    expected_status = ChainStatus.ACTIVE
 
-    def __init__(self, vault: Vault) -> None:
-        super().__init__(vault)
+    def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
+        super().__init__(vault, node, registry)
         self.db.execute(f"DROP TABLE IF EXISTS temp.{self.table}")
         self.db.execute(
             f"CREATE TABLE temp.{self.table} (line INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
@@ -334,30 +362,16 @@ class CreditStaging(_Staging):
         reason = "already credited, with another wallet or points"
         self._reject([(line, "event_id", reason) for line, same, _ in rows if not same])
 
-    def check_chain(self, node: NodeClient, registry: str) -> None:
+    def check_chain(self) -> None:
         """New rows whose wallet is not an active member are errors."""
-        wallets = self.db.execute(
-            f"SELECT DISTINCT wallet FROM temp.{self.table} WHERE outcome = 'new'"
+        self._reject(
+            [
+                (line, "wallet", "not a member")
+                if status is ChainStatus.NONE
+                else (line, "wallet", f"not an active member ({status.word})")
+                for line, status in self._new_rows_off_status()
+            ]
         )
-        inactive: dict[str, ChainStatus] = {}
-        while chunk := [wallet for (wallet,) in wallets.fetchmany(BULK_QUERY_CHUNK)]:
-            for wallet, (status, _) in zip(
-                chunk, fetch_statuses(node, registry, chunk), strict=True
-            ):
-                if status is not ChainStatus.ACTIVE:
-                    inactive[wallet] = status
-        if not inactive:
-            return
-        rejected: list[tuple[int, str, str]] = []
-        for line, wallet in self.db.execute(
-            f"SELECT line, wallet FROM temp.{self.table} WHERE outcome = 'new' ORDER BY line"
-        ).fetchall():
-            held = inactive.get(wallet)
-            if held is ChainStatus.NONE:
-                rejected.append((line, "wallet", "not a member"))
-            elif held is not None:
-                rejected.append((line, "wallet", f"not an active member ({held.word})"))
-        self._reject(rejected)
 
     def first_new(self, limit: int) -> list[CreditEntry]:
         rows = next(self._new_rows("event_id, wallet, points", limit), [])

@@ -132,6 +132,41 @@ def test_enroll_bad_file_reports_each_line_and_field_and_sends_nothing(
         assert vault.get("bad-1") is None
 
 
+def test_enroll_refuses_wallets_the_chain_holds_wherever_they_are_in_a_long_file(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    # The chain is asked about the wallets while the file is read, several thousand per
+    # call: the three wallets sit in the first call, a middle one and the last, partial one.
+    rows = [member_row(f"long-{i}") for i in range(9_000)]
+    outsider, middle, erased = rows[0]["wallet"], rows[4_598]["wallet"], rows[-1]["wallet"]
+    path = write_members(operator.workdir / "long.csv", rows)
+    snapshot = contracts.snapshot()
+    try:
+        admin = contracts.web3.eth.accounts[0]
+        for member in (outsider, middle, erased):
+            contracts.registry.functions.enroll(member, b"\x01" * 20, 0, 0).transact(
+                {"from": admin}
+            )
+        contracts.registry.functions.erase(erased).transact({"from": admin})
+        height = contracts.height()
+        with operator.vault() as vault:
+            before = vault.count_by_status()
+
+        run = operator.run("enroll", path)
+
+        assert contracts.height() == height
+        with operator.vault() as vault:
+            assert vault.count_by_status() == before
+    finally:
+        contracts.revert(snapshot)
+    assert run.returncode == 2
+    unknown = "already has an on-chain membership (active) the vault does not know"
+    assert f"line 2, field 'wallet': {unknown}" in run.stderr
+    assert f"line 4600, field 'wallet': {unknown}" in run.stderr
+    assert "line 9001, field 'wallet': was erased on-chain" in run.stderr
+    assert "3 problems (listed above)" in run.stderr
+
+
 def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
     operator: Operator, contracts: Contracts
 ) -> None:
