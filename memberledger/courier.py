@@ -257,14 +257,17 @@ class Courier:
                             flights[identity] = flight
                         else:
                             queue.appendleft(identity)
-                if planned is not None and failure is None:
-                    while len(queue) < self.settings.in_flight - len(flights):
+                while failure is None and len(flights) < self.settings.in_flight:
+                    # Each batch goes out as soon as it is planned: planning all `in_flight`
+                    # first kept the node idle for seconds at the start of a large run.
+                    if not queue and planned is not None:
                         drawn = next(planned, None)
                         if drawn is None:
                             planned = None
-                            break
-                        queue.append(drawn)
-                while queue and failure is None and len(flights) < self.settings.in_flight:
+                        else:
+                            queue.append(drawn)
+                    if not queue:
+                        break
                     item = queue.popleft()
                     batch = item if isinstance(item, Batch) else self.journal.get(item)
                     if batch is None or batch.status not in OPEN_STATUSES:
