@@ -9,8 +9,7 @@ rows encodes in a millisecond. A test checks each encoder against Ape's own enco
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_abi.abi import decode
 
@@ -46,9 +45,8 @@ def address_topic(address: str) -> str:
     return "0x" + address_word(address).hex()
 
 
-@dataclass(frozen=True)
-class Enrollment:
-    """One `IMembershipRegistry.Enrollment` tuple."""
+class Enrollment(NamedTuple):
+    """One `IMembershipRegistry.Enrollment` tuple (a named tuple: a batch makes hundreds)."""
 
     wallet: str
     commitment: bytes

@@ -456,6 +456,7 @@ class Courier:
         receipts = dict(zip(hashes, self.node.receipts(hashes), strict=True)) if hashes else {}
         now = time.monotonic()
         pending_nonce: int | None = None
+        receipted: list[tuple[_Flight, Receipt]] = []
         for flight in waiting:
             receipt = next((r for h in flight.hashes if (r := receipts.get(h))), None)
             if flight in due:
@@ -469,7 +470,7 @@ class Courier:
             elif receipt is not None:
                 if head < receipt.block + self.settings.confirmations - 1:
                     continue  # not deep enough yet: looked at again after the next block
-                delivered(self._confirm(flight.batch, flight.how, receipt))
+                receipted.append((flight, receipt))
                 del flights[identity]
                 outcome.progressed = True
             elif now - flight.last_check > LOST_CHECK_SECONDS:
@@ -491,6 +492,13 @@ class Courier:
                 elif waited:
                     self._bump(flight, broadcaster, sender_node)
                     outcome.progressed = True
+        if receipted:
+            # Every receipt of this look in one vault transaction: one commit (and one
+            # fsync) for the dozens of batches a block confirms at once.
+            with self.vault.transaction():
+                confirmed = [self._confirm(f.batch, f.how, receipt) for f, receipt in receipted]
+            for delivery in confirmed:
+                delivered(delivery)
         return outcome
 
     def _broadcast_failed(

@@ -27,6 +27,7 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
+    heap_frozen,
     stage_file,
     worker_count,
 )
@@ -52,10 +53,11 @@ def enroll_file(
 ) -> EnrollmentResult:
     """Enroll the members of `path`; see the module docstring for the steps."""
     options = options or RunOptions()
-    if options.dry_run:
-        return _enroll(programme, path, options)
-    with exclusive_run(programme.vault.path, "an enroll run"):
-        return _enroll(programme, path, options)
+    with heap_frozen():
+        if options.dry_run:
+            return _enroll(programme, path, options)
+        with exclusive_run(programme.vault.path, "an enroll run"):
+            return _enroll(programme, path, options)
 
 
 def _enroll(programme: Programme, path: Path, options: RunOptions) -> EnrollmentResult:

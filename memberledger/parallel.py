@@ -9,6 +9,7 @@ need no imports of their own.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +44,12 @@ def validate_chunks(
                 yield from validator(piece)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Each worker first freezes the heap it inherits (Ape, web3, ...): left to itself, its
+    # garbage collector walked those objects again and again, and writing to their headers
+    # copied the parent's memory page by page. That was a fifth of the workers' time.
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=gc.freeze
+    ) as pool:
         pending: deque[Future[list[RowOutcome[T]]]] = deque()
         for piece in pieces:
             if isinstance(piece, InvalidRow):

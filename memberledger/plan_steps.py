@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from memberledger.journal import Batch, BatchKind, Journal, JournalEntry
+from memberledger.journal import Batch, BatchKind, EntryCopier, Journal, JournalEntry
 from memberledger.vault import Vault
 
 #: Batches planned per vault transaction while sending: enough that a commit is cheap per
@@ -26,6 +26,8 @@ class PlanStep:
 
     entries: Sequence[JournalEntry]
     store: Callable[[], object] | None = None
+    #: Writes each batch's journal rows from where the entries came from.
+    copy: EntryCopier | None = None
 
 
 def planned_in_steps(
@@ -42,5 +44,5 @@ def planned_in_steps(
         with vault.transaction():
             if step.store is not None:
                 step.store()
-            batches = journal.plan_batches(kind, step.entries, size)
+            batches = journal.plan_batches(kind, step.entries, size, step.copy)
         yield from batches

@@ -20,6 +20,7 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
+    heap_frozen,
     stage_file,
 )
 from memberledger.gas import CREDIT_GAS
@@ -44,10 +45,11 @@ def issue_rewards(
 ) -> RewardsResult:
     """Credit the reward events of `path` that were never credited; see the module docstring."""
     options = options or RunOptions()
-    if options.dry_run:
-        return _issue(programme, path, options)
-    with exclusive_run(programme.vault.path, "an issue_rewards run"):
-        return _issue(programme, path, options)
+    with heap_frozen():
+        if options.dry_run:
+            return _issue(programme, path, options)
+        with exclusive_run(programme.vault.path, "an issue_rewards run"):
+            return _issue(programme, path, options)
 
 
 def _issue(programme: Programme, path: Path, options: RunOptions) -> RewardsResult:

@@ -22,7 +22,7 @@ from memberledger.commitment import Commitment
 from memberledger.duplicates import RowOutcome, SqliteIndex
 from memberledger.enrollment_csv import SealedRow
 from memberledger.errors import InvalidRow
-from memberledger.journal import CreditEntry, EnrollmentEntry
+from memberledger.journal import ENTRY_COLUMNS, CreditEntry, EnrollmentEntry
 from memberledger.onchain import ChainStatus
 from memberledger.plan_steps import STEP_BATCHES, PlanStep
 from memberledger.rewards_csv import RewardRow
@@ -298,7 +298,23 @@ class EnrollmentStaging(_Staging):
             entries = [
                 EnrollmentEntry(m, w, Commitment.from_hex(c), n, t) for _, m, w, c, n, t in rows
             ]
-            yield PlanStep(entries, partial(self._store, rows[0][0], rows[-1][0]))
+            lines = [row[0] for row in rows]
+            yield PlanStep(
+                entries,
+                partial(self._store, lines[0], lines[-1]),
+                partial(self._copy_entries, lines),
+            )
+
+    def _copy_entries(self, lines: list[int], batch_id: str, first: int, count: int) -> int:
+        """The journal rows of one batch, copied from the staged rows of `lines[first:]`
+        (an `EntryCopier`)."""
+        cursor = self.db.execute(
+            f"INSERT INTO journal_entries ({ENTRY_COLUMNS}) SELECT 'enroll', member_id, ?, "
+            "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, NULL "
+            f"FROM temp.{self.table} WHERE outcome = 'new' AND line BETWEEN ? AND ?",
+            (batch_id, lines[first], lines[first + count - 1]),
+        )
+        return int(cursor.rowcount)
 
     def _store(self, first_line: int, last_line: int) -> None:
         """Copy the new rows of these lines into the vault as pending members, sealed data

@@ -48,6 +48,8 @@ VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
 DEFAULT_VAULT_PATH = Path("data/vault.db")
 KEY_LENGTH = 32
 NONCE_LENGTH = 12
+#: Random bytes that sealing a new member uses: its salt, then its nonce.
+SEALING_RANDOMNESS = SALT_LENGTH + NONCE_LENGTH
 
 _KEY_CHECK_NAME = "key_check"
 _KEY_CHECK_PLAINTEXT = b"MemberLedger vault key check v1"
@@ -75,6 +77,9 @@ CREATE TABLE IF NOT EXISTS members (
     CHECK ((status = 'erased') = (sealed IS NULL))
 );
 """
+
+#: Pages (4 KiB) the write-ahead log may hold before a commit copies them into the file.
+WAL_CHECKPOINT_PAGES = 16_384
 
 _MEMBER_COLUMNS = (
     "member_id, wallet, commitment, consent, tier, status, enroll_tx, enroll_block, "
@@ -153,11 +158,20 @@ class Sealer:
         nonce = nonce or secrets.token_bytes(NONCE_LENGTH)
         return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
-    def seal_new_member(self, member_id: str, wallet: str, personal: PersonalData) -> SealedMember:
+    def seal_new_member(
+        self, member_id: str, wallet: str, personal: PersonalData, randomness: bytes = b""
+    ) -> SealedMember:
         """A new member's record with a fresh salt: `personal` must be canonical (straight
-        from validation; it is not checked again here)."""
+        from validation; it is not checked again here).
+
+        `randomness` (`SEALING_RANDOMNESS` bytes, fresh from `secrets`, used for this member
+        only) supplies the salt and the nonce: a bulk run draws it for a whole chunk of rows
+        in one call, since one system call per row cost a twentieth of validating it."""
         canonical = joined_fields(personal)  # validated just before: canonical already
-        randomness = secrets.token_bytes(SALT_LENGTH + NONCE_LENGTH)
+        if not randomness:
+            randomness = secrets.token_bytes(SEALING_RANDOMNESS)
+        elif len(randomness) != SEALING_RANDOMNESS:
+            raise ValueError(f"sealing a member takes exactly {SEALING_RANDOMNESS} random bytes")
         salt, nonce = randomness[:SALT_LENGTH], randomness[SALT_LENGTH:]
         sealed = self.seal(_payload(personal, salt), _row_binding(member_id, wallet), nonce)
         return SealedMember(commit(canonical, salt), sealed, keccak256(canonical))
@@ -500,6 +514,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         db.execute("PRAGMA journal_mode = WAL")
+        # Copy the log back into the file every 64 MiB of it, not every 4 MiB (SQLite's
+        # default): a bulk run writes about 1 KiB per member, and checkpointing sixteen times
+        # as often cost its storing phase about a tenth of its time. Durability is the
+        # same: a commit is on disk once it is in the log.
+        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA secure_delete = ON")
         db.executescript(_SCHEMA)

@@ -6,13 +6,16 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import orjson
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from memberledger.duplicates import MemoryIndex, SqliteIndex
 from memberledger.enrollment_csv import scan_sealed_enrollment_file
 from memberledger.parallel import CHUNK_RECORDS
+from memberledger.pii import PersonalData
 from memberledger.rewards_csv import scan_rewards_file
-from memberledger.vault import Sealer
+from memberledger.vault import NONCE_LENGTH, SEALING_RANDOMNESS, Sealer, _row_binding
 
 HEADER = "member_id,wallet,full_name,email,phone,birth_date,tier"
 W = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -61,3 +64,39 @@ def test_scan_rewards_file_workers_give_the_same_outcomes(tmp_path: Path) -> Non
     forked = list(scan_rewards_file(path, MemoryIndex(), workers=2))
 
     assert summary(forked) == summary(alone)
+
+
+def test_every_member_sealed_in_workers_gets_its_own_salt_and_nonce(tmp_path: Path) -> None:
+    """Salts and nonces are drawn a chunk at a time in the workers: no two rows, in one chunk
+    or in chunks of different workers, may share either (a shared nonce breaks AES-GCM)."""
+    path = members_file(tmp_path / "m.csv", 2 * CHUNK_RECORDS + 50)
+    key = secrets.token_bytes(32)
+    db = sqlite3.connect(tmp_path / "seen.db", isolation_level=None)
+
+    rows = [
+        o.row
+        for o in scan_sealed_enrollment_file(path, SqliteIndex(db), Sealer(key), workers=2)
+        if o.row is not None
+    ]
+
+    aead = AESGCM(key)
+    nonces = {row.sealed[:NONCE_LENGTH] for row in rows}
+    salts = {
+        orjson.loads(
+            aead.decrypt(
+                row.sealed[:NONCE_LENGTH],
+                row.sealed[NONCE_LENGTH:],
+                _row_binding(row.member_id, row.wallet),
+            )
+        )["salt"]
+        for row in rows
+    }
+    assert len(rows) > 2 * CHUNK_RECORDS - 100
+    assert len(nonces) == len(salts) == len(rows)
+
+
+def test_sealing_refuses_randomness_of_the_wrong_length() -> None:
+    personal = PersonalData("ada lovelace", "ada@example.org")
+    sealer = Sealer(secrets.token_bytes(32))
+    with pytest.raises(ValueError, match="exactly 44 random bytes"):
+        sealer.seal_new_member("m-1", W, personal, secrets.token_bytes(SEALING_RANDOMNESS - 1))

@@ -16,7 +16,9 @@ from operator_kit import (
     write_members,
 )
 
+from memberledger import calldata
 from memberledger.commitment import commit
+from memberledger.journal import BatchKind, Journal, batch_id
 from memberledger.pii import canonical_bytes
 from memberledger.vault import MemberStatus
 
@@ -179,7 +181,9 @@ def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
     path = write_members(operator.workdir / "skip.csv", rows)
     rejects = operator.workdir / "skip-rejects.csv"
 
-    run = operator.run("enroll", path, "--skip-invalid", "--rejects", rejects).ok()
+    run = operator.run(
+        "enroll", path, "--skip-invalid", "--rejects", rejects, "--batch-size", "2"
+    ).ok()
 
     assert table_value(run.stdout, "enrolled now (new in this file)") == "2"
     with rejects.open(encoding="utf-8", newline="") as file:
@@ -195,6 +199,24 @@ def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
             assert stored is not None and stored.status is MemberStatus.ENROLLED
     assert contracts.registry.functions.memberOf(wallet("skip-2")).call()[3] == 0
     assert contracts.registry.functions.memberOf(wallet("skip-4")).call()[3] == 1
+    # The journal's rows are copied from the staged file, across the rejected lines between
+    # the batch's two members: read back, they give the very calldata that was sent.
+    with operator.vault() as vault:
+        (batch,) = [
+            b
+            for b in Journal(vault).batches(BatchKind.ENROLL)
+            if b.enrollments[0].member_id.startswith("skip-")
+        ]
+    assert [e.member_id for e in batch.enrollments] == ["skip-1", "skip-4"]
+    assert batch.batch_id == batch_id(BatchKind.ENROLL, ["skip-1", "skip-4"])
+    assert batch.tx_hash is not None
+    sent = contracts.web3.eth.get_transaction(batch.tx_hash)["input"]
+    assert bytes(sent) == calldata.enroll_batch(
+        [
+            calldata.Enrollment(e.wallet, e.commitment.value, e.consent, e.tier)
+            for e in batch.enrollments
+        ]
+    )
 
 
 def test_enroll_dry_run_shows_batches_gas_and_cost_and_sends_nothing(
