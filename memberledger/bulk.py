@@ -3,12 +3,10 @@ journal's open batches with a progress bar, and the run's summary figures."""
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -111,23 +109,6 @@ class BulkResult:
     @property
     def nothing_to_do(self) -> bool:
         return not self.new and not self.deliveries and self.estimate is None
-
-
-@contextmanager
-def heap_frozen() -> Iterator[None]:
-    """Keep the garbage collector off the objects that exist when a run starts, until it ends.
-
-    A bulk run allocates millions of short-lived objects, and every full collection walked
-    the few hundred thousand the process already holds (Ape, web3 and their contracts):
-    2.8 CPU-seconds of a 100,000-member enrollment, 1.0 with them frozen (timed with
-    `gc.callbacks`). They live as long as the process anyway; after the run they are
-    collectable as usual again. (Validation workers freeze what they inherit, see
-    `memberledger.parallel`.)"""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def worker_count(path: Path, options: RunOptions) -> int:

@@ -27,10 +27,10 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
-    heap_frozen,
     stage_file,
     worker_count,
 )
+from memberledger.collector import collector_eased
 from memberledger.commitment import Commitment
 from memberledger.enrollment_csv import scan_sealed_enrollment_file
 from memberledger.errors import JournalError
@@ -53,7 +53,7 @@ def enroll_file(
 ) -> EnrollmentResult:
     """Enroll the members of `path`; see the module docstring for the steps."""
     options = options or RunOptions()
-    with heap_frozen():
+    with collector_eased():
         if options.dry_run:
             return _enroll(programme, path, options)
         with exclusive_run(programme.vault.path, "an enroll run"):

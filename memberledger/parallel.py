@@ -9,13 +9,13 @@ need no imports of their own.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
+from memberledger.collector import ease_collector_in_worker
 from memberledger.csv_records import CsvRecord
 from memberledger.duplicates import RowOutcome
 from memberledger.errors import InvalidRow
@@ -44,11 +44,8 @@ def validate_chunks(
                 yield from validator(piece)
         return
     context = multiprocessing.get_context("fork")
-    # Each worker first freezes the heap it inherits (Ape, web3, ...): left to itself, its
-    # garbage collector walked those objects again and again, and writing to their headers
-    # copied the parent's memory page by page. That was a fifth of the workers' time.
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=gc.freeze
+        max_workers=workers, mp_context=context, initializer=ease_collector_in_worker
     ) as pool:
         pending: deque[Future[list[RowOutcome[T]]]] = deque()
         for piece in pieces:

@@ -20,9 +20,9 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
-    heap_frozen,
     stage_file,
 )
+from memberledger.collector import collector_eased
 from memberledger.gas import CREDIT_GAS
 from memberledger.journal import Batch, BatchKind, CreditEntry
 from memberledger.lock import exclusive_run
@@ -45,7 +45,7 @@ def issue_rewards(
 ) -> RewardsResult:
     """Credit the reward events of `path` that were never credited; see the module docstring."""
     options = options or RunOptions()
-    with heap_frozen():
+    with collector_eased():
         if options.dry_run:
             return _issue(programme, path, options)
         with exclusive_run(programme.vault.path, "an issue_rewards run"):

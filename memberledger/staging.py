@@ -85,6 +85,8 @@ class _Staging:
     wallet_column = 2
     #: The on-chain status a valid row's wallet has; other statuses are noted while staging.
     expected_status: ChainStatus
+    #: A staged row as the values of a journal row (`ENTRY_COLUMNS`); the batch id is `?`.
+    journal_values: str
 
     def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
         self.vault = vault
@@ -189,6 +191,16 @@ class _Staging:
             after = rows[-1][0]
             yield [row[1:] for row in rows]
 
+    def _copy_entries(self, lines: list[int], batch_id: str, first: int, count: int) -> int:
+        """The journal rows of one batch, copied from the new staged rows of lines
+        `lines[first]` to `lines[first + count - 1]` (an `EntryCopier`)."""
+        cursor = self.db.execute(
+            f"INSERT INTO journal_entries ({ENTRY_COLUMNS}) SELECT {self.journal_values} "
+            f"FROM temp.{self.table} WHERE outcome = 'new' AND line BETWEEN ? AND ?",
+            (batch_id, lines[first], lines[first + count - 1]),
+        )
+        return int(cursor.rowcount)
+
     def _note_status(self, found: Found) -> None:
         self.db.executemany(
             f"INSERT OR IGNORE INTO {self.chain_table} VALUES (?, ?)",
@@ -220,6 +232,10 @@ class EnrollmentStaging(_Staging):
 
     table = "staged_members"
     expected_status = ChainStatus.NONE
+    journal_values = (
+        "'enroll', member_id, ?, row_number() OVER (ORDER BY line) - 1, wallet, commitment, "
+        "consent, tier, NULL"
+    )
 
     def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
         super().__init__(vault, node, registry)
@@ -305,17 +321,6 @@ class EnrollmentStaging(_Staging):
                 partial(self._copy_entries, lines),
             )
 
-    def _copy_entries(self, lines: list[int], batch_id: str, first: int, count: int) -> int:
-        """The journal rows of one batch, copied from the staged rows of `lines[first:]`
-        (an `EntryCopier`)."""
-        cursor = self.db.execute(
-            f"INSERT INTO journal_entries ({ENTRY_COLUMNS}) SELECT 'enroll', member_id, ?, "
-            "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, NULL "
-            f"FROM temp.{self.table} WHERE outcome = 'new' AND line BETWEEN ? AND ?",
-            (batch_id, lines[first], lines[first + count - 1]),
-        )
-        return int(cursor.rowcount)
-
     def _store(self, first_line: int, last_line: int) -> None:
         """Copy the new rows of these lines into the vault as pending members, sealed data
         and all, in one statement (the blobs never pass through Python)."""
@@ -343,6 +348,10 @@ class CreditStaging(_Staging):
 
     table = "staged_credits"
     expected_status = ChainStatus.ACTIVE
+    journal_values = (
+        "'credit', event_id, ?, row_number() OVER (ORDER BY line) - 1, wallet, NULL, NULL, "
+        "NULL, points"
+    )
 
     def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
         super().__init__(vault, node, registry)
@@ -400,5 +409,8 @@ class CreditStaging(_Staging):
 
     def plan_steps(self, size: int) -> Iterator[PlanStep]:
         """The new rows, a few batches at a time (see `planned_in_steps`)."""
-        for rows in self._new_rows("event_id, wallet, points", size * STEP_BATCHES):
-            yield PlanStep([CreditEntry(e, w, int(p)) for e, w, p in rows])
+        for rows in self._new_rows("line, event_id, wallet, points", size * STEP_BATCHES):
+            yield PlanStep(
+                [CreditEntry(e, w, int(p)) for _, e, w, p in rows],
+                copy=partial(self._copy_entries, [row[0] for row in rows]),
+            )

@@ -14,6 +14,9 @@ from operator_kit import (
     write_rewards,
 )
 
+from memberledger import calldata
+from memberledger.journal import BatchKind, Journal
+
 
 def balance(contracts: Contracts, member: str) -> int:
     return int(contracts.points.functions.balanceOf(member).call())
@@ -42,6 +45,24 @@ def test_issue_rewards_twice_credits_each_event_once(
     credited = contracts.logs(contracts.points, "BatchCredited")
     assert sum(log.args.count for log in credited) >= 3
     assert len({log.args.batchId for log in credited}) == len(credited)
+    # The journal's rows (copied from the staged file) give back the very calldata sent.
+    with operator.vault() as vault:
+        batches = [
+            b
+            for b in Journal(vault).batches(BatchKind.CREDIT)
+            if b.credits[0].event_id.startswith("order:100")
+        ]
+    assert [[c.event_id for c in b.credits] for b in batches] == [
+        ["order:1001", "order:1002"],
+        ["order:1003"],
+    ]
+    for batch in batches:
+        assert batch.tx_hash is not None
+        sent = contracts.web3.eth.get_transaction(batch.tx_hash)["input"]
+        wallets = [c.wallet for c in batch.credits]
+        assert bytes(sent) == calldata.credit(
+            batch.id_bytes, wallets, [c.points for c in batch.credits]
+        )
 
 
 def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
