@@ -22,13 +22,11 @@ import os
 import platform
 import resource
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -95,33 +93,11 @@ def write_credits(path: Path, wallets: list[str], prefix: str) -> None:
             writer.writerow([f"{prefix}:{i}", wallet, 10 + i % 90])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def anvil(block_time: str, gas_limit: str, extra: list[str]) -> AbstractContextManager[str]:
+    """The benchmark's own Anvil on a free port: its URL while the block runs."""
+    from memberledger.local_node import running_anvil
 
-
-@contextmanager
-def anvil(port: int, block_time: str, gas_limit: str, extra: list[str]) -> Iterator[str]:
-    node = subprocess.Popen(
-        [
-            *("anvil", "--port", str(port), "--silent"),
-            *("--block-time", block_time, "--gas-limit", gas_limit, *extra),
-        ],
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        from web3 import Web3
-
-        deadline = time.monotonic() + 30
-        while not Web3(Web3.HTTPProvider(url)).is_connected():
-            if time.monotonic() > deadline or node.poll() is not None:
-                raise RuntimeError("anvil did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        node.terminate()
-        node.wait(timeout=30)
+    return running_anvil("--block-time", block_time, "--gas-limit", gas_limit, *extra)
 
 
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -186,7 +162,7 @@ def main() -> int:
     console = Console(stderr=True)
     with (
         tempfile.TemporaryDirectory(prefix="memberledger-bench-") as folder,
-        anvil(free_port(), args.block_time, args.gas_limit, args.anvil_option) as url,
+        anvil(args.block_time, args.gas_limit, args.anvil_option) as url,
     ):
         tmp = Path(folder)
         for name in list(os.environ):

@@ -37,7 +37,7 @@ def main() -> int:
     console = Console(stderr=True)
     with (
         tempfile.TemporaryDirectory(prefix="memberledger-rss-") as folder,
-        bench.anvil(bench.free_port(), bench.BLOCK_TIME, bench.BLOCK_GAS_LIMIT, []) as url,
+        bench.anvil(bench.BLOCK_TIME, bench.BLOCK_GAS_LIMIT, []) as url,
     ):
         tmp = Path(folder)
         os.environ["MEMBERLEDGER_VAULT_KEY"] = secrets.token_hex(32)

@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ import pytest
 from web3 import Web3
 
 from memberledger.commitment import Commitment, commit_person
+from memberledger.local_node import anvil_command, free_port, local_url, start_node
 from memberledger.pii import PersonalData
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,12 +33,6 @@ ANVIL_ACCOUNTS = 64
 START_TIMEOUT = 90
 #: Generous limits for the shared site; tests/relay starts its own strict one.
 RELAXED_LIMITS = ("--per-ip", "10000", "--per-member", "10000")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -286,16 +280,8 @@ def _abi(contract_type: Any) -> list[dict[str, Any]]:
 
 def _start_anvil() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = ["anvil", "--port", str(port), "--silent", "--accounts", str(ANVIL_ACCOUNTS)]
-    node = subprocess.Popen(command)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not Web3(Web3.HTTPProvider(url)).is_connected():
-        if time.monotonic() > deadline or node.poll() is not None:
-            node.terminate()
-            raise RuntimeError("anvil did not start")
-        time.sleep(0.1)
-    return node, url
+    url = local_url(port)
+    return start_node(anvil_command(port, "--accounts", str(ANVIL_ACCOUNTS)), url), url
 
 
 @dataclass

@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,29 +18,14 @@ import pytest
 from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, write_members
 from web3 import Web3
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from memberledger.local_node import running_anvil
 
 
 @pytest.fixture(scope="session")
 def anvil_url() -> Iterator[str]:
     """A private Anvil on a free port, for every `ape run` of the session."""
-    port = _free_port()
-    node = subprocess.Popen(["anvil", "--port", str(port), "--silent"])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not Web3(Web3.HTTPProvider(url)).is_connected():
-            if time.monotonic() > deadline or node.poll() is not None:
-                raise RuntimeError("anvil did not start")
-            time.sleep(0.1)
+    with running_anvil() as url:
         yield url
-    finally:
-        node.terminate()
-        node.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -15,11 +14,7 @@ from pathlib import Path
 from operator_kit import ROOT, Operator
 from web3 import Web3
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from memberledger.local_node import anvil_command, free_port, local_url, start_node
 
 
 @dataclass
@@ -33,17 +28,11 @@ class Node:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return local_url(self.port)
 
     def start(self) -> None:
-        command = ["anvil", "--port", str(self.port), "--silent"]
-        command += ["--state", str(self.state), "--state-interval", "1", *self.extra]
-        self.process = subprocess.Popen(command)
-        deadline = time.monotonic() + 30
-        while not Web3(Web3.HTTPProvider(self.url)).is_connected():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("anvil did not start")
-            time.sleep(0.05)
+        options = ["--state", str(self.state), "--state-interval", "1", *self.extra]
+        self.process = start_node(anvil_command(self.port, *options), self.url)
 
     def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         """SIGTERM: Anvil writes its state on the way out; SIGKILL: it does not (the file

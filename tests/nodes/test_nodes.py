@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,50 +17,28 @@ from eth_account import Account
 from operator_kit import ROOT, Operator, member_row, write_members, write_rewards
 from web3 import Web3
 
+from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
+
 SEPOLIA_CHAIN_ID = 11155111
 PASSPHRASE = "correct horse battery staple"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(command: list[str], url: str) -> subprocess.Popen[bytes]:
-    node = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not Web3(Web3.HTTPProvider(url)).is_connected():
-        if node.poll() is not None or time.monotonic() > deadline:
-            node.kill()
-            raise RuntimeError(
-                f"{command[0]} did not start: {node.stderr.read().decode() if node.stderr else ''}"
-            )
-        time.sleep(0.2)
-    return node
+#: Hardhat takes longer than Anvil to answer its first request.
+NODE_START_SECONDS = 60
 
 
 @pytest.fixture(scope="module", params=["anvil", "hardhat"])
 def node_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    url = local_url(port)
     if request.param == "anvil":
-        command = ["anvil", "--port", str(port), "--silent"]
+        command = anvil_command(port)
     else:
-        command = [
-            "npx",
-            "--no-install",
-            "hardhat",
-            "node",
-            "--hostname",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
-    node = _start(command, url)
+        command = ["npx", "--no-install", "hardhat", "node", "--hostname", "127.0.0.1"]
+        command += ["--port", str(port)]
+    node = start_node(command, url, timeout=NODE_START_SECONDS, cwd=ROOT, quiet=True)
     yield url
-    node.terminate()
-    node.wait(timeout=20)
+    stop_node(node)
 
 
 def _operator(url: str, workdir: Path, **extra: str) -> Operator:
@@ -138,26 +113,14 @@ def test_whole_flow_on_node(node_url: str, tmp_path: Path) -> None:
 
 @pytest.fixture
 def testnet_rehearsal_node() -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    node = _start(
-        [
-            "anvil",
-            "--port",
-            str(port),
-            "--silent",
-            "--chain-id",
-            str(SEPOLIA_CHAIN_ID),
-            "--base-fee",
-            "1000000000",
-            "--block-time",
-            "1",
-        ],
-        url,
+    port = free_port()
+    url = local_url(port)
+    options = ["--chain-id", str(SEPOLIA_CHAIN_ID), "--base-fee", "1000000000", "--block-time", "1"]
+    node = start_node(
+        anvil_command(port, *options), url, timeout=NODE_START_SECONDS, cwd=ROOT, quiet=True
     )
     yield url
-    node.terminate()
-    node.wait(timeout=20)
+    stop_node(node)
 
 
 def test_testnet_rehearsal(testnet_rehearsal_node: str, tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +15,17 @@ from eth_account import Account
 from operator_kit import ROOT, Operator
 from web3 import Web3
 
+from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
+
 PASSPHRASE = "another passphrase"
 NEWCOMER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # Anvil account 6
 
 
 @pytest.fixture
 def operator(tmp_path: Path) -> Iterator[Operator]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    url = f"http://127.0.0.1:{port}"
-    node = subprocess.Popen(["anvil", "--port", str(port), "--silent"], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while not Web3(Web3.HTTPProvider(url)).is_connected():
-        assert node.poll() is None and time.monotonic() < deadline, "anvil did not start"
-        time.sleep(0.1)
+    port = free_port()
+    url = local_url(port)
+    node = start_node(anvil_command(port), url, cwd=ROOT)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
     env.update(
         MEMBERLEDGER_VAULT=str(tmp_path / "vault.db"),
@@ -45,8 +39,7 @@ def operator(tmp_path: Path) -> Iterator[Operator]:
     operator = Operator(url, env, tmp_path, tmp_path / "vault.db", b"")
     operator.run("deploy").ok()
     yield operator
-    node.terminate()
-    node.wait(timeout=10)
+    stop_node(node)
 
 
 def test_roles_grant_list_revoke_pause(operator: Operator) -> None:

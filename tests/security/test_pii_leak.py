@@ -9,9 +9,7 @@ import datetime as dt
 import gzip
 import json
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from eth_account import Account
 from web3 import Web3
 
 from memberledger.demo import SIGNING_MEMBERS, _write_members
+from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
 from memberledger.pii import PersonalData, canonicalize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,23 +26,13 @@ DEMO_MEMBERS = 20  # the demo's default
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def demo_chain() -> Iterator[Web3]:
     """A private Anvil that outlives `ape run demo`, so its whole history can be read."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    node = subprocess.Popen(["anvil", "--port", str(port), "--silent"])
+    port = free_port()
+    url = local_url(port)
+    node = start_node(anvil_command(port), url)
     web3 = Web3(Web3.HTTPProvider(url))
-    deadline = time.monotonic() + 30
-    while not web3.is_connected():
-        assert node.poll() is None and time.monotonic() < deadline, "anvil did not start"
-        time.sleep(0.1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
     demo = subprocess.run(
         ["ape", "run", "demo", "--network", url],
@@ -57,8 +46,7 @@ def demo_chain() -> Iterator[Web3]:
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "Demo done" in demo.stdout
     yield web3
-    node.terminate()
-    node.wait(timeout=10)
+    stop_node(node)
 
 
 def demo_people(tmp_path: Path) -> list[PersonalData]:
