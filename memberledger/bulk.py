@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from memberledger.collector import collector_eased
 from memberledger.courier import BatchTarget, Delivery, SendSettings
 from memberledger.csv_records import write_rejects
 from memberledger.duplicates import RowOutcome
 from memberledger.errors import InvalidFile
 from memberledger.journal import Batch, BatchStatus, JournalEntry, batch_id
+from memberledger.lock import exclusive_run
 from memberledger.plan_steps import PlanStep, planned_in_steps
 from memberledger.programme import Programme
 from memberledger.progress import count_lines, row_progress
@@ -109,6 +111,23 @@ class BulkResult:
     @property
     def nothing_to_do(self) -> bool:
         return not self.new and not self.deliveries and self.estimate is None
+
+
+def run_bulk(
+    programme: Programme,
+    path: Path,
+    options: RunOptions,
+    what: str,
+    run: Callable[[Programme, Path, RunOptions], T],
+) -> T:
+    """`run(programme, path, options)` with the garbage collector eased for bulk work, and,
+    unless it is a dry run (which writes nothing), as the only run on the vault (`what`
+    names it in the refusal a second copy gets)."""
+    with collector_eased():
+        if options.dry_run:
+            return run(programme, path, options)
+        with exclusive_run(programme.vault.path, what):
+            return run(programme, path, options)
 
 
 def worker_count(path: Path, options: RunOptions) -> int:

@@ -27,16 +27,15 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
+    run_bulk,
     stage_file,
     worker_count,
 )
-from memberledger.collector import collector_eased
 from memberledger.commitment import Commitment
 from memberledger.enrollment_csv import scan_sealed_enrollment_file
 from memberledger.errors import JournalError
 from memberledger.gas import ENROLL_GAS
 from memberledger.journal import Batch, BatchKind, EnrollmentEntry
-from memberledger.lock import exclusive_run
 from memberledger.onchain import ChainStatus, fetch_commitments, fetch_statuses
 from memberledger.programme import Programme, phone_region
 from memberledger.staging import EnrollmentStaging, pending_enrollments
@@ -52,12 +51,7 @@ def enroll_file(
     programme: Programme, path: Path, options: RunOptions | None = None
 ) -> EnrollmentResult:
     """Enroll the members of `path`; see the module docstring for the steps."""
-    options = options or RunOptions()
-    with collector_eased():
-        if options.dry_run:
-            return _enroll(programme, path, options)
-        with exclusive_run(programme.vault.path, "an enroll run"):
-            return _enroll(programme, path, options)
+    return run_bulk(programme, path, options or RunOptions(), "an enroll run", _enroll)
 
 
 def _enroll(programme: Programme, path: Path, options: RunOptions) -> EnrollmentResult:

@@ -96,9 +96,6 @@ class BatchStatus(enum.StrEnum):
 
 OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.SENT)
 
-#: The columns of `journal_entries`, in the order an `EntryCopier` fills them.
-ENTRY_COLUMNS = "kind, entry_key, batch_id, position, wallet, commitment, consent, tier, points"
-
 
 @dataclass(frozen=True)
 class EnrollmentEntry:
@@ -133,9 +130,9 @@ JournalEntry = EnrollmentEntry | CreditEntry
 
 EntryCopier = Callable[[str, int, int], int]
 """Writes the journal rows of one batch, `(batch_id, first, count)`: entries `first` to
-`first + count - 1` of those being planned, at positions 0 to `count - 1`, in the columns
-`ENTRY_COLUMNS`, with one statement from the table the entries were read from, on the
-vault's connection; answers how many rows it wrote. A bulk run's rows are already in a
+`first + count - 1` of those being planned, into `journal_entries` at positions 0 to
+`count - 1`, with one statement from the table the entries were read from, on the vault's
+connection; answers how many rows it wrote. A bulk run's rows are already in a
 staging table: copying them there takes less than half the time of binding each value
 from Python."""
 
@@ -299,8 +296,8 @@ class Journal:
                     for position, entry in enumerate(entries)
                 ]
                 self._db.executemany(
-                    f"INSERT INTO journal_entries ({ENTRY_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
+                    "commitment, consent, tier, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
             elif (copied := copy(identity, first, len(entries))) != len(entries):

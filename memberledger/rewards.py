@@ -20,12 +20,11 @@ from memberledger.bulk import (
     BulkResult,
     RunOptions,
     check_and_send,
+    run_bulk,
     stage_file,
 )
-from memberledger.collector import collector_eased
 from memberledger.gas import CREDIT_GAS
 from memberledger.journal import Batch, BatchKind, CreditEntry
-from memberledger.lock import exclusive_run
 from memberledger.onchain import fetch_batch_applied
 from memberledger.programme import Programme
 from memberledger.rewards_csv import scan_rewards_file
@@ -44,12 +43,7 @@ def issue_rewards(
     programme: Programme, path: Path, options: RunOptions | None = None
 ) -> RewardsResult:
     """Credit the reward events of `path` that were never credited; see the module docstring."""
-    options = options or RunOptions()
-    with collector_eased():
-        if options.dry_run:
-            return _issue(programme, path, options)
-        with exclusive_run(programme.vault.path, "an issue_rewards run"):
-            return _issue(programme, path, options)
+    return run_bulk(programme, path, options or RunOptions(), "an issue_rewards run", _issue)
 
 
 def _issue(programme: Programme, path: Path, options: RunOptions) -> RewardsResult:

@@ -22,7 +22,7 @@ from memberledger.commitment import Commitment
 from memberledger.duplicates import RowOutcome, SqliteIndex
 from memberledger.enrollment_csv import SealedRow
 from memberledger.errors import InvalidRow
-from memberledger.journal import ENTRY_COLUMNS, CreditEntry, EnrollmentEntry
+from memberledger.journal import CreditEntry, EnrollmentEntry
 from memberledger.onchain import ChainStatus
 from memberledger.plan_steps import STEP_BATCHES, PlanStep
 from memberledger.rewards_csv import RewardRow
@@ -85,7 +85,11 @@ class _Staging:
     wallet_column = 2
     #: The on-chain status a valid row's wallet has; other statuses are noted while staging.
     expected_status: ChainStatus
-    #: A staged row as the values of a journal row (`ENTRY_COLUMNS`); the batch id is `?`.
+    #: The staging table's columns between `line` (first) and `outcome` (last).
+    columns: str
+    #: Journal columns a staged row fills, and the values it fills them with (the batch id
+    #: and each row's position are the same for every kind).
+    journal_columns: str
     journal_values: str
 
     def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
@@ -96,6 +100,11 @@ class _Staging:
         self.index = SqliteIndex(self.db, f"{self.table}_keys")
         self.errors = StagedErrors(self.db)
         self.records = 0
+        self.db.execute(f"DROP TABLE IF EXISTS temp.{self.table}")
+        self.db.execute(
+            f"CREATE TABLE temp.{self.table} (line INTEGER PRIMARY KEY, {self.columns}, "
+            "outcome TEXT NOT NULL DEFAULT 'new')"
+        )
         self.chain_table = f"temp.{self.table}_chain"
         self.db.execute(f"DROP TABLE IF EXISTS {self.chain_table}")
         self.db.execute(
@@ -195,7 +204,8 @@ class _Staging:
         """The journal rows of one batch, copied from the new staged rows of lines
         `lines[first]` to `lines[first + count - 1]` (an `EntryCopier`)."""
         cursor = self.db.execute(
-            f"INSERT INTO journal_entries ({ENTRY_COLUMNS}) SELECT {self.journal_values} "
+            f"INSERT INTO journal_entries (batch_id, position, {self.journal_columns}) "
+            f"SELECT ?, row_number() OVER (ORDER BY line) - 1, {self.journal_values} "
             f"FROM temp.{self.table} WHERE outcome = 'new' AND line BETWEEN ? AND ?",
             (batch_id, lines[first], lines[first + count - 1]),
         )
@@ -232,20 +242,13 @@ class EnrollmentStaging(_Staging):
 
     table = "staged_members"
     expected_status = ChainStatus.NONE
-    journal_values = (
-        "'enroll', member_id, ?, row_number() OVER (ORDER BY line) - 1, wallet, commitment, "
-        "consent, tier, NULL"
+    columns = (
+        "member_id TEXT NOT NULL, wallet TEXT NOT NULL, commitment TEXT NOT NULL, "
+        "consent INTEGER NOT NULL, tier INTEGER NOT NULL, sealed BLOB NOT NULL, "
+        "fingerprint BLOB NOT NULL"
     )
-
-    def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
-        super().__init__(vault, node, registry)
-        self.db.execute(f"DROP TABLE IF EXISTS temp.{self.table}")
-        self.db.execute(
-            f"CREATE TABLE temp.{self.table} (line INTEGER PRIMARY KEY, member_id TEXT NOT NULL, "
-            "wallet TEXT NOT NULL, commitment TEXT NOT NULL, consent INTEGER NOT NULL, "
-            "tier INTEGER NOT NULL, sealed BLOB NOT NULL, fingerprint BLOB NOT NULL, "
-            "outcome TEXT NOT NULL DEFAULT 'new')"
-        )
+    journal_columns = "kind, entry_key, wallet, commitment, consent, tier"
+    journal_values = "'enroll', member_id, wallet, commitment, consent, tier"
 
     def _staged(self, row: object) -> tuple[object, ...]:
         assert isinstance(row, SealedRow)
@@ -348,18 +351,9 @@ class CreditStaging(_Staging):
 
     table = "staged_credits"
     expected_status = ChainStatus.ACTIVE
-    journal_values = (
-        "'credit', event_id, ?, row_number() OVER (ORDER BY line) - 1, wallet, NULL, NULL, "
-        "NULL, points"
-    )
-
-    def __init__(self, vault: Vault, node: NodeClient, registry: str) -> None:
-        super().__init__(vault, node, registry)
-        self.db.execute(f"DROP TABLE IF EXISTS temp.{self.table}")
-        self.db.execute(
-            f"CREATE TABLE temp.{self.table} (line INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
-            "wallet TEXT NOT NULL, points TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT 'new')"
-        )
+    columns = "event_id TEXT NOT NULL, wallet TEXT NOT NULL, points TEXT NOT NULL"
+    journal_columns = "kind, entry_key, wallet, points"
+    journal_values = "'credit', event_id, wallet, points"
 
     def _staged(self, row: object) -> tuple[object, ...]:
         assert isinstance(row, RewardRow)
