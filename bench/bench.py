@@ -72,7 +72,7 @@ def member_rows(count: int, prefix: str) -> Iterator[list[str]]:
 
 
 def write_members(path: Path, count: int, prefix: str, *, keep_wallets: bool = True) -> list[str]:
-    from memberledger.enrollment_csv import ENROLLMENT_COLUMNS
+    from memberledger.intake.enrollment_file import ENROLLMENT_COLUMNS
 
     wallets: list[str] = []
     with path.open("w", encoding="utf-8", newline="") as file:
@@ -95,7 +95,7 @@ def write_credits(path: Path, wallets: list[str], prefix: str) -> None:
 
 def anvil(block_time: str, gas_limit: str, extra: list[str]) -> AbstractContextManager[str]:
     """The benchmark's own Anvil on a free port: its URL while the block runs."""
-    from memberledger.local_node import running_anvil
+    from memberledger.chain.local_node import running_anvil
 
     return running_anvil("--block-time", block_time, "--gas-limit", gas_limit, *extra)
 
@@ -107,11 +107,11 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def baseline_enroll(programme: Any, path: Path) -> float:
     """Members per second, one Ape transaction per member: validate the file, then for each
     row seal it into the vault, `registry.enroll(...)` through Ape, mark it enrolled."""
-    from memberledger.commitment import commit, new_salt
-    from memberledger.enrollment_csv import validate_enrollment_file
-    from memberledger.onchain import tx_hex
-    from memberledger.pii import canonical_bytes
-    from memberledger.vault import MemberRecord
+    from memberledger.chain.reads import tx_hex
+    from memberledger.intake.enrollment_file import validate_enrollment_file
+    from memberledger.pii.canonical import canonical_bytes
+    from memberledger.pii.commitment import commit, new_salt
+    from memberledger.store.vault import MemberRecord
 
     started = time.perf_counter()
     report = validate_enrollment_file(path)
@@ -133,8 +133,8 @@ def baseline_enroll(programme: Any, path: Path) -> float:
 
 def baseline_credit(programme: Any, path: Path) -> float:
     """Credits per second, one Ape `credit` transaction per reward event."""
-    from memberledger.journal import BatchKind, batch_id
-    from memberledger.rewards_csv import validate_rewards_file
+    from memberledger.intake.rewards_file import validate_rewards_file
+    from memberledger.store.journal import BatchKind, batch_id
 
     started = time.perf_counter()
     report = validate_rewards_file(path)
@@ -185,12 +185,12 @@ def main() -> int:
 
         logger.set_level("WARNING")  # not a line per baseline transaction
 
-        from memberledger.bulk import RunOptions
-        from memberledger.courier import SendSettings
-        from memberledger.deployment import deploy, save_manifest
-        from memberledger.enrollment import enroll_file
+        from memberledger.bulk.courier import SendSettings
+        from memberledger.bulk.enrollment import enroll_file
+        from memberledger.bulk.rewards import issue_rewards
+        from memberledger.bulk.run import RunOptions
+        from memberledger.chain.deployment import deploy, save_manifest
         from memberledger.programme import open_programme
-        from memberledger.rewards import issue_rewards
 
         with networks.parse_network_choice(url):
             deployment = deploy(project, chain, accounts.test_accounts[0])

@@ -52,9 +52,9 @@ def main() -> int:
 
         logger.set_level("WARNING")
 
-        from memberledger.bulk import RunOptions
-        from memberledger.deployment import deploy, save_manifest
-        from memberledger.enrollment import enroll_file
+        from memberledger.bulk.enrollment import enroll_file
+        from memberledger.bulk.run import RunOptions
+        from memberledger.chain.deployment import deploy, save_manifest
         from memberledger.programme import open_programme
 
         with networks.parse_network_choice(url):

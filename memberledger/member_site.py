@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from memberledger.chain.accounts import is_development_chain, operator_account
+from memberledger.chain.deployment import DEFAULT_REWARDS, Deployment, attach, deploy, save_manifest
 from memberledger.consent import PURPOSE_WORDS
-from memberledger.deployment import DEFAULT_REWARDS, Deployment, attach, deploy, save_manifest
 from memberledger.errors import ConfigError
-from memberledger.operator import is_development_chain, operator_account
-from memberledger.programme import phone_region
 from memberledger.relay import MAX_BODY_BYTES, ConsentRelay, RelayLimits, RelayRefused
+from memberledger.settings import settings as programme_settings
 from memberledger.tiers import TIERS
 
 #: Where `node web/build.mjs` puts the page.
@@ -290,7 +290,7 @@ def open_member_site(
         rpc_url=rpc_url,
         chain_name=chain_name
         or (f"MemberLedger local chain {chain_id}" if development else f"Chain {chain_id}"),
-        phone_region=phone_region(),
+        phone_region=programme_settings().phone_region,
         relay_enabled=relay_enabled,
     )
     relay = None

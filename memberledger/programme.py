@@ -1,13 +1,13 @@
 """The loyalty programme an operator works on: one chain, its two contracts, one vault.
 
-Every script after `deploy` opens the programme the same way: settings from the environment
-(or `.env`), the deployment manifest of the connected chain, the vault and its send journal,
-and (only when something is signed) the operator's account.
+Every script after `deploy` opens the programme the same way: the settings, the deployment
+manifest of the connected chain, the vault file with its vault and send journal, and (only
+when something is signed) the operator's account. This is where the rooms meet: it may
+import `store` and `chain`; `bulk` and `ops` work on the `Programme` it opens.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,20 +16,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dotenv import find_dotenv, load_dotenv
 from rich.console import Console
 from rich.markup import escape
 
-from memberledger.calldata import ErrorDecoder
-from memberledger.courier import BatchTarget, Courier, SendSettings
-from memberledger.deployment import Deployment, attach
-from memberledger.journal import Journal
-from memberledger.operator import is_development_chain, operator_account
-from memberledger.rpc import NodeClient, node_url
-from memberledger.signer import Signer, signer_for
-from memberledger.vault import Vault
-
-PHONE_REGION_VARIABLE = "MEMBERLEDGER_PHONE_REGION"
+from memberledger.chain.accounts import is_development_chain, operator_account
+from memberledger.chain.calldata import ErrorDecoder
+from memberledger.chain.deployment import Deployment, attach
+from memberledger.chain.rpc import NodeClient, node_url
+from memberledger.chain.signer import Signer, signer_for
+from memberledger.settings import settings
+from memberledger.store.database import Database
+from memberledger.store.journal import Journal
+from memberledger.store.vault import Vault
 
 
 @dataclass
@@ -42,6 +40,7 @@ class Programme:
     deployment: Deployment
     registry: Any
     points: Any
+    database: Database
     vault: Vault
     journal: Journal
     account_alias: str | None = None
@@ -58,7 +57,7 @@ class Programme:
 
     @cached_property
     def node(self) -> NodeClient:
-        """The node itself, for bulk work (see `memberledger.rpc`)."""
+        """The node itself, for bulk work (see `memberledger.chain.rpc`)."""
         console = Console(stderr=True, soft_wrap=True)
         return NodeClient(
             node_url(self.chain.provider),
@@ -80,16 +79,10 @@ class Programme:
         ]
         return ErrorDecoder(items)
 
-    def courier(self, target: BatchTarget, settings: SendSettings) -> Courier:
-        return Courier(
-            self.journal, self.vault, self.node, self.signer, target, self.errors, settings
-        )
-
-
-def phone_region() -> str | None:
-    """`MEMBERLEDGER_PHONE_REGION` (e.g. "DE"): phone numbers may then omit the country code."""
-    region = os.environ.get(PHONE_REGION_VARIABLE, "").strip().upper()
-    return region or None
+    @property
+    def phone_region(self) -> str | None:
+        """`MEMBERLEDGER_PHONE_REGION` (e.g. "DE"): phone numbers may omit the country code."""
+        return settings().phone_region
 
 
 @contextmanager
@@ -108,27 +101,30 @@ def open_programme(
     On a local development chain without `MEMBERLEDGER_VAULT_KEY`, the vault uses a
     development key kept beside it, and a warning says so.
     """
-    load_dotenv(find_dotenv(usecwd=True))
     console = console or Console()
     deployment, registry, points = attach(project, chain, deployments_root)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        vault = Vault.open(vault_path, allow_dev_key=is_development_chain(chain.chain_id))
-    for warning in caught:
-        Console(stderr=True, soft_wrap=True).print(
-            f"[yellow]warning:[/] {escape(str(warning.message))}", highlight=False
-        )
+    database = Database(vault_path or settings().vault_path)
     try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            vault = Vault.open(
+                database=database, allow_dev_key=is_development_chain(chain.chain_id)
+            )
+        for warning in caught:
+            Console(stderr=True, soft_wrap=True).print(
+                f"[yellow]warning:[/] {escape(str(warning.message))}", highlight=False
+            )
         yield Programme(
             chain=chain,
             accounts=accounts,
             deployment=deployment,
             registry=registry,
             points=points,
+            database=database,
             vault=vault,
-            journal=Journal(vault),
+            journal=Journal(database),
             account_alias=account_alias,
             console=console,
         )
     finally:
-        vault.close()
+        database.close()

@@ -40,9 +40,9 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from memberledger.chain.reads import ChainStatus, read_member, revert_reason, tx_hex
 from memberledger.consent import KNOWN_CONSENT_FLAGS
 from memberledger.errors import ConfigError, MemberLedgerError
-from memberledger.onchain import ChainStatus, read_member, revert_reason, tx_hex
 
 #: EIP-712 domain of the registry (`EIP712("MemberLedger MembershipRegistry", "1")`).
 EIP712_NAME = "MemberLedger MembershipRegistry"

@@ -9,8 +9,8 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.demo import run_demo
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.demo import run_demo
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run the whole story on a local chain")

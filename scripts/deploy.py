@@ -8,13 +8,14 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from memberledger.deployment import (
+from memberledger.chain.accounts import operator_account
+from memberledger.chain.deployment import (
     deploy,
     estimate_deployment,
     save_manifest,
     save_verification_input,
 )
-from memberledger.operator import operator_account, reports_errors
+from memberledger.cli.boundary import reports_errors
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy the contracts")

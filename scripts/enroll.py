@@ -9,12 +9,12 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli_options import bulk_options, run_options
-from memberledger.enrollment import enroll_file
-from memberledger.gas import ENROLL_GAS
-from memberledger.operator import reports_errors
+from memberledger.bulk.enrollment import enroll_file
+from memberledger.chain.gas import ENROLL_GAS
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.options import bulk_options, run_options
+from memberledger.cli.render import deliveries_table, enrollment_summary, estimate_table
 from memberledger.programme import open_programme
-from memberledger.tables import deliveries_table, enrollment_summary, estimate_table
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Enroll the members of a CSV file")

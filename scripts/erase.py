@@ -7,10 +7,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.erasure import erase_member
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.render import erasure_table
+from memberledger.ops.erasure import erase_member
 from memberledger.programme import open_programme
-from memberledger.tables import erasure_table
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Erase a member (GDPR)")

@@ -11,8 +11,8 @@ from ape.cli import ConnectedProviderCommand
 from ape.logging import LogLevel, logger
 from rich.console import Console
 
-from memberledger.members import subject_access_package, write_package
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.ops.members import subject_access_package, write_package
 from memberledger.programme import open_programme
 
 # The JSON goes to stdout, where Ape also prints its INFO lines: keep those out of it.

@@ -9,12 +9,12 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli_options import bulk_options, run_options
-from memberledger.gas import CREDIT_GAS
-from memberledger.operator import reports_errors
+from memberledger.bulk.rewards import issue_rewards
+from memberledger.chain.gas import CREDIT_GAS
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.options import bulk_options, run_options
+from memberledger.cli.render import deliveries_table, estimate_table, rewards_summary
 from memberledger.programme import open_programme
-from memberledger.rewards import issue_rewards
-from memberledger.tables import deliveries_table, estimate_table, rewards_summary
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Credit reward points from a CSV file")

@@ -7,10 +7,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.members import member_view
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.render import history_table, member_table
+from memberledger.ops.members import member_view
 from memberledger.programme import open_programme
-from memberledger.tables import history_table, member_table
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show one member, vault and chain")

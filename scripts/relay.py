@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from memberledger.cli.boundary import reports_errors
 from memberledger.member_site import WEB_ROOT, open_member_site
-from memberledger.operator import reports_errors
 from memberledger.relay import RelayLimits
 
 

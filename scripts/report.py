@@ -7,10 +7,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.render import report_tables
+from memberledger.ops.report import programme_report
 from memberledger.programme import open_programme
-from memberledger.report import programme_report
-from memberledger.tables import report_tables
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Members and points, as tables")

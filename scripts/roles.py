@@ -8,9 +8,10 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from memberledger.deployment import attach
-from memberledger.operator import operator_account, reports_errors
-from memberledger.roles import list_holders, pending_admin, plan
+from memberledger.chain.accounts import operator_account
+from memberledger.chain.deployment import attach
+from memberledger.cli.boundary import reports_errors
+from memberledger.ops.roles import list_holders, pending_admin, plan
 
 ACTIONS = ("list", "grant", "revoke", "transfer-admin", "accept-admin", "pause", "unpause")
 

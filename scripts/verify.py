@@ -9,10 +9,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.operator import reports_errors
+from memberledger.cli.boundary import reports_errors
+from memberledger.cli.render import verification_tables
+from memberledger.ops.verification import verify_commitments
 from memberledger.programme import open_programme
-from memberledger.tables import verification_tables
-from memberledger.verification import verify_commitments
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Check vault and chain agree")

@@ -1,11 +1,15 @@
-"""Shared fixtures: a fresh registry and points token per test module, on whatever chain
-`ape test --network ...` selected (Anvil by default, or Ape's in-process test chain)."""
+"""Shared fixtures: the test accounts' roles, and a fresh registry and points token per test
+module on whatever chain `ape test --network ...` selected (Anvil by default, or Ape's
+in-process test chain). Nothing here is autouse: tests that need no chain never touch it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from memberledger.settings import settings
 
 POLICY_V1 = b"\x11" * 32
 
@@ -58,12 +62,9 @@ def points(project: Any, registry: Any, admin: Any, issuer: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _isolate(chain: Any) -> Any:
-    """Every test starts from the module's deployment, whatever earlier tests did.
-
-    A plain snapshot and restore rather than `chain.isolate()`: its reset of the pending
-    timestamp can fail half-way on Ape's in-process chain (eth-tester#296) and leave the next
-    block at its parent's timestamp, so the next transaction is rejected."""
-    snapshot = chain.snapshot()
+def _fresh_settings() -> Iterator[None]:
+    """Settings are read once per process (`memberledger.settings`): a test that changes the
+    environment or the working directory gets them read again, and leaves no trace."""
+    settings.cache_clear()
     yield
-    chain.restore(snapshot)
+    settings.cache_clear()

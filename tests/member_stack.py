@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from memberledger.commitment import Commitment, commit_person
-from memberledger.local_node import anvil_command, free_port, local_url, start_node
-from memberledger.pii import PersonalData
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
+from memberledger.pii.canonical import PersonalData
+from memberledger.pii.commitment import Commitment, commit_person
 
 ROOT = Path(__file__).resolve().parents[1]
 ANVIL_ACCOUNTS = 64

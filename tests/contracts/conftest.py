@@ -9,6 +9,10 @@ names, so the domain tests' own `@given` settings stay as their authors left the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 from hypothesis import HealthCheck, settings
 
 _SLOW_IS_EXPECTED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -32,3 +36,15 @@ settings.register_profile(
     suppress_health_check=_SLOW_IS_EXPECTED,
     print_blob=True,
 )
+
+
+@pytest.fixture(autouse=True)
+def _isolate(chain: Any) -> Iterator[None]:
+    """Every test starts from the module's deployment, whatever earlier tests did.
+
+    A plain snapshot and restore rather than `chain.isolate()`: its reset of the pending
+    timestamp can fail half-way on Ape's in-process chain (eth-tester#296) and leave the next
+    block at its parent's timestamp, so the next transaction is rejected."""
+    snapshot = chain.snapshot()
+    yield
+    chain.restore(snapshot)

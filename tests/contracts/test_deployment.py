@@ -1,4 +1,4 @@
-"""`memberledger.deployment.deploy`: what `ape run deploy` sends, and the dry run's bounds."""
+"""`memberledger.chain.deployment.deploy`: what `ape run deploy` sends, and the dry run's bounds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from memberledger.deployment import (
+from memberledger.chain.deployment import (
     DEFAULT_REWARDS,
     DEFAULT_TIER_MULTIPLIERS,
     SETUP_GAS_UPPER_BOUND,

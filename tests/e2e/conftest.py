@@ -9,16 +9,14 @@ reward events, so the tests do not depend on each other's order.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, write_members
+from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, new_operator, write_members
 from web3 import Web3
 
-from memberledger.local_node import running_anvil
+from memberledger.chain.local_node import running_anvil
 
 
 @pytest.fixture(scope="session")
@@ -31,22 +29,7 @@ def anvil_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def operator(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Operator:
     """An operator with a fresh vault and manifest folder, after `ape run deploy`."""
-    workdir = tmp_path_factory.mktemp("operator")
-    key = secrets.token_bytes(32)
-    # The operator's own settings (a .env, an exported key) must not leak into the tests.
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
-    }
-    env.update(
-        MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
-        MEMBERLEDGER_VAULT_KEY=key.hex(),
-        MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
-        COLUMNS="200",
-        NO_COLOR="1",
-    )
-    operator = Operator(anvil_url, env, workdir, workdir / "vault.db", key)
-    operator.run("deploy").ok()
-    return operator
+    return new_operator(anvil_url, tmp_path_factory.mktemp("operator"))
 
 
 @pytest.fixture(scope="session")

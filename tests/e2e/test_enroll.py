@@ -16,11 +16,11 @@ from operator_kit import (
     write_members,
 )
 
-from memberledger import calldata
-from memberledger.commitment import commit
-from memberledger.journal import BatchKind, Journal, batch_id
-from memberledger.pii import canonical_bytes
-from memberledger.vault import MemberStatus
+from memberledger.chain import calldata
+from memberledger.pii.canonical import canonical_bytes
+from memberledger.pii.commitment import commit
+from memberledger.store.journal import BatchKind, batch_id
+from memberledger.store.vault import MemberStatus
 
 
 def test_enroll_happy_path_puts_commitments_on_chain_and_data_in_vault(
@@ -201,10 +201,10 @@ def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
     assert contracts.registry.functions.memberOf(wallet("skip-4")).call()[3] == 1
     # The journal's rows are copied from the staged file, across the rejected lines between
     # the batch's two members: read back, they give the very calldata that was sent.
-    with operator.vault() as vault:
+    with operator.journal() as journal:
         (batch,) = [
             b
-            for b in Journal(vault).batches(BatchKind.ENROLL)
+            for b in journal.batches(BatchKind.ENROLL)
             if b.enrollments[0].member_id.startswith("skip-")
         ]
     assert [e.member_id for e in batch.enrollments] == ["skip-1", "skip-4"]

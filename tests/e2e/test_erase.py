@@ -8,7 +8,7 @@ import pytest
 from operator_kit import BASE_MEMBERS, Contracts, Operator, Run
 
 from memberledger.errors import VaultError
-from memberledger.vault import MemberStatus
+from memberledger.store.vault import MemberStatus
 
 
 def test_erase_shreds_vault_erases_chain_and_forfeits_points(

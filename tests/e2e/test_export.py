@@ -6,8 +6,8 @@ import json
 
 from operator_kit import BASE_MEMBERS, Operator, Run
 
-from memberledger.commitment import commit
-from memberledger.pii import PersonalData, canonical_bytes
+from memberledger.pii.canonical import PersonalData, canonical_bytes
+from memberledger.pii.commitment import commit
 
 
 def test_export_writes_vault_data_chain_record_and_history(

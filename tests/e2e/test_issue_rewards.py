@@ -14,8 +14,8 @@ from operator_kit import (
     write_rewards,
 )
 
-from memberledger import calldata
-from memberledger.journal import BatchKind, Journal
+from memberledger.chain import calldata
+from memberledger.store.journal import BatchKind
 
 
 def balance(contracts: Contracts, member: str) -> int:
@@ -46,10 +46,10 @@ def test_issue_rewards_twice_credits_each_event_once(
     assert sum(log.args.count for log in credited) >= 3
     assert len({log.args.batchId for log in credited}) == len(credited)
     # The journal's rows (copied from the staged file) give back the very calldata sent.
-    with operator.vault() as vault:
+    with operator.journal() as journal:
         batches = [
             b
-            for b in Journal(vault).batches(BatchKind.CREDIT)
+            for b in journal.batches(BatchKind.CREDIT)
             if b.credits[0].event_id.startswith("order:100")
         ]
     assert [[c.event_id for c in b.credits] for b in batches] == [

@@ -27,10 +27,3 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 @pytest.fixture(scope="module")
 def operator(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Operator:
     return operator_for(node.url, tmp_path_factory.mktemp("operator"))
-
-
-@pytest.fixture(autouse=True)
-def _isolate() -> Iterator[None]:
-    """These tests run their own node; the in-process chain's per-test snapshot (the root
-    conftest's) is not needed, and must not fail a test when that chain is busy."""
-    yield

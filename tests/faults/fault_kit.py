@@ -3,18 +3,16 @@ state kept, an operator for it, and scripts started in the background to be kill
 
 from __future__ import annotations
 
-import os
-import secrets
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from operator_kit import ROOT, Operator
+from operator_kit import ROOT, Operator, new_operator
 from web3 import Web3
 
-from memberledger.local_node import anvil_command, free_port, local_url, start_node
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
 
 
 @dataclass
@@ -48,20 +46,7 @@ class Node:
 
 def operator_for(url: str, workdir: Path) -> Operator:
     """An operator with a fresh vault and manifest folder on the node at `url`, deployed."""
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
-    }
-    key = secrets.token_bytes(32)
-    env.update(
-        MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
-        MEMBERLEDGER_VAULT_KEY=key.hex(),
-        MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
-        COLUMNS="200",
-        NO_COLOR="1",
-    )
-    operator = Operator(url, env, workdir, workdir / "vault.db", key)
-    operator.run("deploy").ok()
-    return operator
+    return new_operator(url, workdir)
 
 
 def start_script(operator: Operator, script: str, *args: str | Path) -> subprocess.Popen[str]:

@@ -27,9 +27,9 @@ from fault_kit import Node, start_script, wait_for_lock
 from operator_kit import Operator, member_row, write_members, write_rewards
 from web3 import Web3
 
-from memberledger.deployment import DEFAULT_TIER_MULTIPLIERS
-from memberledger.onchain import ChainStatus, fetch_commitments, fetch_statuses
-from memberledger.rpc import NodeClient
+from memberledger.chain.deployment import DEFAULT_TIER_MULTIPLIERS
+from memberledger.chain.reads import ChainStatus, fetch_commitments, fetch_statuses
+from memberledger.chain.rpc import NodeClient
 from memberledger.tiers import parse_tier
 
 KILLS = 20

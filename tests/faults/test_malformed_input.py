@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from memberledger.bulk import RunOptions
-from memberledger.deployment import deploy, save_manifest
-from memberledger.enrollment import enroll_file
+from memberledger.bulk.enrollment import enroll_file
+from memberledger.bulk.rewards import issue_rewards
+from memberledger.bulk.run import RunOptions
+from memberledger.chain.deployment import deploy, save_manifest
 from memberledger.errors import InvalidFile
 from memberledger.programme import Programme, open_programme
-from memberledger.rewards import issue_rewards
 
 HEADER = (
     "member_id,wallet,full_name,email,phone,birth_date,tier,"
@@ -152,7 +152,7 @@ def member(programme: Programme, tmp_path_factory: pytest.TempPathFactory) -> st
 
 def written(programme: Programme) -> tuple[int, ...]:
     """What a refused file must not change: vault rows, journal rows, chain height."""
-    db = programme.vault.database
+    db = programme.database
     counts = [
         int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
         for table in ("members", "journal_batches", "journal_entries", "journal_transactions")

@@ -17,7 +17,7 @@ from eth_account import Account
 from operator_kit import ROOT, Operator, member_row, write_members, write_rewards
 from web3 import Web3
 
-from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
 
 SEPOLIA_CHAIN_ID = 11155111
 PASSPHRASE = "correct horse battery staple"

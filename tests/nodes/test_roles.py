@@ -4,18 +4,16 @@ to another account (here an Ape keyfile account standing in for the organisation
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from eth_account import Account
-from operator_kit import ROOT, Operator
+from operator_kit import ROOT, Operator, new_operator
 from web3 import Web3
 
-from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
 
 PASSPHRASE = "another passphrase"
 NEWCOMER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # Anvil account 6
@@ -26,18 +24,12 @@ def operator(tmp_path: Path) -> Iterator[Operator]:
     port = free_port()
     url = local_url(port)
     node = start_node(anvil_command(port), url, cwd=ROOT)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
-    env.update(
-        MEMBERLEDGER_VAULT=str(tmp_path / "vault.db"),
-        MEMBERLEDGER_VAULT_KEY=secrets.token_hex(32),
-        MEMBERLEDGER_DEPLOYMENTS=str(tmp_path / "deployments"),
+    operator = new_operator(
+        url,
+        tmp_path,
         APE_DATA_FOLDER=str(tmp_path / "ape"),
         MEMBERLEDGER_ACCOUNT_PASSPHRASE=PASSPHRASE,
-        COLUMNS="200",
-        NO_COLOR="1",
     )
-    operator = Operator(url, env, tmp_path, tmp_path / "vault.db", b"")
-    operator.run("deploy").ok()
     yield operator
     stop_node(node)
 

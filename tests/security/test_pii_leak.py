@@ -17,9 +17,9 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from memberledger.demo import SIGNING_MEMBERS, _write_members
-from memberledger.local_node import anvil_command, free_port, local_url, start_node, stop_node
-from memberledger.pii import PersonalData, canonicalize
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.cli.demo import SIGNING_MEMBERS, _write_members
+from memberledger.pii.canonical import PersonalData, canonicalize
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_MEMBERS = 20  # the demo's default

@@ -18,8 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 VECTORS_PATH = Path(__file__).with_name("commitments.json")
 sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from a checkout
 
-from memberledger.commitment import COMMITMENT_DOMAIN, commit  # noqa: E402
-from memberledger.pii import PersonalData, canonical_bytes, canonicalize  # noqa: E402
+from memberledger.pii.canonical import PersonalData, canonical_bytes, canonicalize  # noqa: E402
+from memberledger.pii.commitment import COMMITMENT_DOMAIN, commit  # noqa: E402
 
 
 def fullwidth(text: str) -> str:

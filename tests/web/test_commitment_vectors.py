@@ -11,7 +11,7 @@ from member_stack import ROOT
 from playwright.sync_api import Page
 
 from memberledger.errors import InvalidField
-from memberledger.pii import PersonalData, canonicalize
+from memberledger.pii.canonical import PersonalData, canonicalize
 
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "commitments.json").read_text())["vectors"]
 

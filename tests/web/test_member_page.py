@@ -10,8 +10,8 @@ from member_stack import Member, MemberStack
 from page_kit import OpenPage, WalletSettings, screenshot, update_docs_card, wallet_calls
 from playwright.sync_api import Page, expect
 
-from memberledger.deployment import DEFAULT_REWARDS
-from memberledger.pii import PersonalData
+from memberledger.chain.deployment import DEFAULT_REWARDS
+from memberledger.pii.canonical import PersonalData
 
 REJECTED = "You cancelled the request in your wallet. Nothing was changed."
 COFFEE_COST = DEFAULT_REWARDS[1][0]

@@ -1,0 +1,271 @@
+"""What enrollment and reward issuance share, as plain steps each of them calls in turn: the
+run's options and guard (`bulk_run`), staging a file with a progress bar, settling its
+errors, the dry-run estimate, sending batches with a progress bar, and the summary figures.
+`memberledger.bulk.enrollment` and `memberledger.bulk.rewards` read top to bottom."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from memberledger.bulk.courier import BatchTarget, Courier, Delivery, SendSettings
+from memberledger.bulk.gc_easing import collector_eased
+from memberledger.bulk.progress import count_lines, row_progress
+from memberledger.bulk.staging import StagedErrors, Tally
+from memberledger.chain.rpc import RpcError
+from memberledger.errors import InvalidFile
+from memberledger.intake.csv_records import write_rejects
+from memberledger.intake.duplicates import RowOutcome
+from memberledger.programme import Programme
+from memberledger.store.journal import Batch, BatchStatus, JournalEntry, PlanStep, batch_id
+from memberledger.store.lock import exclusive_run
+
+T = TypeVar("T")
+
+#: Files larger than this are validated in worker processes (one per core).
+PARALLEL_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a bulk run goes: see `ape run enroll --help`."""
+
+    skip_invalid: bool = False
+    rejects_path: Path | None = None
+    batch_size: int | None = None
+    dry_run: bool = False
+    send: SendSettings = field(default_factory=SendSettings)
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run would send: `--dry-run`'s answer."""
+
+    batches: int
+    rows: int
+    gas: int
+    base_fee: int
+    priority_fee: int
+    refusal: str | None = None
+
+    @property
+    def cost_wei(self) -> int:
+        return self.gas * (self.base_fee + self.priority_fee)
+
+
+@dataclass
+class RunFigures:
+    """The end summary: rows read, batches and gas of this run, time taken."""
+
+    rows_read: int = 0
+    batches: int = 0
+    gas_used: int = 0
+    seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+    #: Seconds from the start to the end of each phase: checking, storing, sending.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def phase(self, name: str) -> None:
+        self.phases[name] = time.monotonic() - self.started
+
+    def timed(self, items: Iterator[T], name: str) -> Iterator[T]:
+        """`items`, noting the phase `name` as ended once they are exhausted."""
+        yield from items
+        self.phase(name)
+
+    def finish(self, deliveries: list[Delivery]) -> None:
+        self.batches = len(deliveries)
+        self.gas_used = sum(delivery.gas_used for delivery in deliveries)
+        self.seconds = time.monotonic() - self.started
+
+
+@dataclass
+class BulkResult:
+    """What a bulk run did with its file: rows new in it, rows an earlier run already did
+    (`done`) or left pending, rows rejected, and what was delivered."""
+
+    path: Path
+    new: int = 0
+    done: int = 0
+    pending: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    estimate: Estimate | None = None
+    figures: RunFigures = field(default_factory=RunFigures)
+
+    @property
+    def delivered_now(self) -> int:
+        return sum(delivery.rows for delivery in self.deliveries)
+
+    @property
+    def resumed(self) -> int:
+        """Rows of earlier runs that this run finished."""
+        return self.delivered_now - self.new
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.new and not self.deliveries and self.estimate is None
+
+
+@contextlib.contextmanager
+def bulk_run(programme: Programme, options: RunOptions, what: str) -> Iterator[None]:
+    """The block of a bulk run: the garbage collector eased for bulk work and, unless it is a
+    dry run (which writes nothing), the vault's run lock (`what` names the run in the refusal
+    a second copy gets)."""
+    with collector_eased():
+        if options.dry_run:
+            yield
+            return
+        with exclusive_run(programme.vault.path, what):
+            yield
+
+
+def courier_for(programme: Programme, target: BatchTarget, options: RunOptions) -> Courier:
+    """The courier that sends this run's batches of `target`'s kind, for the operator."""
+    return Courier(
+        programme.database,
+        programme.journal,
+        programme.node,
+        programme.signer,
+        target,
+        programme.errors,
+        options.send,
+    )
+
+
+def worker_count(path: Path, options: RunOptions) -> int:
+    if options.workers is not None:
+        return options.workers
+    if path.stat().st_size < PARALLEL_FILE_BYTES:
+        return 0
+    return min(4, os.cpu_count() or 1)
+
+
+def settle_errors(path: Path, errors: StagedErrors, options: RunOptions) -> tuple[int, Path | None]:
+    """Refuse the file (`InvalidFile`) if it has errors and the operator did not ask to skip
+    them; else write every error to the rejects file. (count, rejects file)."""
+    count = errors.count()
+    if count and not options.skip_invalid:
+        raise InvalidFile(str(path), errors.first(), total=count)
+    if not count:
+        return 0, None
+    rejects = options.rejects_path or Path(path).with_name(Path(path).stem + ".rejects.csv")
+    write_rejects(rejects, errors.all())
+    return count, rejects
+
+
+def batch_size(options: RunOptions, target: BatchTarget) -> int:
+    return options.batch_size or target.gas.default_batch
+
+
+def estimate(
+    programme: Programme, target: BatchTarget, probe: Batch | None, rows: int, size: int
+) -> Estimate:
+    """Batches, gas and cost of sending `rows` new rows in batches of `size`, plus the
+    batches earlier runs left open, at today's fees. `probe` (the first new batch) is
+    estimated by the node itself, which also shows whether the chain would refuse it.
+    Nothing is sent."""
+    journal = programme.journal
+    open_sizes = [journal.batch_size(i) for i in journal.open_batch_ids(target.kind)]
+    model = target.gas
+    refusal = None
+    if probe is not None:
+        data = target.calldata(probe)
+        try:
+            measured = programme.node.estimate_gas(programme.signer.address, target.contract, data)
+            model = model.calibrated(len(probe.entries), measured)
+        except RpcError as exc:
+            refusal = programme.errors.describe(exc.revert_data) or exc.message
+    full, rest = divmod(rows, size)
+    gas = full * model.predict(size) + (model.predict(rest) if rest else 0)
+    gas += sum(model.predict(n) for n in open_sizes)
+    base, priority = programme.node.fees()
+    return Estimate(
+        math.ceil(rows / size) + len(open_sizes),
+        rows + sum(open_sizes),
+        gas,
+        base,
+        priority,
+        refusal,
+    )
+
+
+def send_batches(
+    programme: Programme,
+    courier: Courier,
+    planned: Iterator[Batch],
+    planned_rows: int,
+    description: str,
+) -> list[Delivery]:
+    """Send every open batch of the courier's kind that earlier runs left, and the batches
+    `planned` plans while they go out (`planned_rows` rows in all), with a progress bar over
+    their rows."""
+    journal = programme.journal
+    ids = journal.open_batch_ids(courier.target.kind)
+    total = sum(journal.batch_size(i) for i in ids) + planned_rows
+    with row_progress(programme.console, description, total) as advance:
+        return courier.deliver(ids, planned=planned, on_delivered=lambda d: advance(d.rows))
+
+
+class Staging(Protocol):
+    """What the shared steps need of a staging area (`memberledger.bulk.staging`)."""
+
+    errors: StagedErrors
+
+    def stage(
+        self, outcomes: Iterable[RowOutcome[Any]], on_rows: Callable[[int], None] | None = None
+    ) -> None: ...
+
+    def rows(self) -> int: ...
+
+    def tally(self) -> Tally: ...
+
+    def first_new(self, limit: int) -> Sequence[JournalEntry]: ...
+
+    def plan_steps(self, size: int) -> Iterator[PlanStep]: ...
+
+
+def stage_file(
+    programme: Programme,
+    result: BulkResult,
+    staging: Staging,
+    outcomes: Iterable[RowOutcome[Any]],
+) -> None:
+    """Stage the file's checked records, with a progress bar over its lines."""
+    lines = max(0, count_lines(result.path) - 1)
+    with row_progress(programme.console, "checking", lines) as advance:
+        staging.stage(outcomes, advance)
+    result.figures.rows_read = staging.rows()
+
+
+def settle_checked_file(
+    result: BulkResult, staging: Staging, options: RunOptions, target: BatchTarget
+) -> int:
+    """Once the file is staged and checked: refuse it (`InvalidFile`) or write its rejects,
+    count its rows into `result`, and answer the batch size to plan with."""
+    result.rejected, result.rejects_path = settle_errors(result.path, staging.errors, options)
+    result.figures.phase("checked")
+    tally = staging.tally()
+    result.new, result.done, result.pending = tally.new, tally.done, tally.pending
+    return batch_size(options, target)
+
+
+def dry_run_estimate(
+    programme: Programme, staging: Staging, target: BatchTarget, rows: int, size: int
+) -> Estimate:
+    """What sending the new rows would take (`--dry-run`), the first batch estimated by the
+    node itself."""
+    first = tuple(staging.first_new(size))
+    probe = None
+    if first:
+        identity = batch_id(target.kind, [entry.key for entry in first])
+        probe = Batch(identity, target.kind, BatchStatus.PLANNED, first)
+    return estimate(programme, target, probe, rows, size)

@@ -1,0 +1,100 @@
+"""The options `enroll` and `issue_rewards` share, and how they become `RunOptions`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from memberledger.bulk.courier import SendSettings
+from memberledger.bulk.run import RunOptions
+from memberledger.chain.gas import GasModel
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def bulk_options(gas: GasModel, unit: str) -> Callable[[F], F]:
+    """--skip-invalid, --rejects, --batch-size, --confirmations, --in-flight, --stuck-after,
+    --dry-run, --account."""
+
+    def decorate(command: F) -> F:
+        options = [
+            click.option(
+                "--skip-invalid",
+                is_flag=True,
+                help="Send the valid rows and write the invalid ones' errors to the rejects "
+                "file, instead of refusing the whole file.",
+            ),
+            click.option(
+                "--rejects",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Where --skip-invalid writes line,field,reason (default: FILE.rejects.csv).",
+            ),
+            click.option(
+                "--batch-size",
+                default=gas.default_batch,
+                show_default=True,
+                type=click.IntRange(1, gas.largest_batch),
+                help=f"{unit} per transaction (at most {gas.largest_batch}, the most that fit "
+                "the per-transaction gas cap).",
+            ),
+            click.option(
+                "--confirmations",
+                default=1,
+                show_default=True,
+                type=click.IntRange(1, 1000),
+                help="Blocks (the transaction's own included) before a batch counts as done.",
+            ),
+            click.option(
+                "--in-flight",
+                default=8,
+                show_default=True,
+                type=click.IntRange(1, 64),
+                help="Transactions sent and not yet confirmed at any moment.",
+            ),
+            click.option(
+                "--stuck-after",
+                default=30.0,
+                show_default=True,
+                type=click.FloatRange(0.1),
+                help="Seconds before an unmined transaction is replaced with fees 12.5% higher.",
+            ),
+            click.option(
+                "--dry-run",
+                is_flag=True,
+                help="Check the file and show the batches, gas and cost at today's fee; store "
+                "and send nothing.",
+            ),
+            click.option(
+                "--account",
+                "alias",
+                help="Ape account that signs (default locally: test account 0).",
+            ),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def run_options(
+    skip_invalid: bool,
+    rejects: Path | None,
+    batch_size: int,
+    confirmations: int,
+    in_flight: int,
+    stuck_after: float,
+    dry_run: bool,
+) -> RunOptions:
+    return RunOptions(
+        skip_invalid=skip_invalid,
+        rejects_path=rejects,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        send=SendSettings(
+            confirmations=confirmations, in_flight=in_flight, stuck_after=stuck_after
+        ),
+    )

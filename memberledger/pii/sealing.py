@@ -1,0 +1,140 @@
+"""Sealing personal data: AES-256-GCM, bound to the member it belongs to.
+
+A sealed record is `nonce (12 bytes) ‖ ciphertext ‖ tag`. The plaintext is the member's
+personal data and the salt behind their commitment, as UTF-8 JSON with sorted keys. The
+associated data `member_id|wallet` binds each ciphertext to its row: a sealed value copied to
+another member fails to open instead of showing one member's data under another's name.
+
+No database here: a `Sealer` is just the key, so it can travel to the worker processes that
+check large files and seal their rows there (`memberledger.intake`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from memberledger.hashing import keccak256
+from memberledger.pii.canonical import PersonalData, joined_fields
+from memberledger.pii.commitment import SALT_LENGTH, Commitment, commit
+
+KEY_LENGTH = 32
+NONCE_LENGTH = 12
+#: Random bytes that sealing a new member uses: its salt, then its nonce.
+SEALING_RANDOMNESS = SALT_LENGTH + NONCE_LENGTH
+
+
+class SealBroken(ValueError):
+    """A sealed value does not open: wrong key, altered bytes, or another row's value."""
+
+
+@dataclass(frozen=True)
+class SealedMember:
+    """A new member sealed for the vault: the commitment to their personal data under a
+    fresh salt, the sealed personal data and salt, and a fingerprint of the personal data
+    (keccak256 of its canonical bytes, to compare two files' rows without decrypting)."""
+
+    commitment: Commitment
+    sealed: bytes
+    fingerprint: bytes
+
+
+class Sealer:
+    """AES-256-GCM under the vault key; picklable (only the key travels)."""
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) != KEY_LENGTH:
+            raise ValueError(f"the vault key must be {KEY_LENGTH} bytes (AES-256)")
+        self._key = key
+        self._aead: AESGCM | None = None
+
+    def __getstate__(self) -> bytes:
+        return self._key
+
+    def __setstate__(self, key: bytes) -> None:
+        self._key, self._aead = key, None
+
+    def _cipher(self) -> AESGCM:
+        if self._aead is None:
+            self._aead = AESGCM(self._key)
+        return self._aead
+
+    def seal(self, plaintext: bytes, associated_data: bytes, nonce: bytes | None = None) -> bytes:
+        nonce = nonce or secrets.token_bytes(NONCE_LENGTH)
+        return nonce + self._cipher().encrypt(nonce, plaintext, associated_data)
+
+    def open(self, sealed: bytes, associated_data: bytes) -> bytes:
+        """The plaintext of `sealed`, or `SealBroken`."""
+        if len(sealed) <= NONCE_LENGTH:
+            raise SealBroken("sealed value too short")
+        try:
+            return self._cipher().decrypt(
+                sealed[:NONCE_LENGTH], sealed[NONCE_LENGTH:], associated_data
+            )
+        except InvalidTag as exc:
+            raise SealBroken("the sealed value does not open") from exc
+
+    def seal_member(
+        self, member_id: str, wallet: str, personal: PersonalData, salt: bytes
+    ) -> bytes:
+        """The sealed record of a member's personal data and salt, bound to the member."""
+        return self.seal(member_payload(personal, salt), row_binding(member_id, wallet))
+
+    def open_member(self, member_id: str, wallet: str, sealed: bytes) -> tuple[PersonalData, bytes]:
+        """A member's personal data and salt, or `SealBroken` (altered, or another row's)."""
+        payload = self.open(sealed, row_binding(member_id, wallet))
+        try:
+            fields: dict[str, Any] = orjson.loads(payload)
+            personal = PersonalData(
+                full_name=fields["full_name"],
+                email=fields["email"],
+                phone=fields["phone"],
+                birth_date=fields["birth_date"],
+            )
+            salt = bytes.fromhex(fields["salt"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SealBroken("the sealed value is not a member record") from exc
+        return personal, salt
+
+    def seal_new_member(
+        self, member_id: str, wallet: str, personal: PersonalData, randomness: bytes = b""
+    ) -> SealedMember:
+        """A new member's record with a fresh salt: `personal` must be canonical (straight
+        from validation; it is not checked again here).
+
+        `randomness` (`SEALING_RANDOMNESS` bytes, fresh from `secrets`, used for this member
+        only) supplies the salt and the nonce: a bulk run draws it for a whole chunk of rows
+        in one call, since one system call per row cost a twentieth of validating it."""
+        canonical = joined_fields(personal)  # validated just before: canonical already
+        if not randomness:
+            randomness = secrets.token_bytes(SEALING_RANDOMNESS)
+        elif len(randomness) != SEALING_RANDOMNESS:
+            raise ValueError(f"sealing a member takes exactly {SEALING_RANDOMNESS} random bytes")
+        salt, nonce = randomness[:SALT_LENGTH], randomness[SALT_LENGTH:]
+        sealed = self.seal(member_payload(personal, salt), row_binding(member_id, wallet), nonce)
+        return SealedMember(commit(canonical, salt), sealed, keccak256(canonical))
+
+
+def member_payload(personal: PersonalData, salt: bytes) -> bytes:
+    """The plaintext that is sealed: the personal data and the salt, as UTF-8 JSON with
+    sorted keys (orjson: a bulk run seals a row every few microseconds)."""
+    return orjson.dumps(
+        {
+            "full_name": personal.full_name,
+            "email": personal.email,
+            "phone": personal.phone,
+            "birth_date": personal.birth_date,
+            "salt": salt.hex(),
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def row_binding(member_id: str, wallet: str) -> bytes:
+    """AES-GCM associated data tying a sealed value to its row."""
+    return f"{member_id}|{wallet}".encode()

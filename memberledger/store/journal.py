@@ -1,0 +1,640 @@
+"""The send journal: each batch reaches the chain exactly once, whatever crashes in between.
+
+A batch's life, each step committed to the vault's SQLite file before the next one starts:
+
+1. **planned**: its rows and its id are fixed and recorded, before anything is signed. The id
+   is deterministic, keccak256 of the kind and the sorted row keys (member ids, event ids),
+   and a row key belongs to one live batch only (the table's primary key), so no row can be
+   planned twice.
+2. **sent**: the transaction is signed, and its hash, nonce and fees are recorded, then it is
+   broadcast. A replacement (the same nonce with higher fees, for a stuck transaction) is
+   recorded the same way before it is broadcast, so the journal knows every hash that could
+   ever be mined for the batch.
+3. **confirmed**: the receipt (block, block hash, gas used) is recorded, in the same SQLite
+   transaction as what the vault learns from it (enrolled members are marked with the tx
+   hash and block).
+
+A batch the chain refuses (and holds none of) becomes **failed**: its rows are released, so a
+later run may plan them again. A confirmed batch whose block the chain no longer has (a node
+restarted from an older state, a reorganisation) is **reopened**: back to sent, its vault
+effects undone, to be settled again.
+
+Planning happens in steps, one vault transaction each (`Journal.plan_in_steps`): storing a
+large file's rows and fixing them into batches takes seconds, and doing it a few batches at a
+time lets the courier send the first batches while later ones are still being stored.
+
+How batches are settled against the chain and sent is `memberledger.bulk.courier`'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from memberledger.errors import JournalError
+from memberledger.hashing import keccak256
+from memberledger.pii.commitment import Commitment
+from memberledger.store.database import Database
+from memberledger.store.vault import Vault
+
+_BATCH_ID_DOMAIN = b"MemberLedger/batch/v1"
+_KEY_SEPARATOR = b"\x1f"
+_BATCH_ID = re.compile(r"0x[0-9a-f]{64}")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal_batches (
+    batch_id   TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('enroll', 'credit')),
+    status     TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'confirmed', 'failed')),
+    size       INTEGER NOT NULL CHECK (size > 0),
+    tx_hash    TEXT,
+    block      INTEGER,
+    gas_used   INTEGER,
+    failure    TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal_entries (
+    kind       TEXT NOT NULL,
+    entry_key  TEXT NOT NULL,
+    batch_id   TEXT NOT NULL REFERENCES journal_batches (batch_id),
+    position   INTEGER NOT NULL,
+    wallet     TEXT NOT NULL,
+    commitment TEXT,
+    consent    INTEGER,
+    tier       INTEGER,
+    points     TEXT,
+    PRIMARY KEY (kind, entry_key)
+);
+CREATE INDEX IF NOT EXISTS journal_entries_by_batch ON journal_entries (batch_id, position);
+CREATE TABLE IF NOT EXISTS journal_transactions (
+    tx_hash      TEXT PRIMARY KEY,
+    batch_id     TEXT NOT NULL REFERENCES journal_batches (batch_id),
+    nonce        INTEGER NOT NULL,
+    gas_limit    INTEGER NOT NULL,
+    max_fee      TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    sent_at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_transactions_by_batch ON journal_transactions (batch_id);
+"""
+#: Columns added after the first release of the journal (vaults made then get them on open).
+_ADDED_COLUMNS = {"journal_batches": {"block_hash": "TEXT"}}
+
+
+class BatchKind(enum.StrEnum):
+    ENROLL = "enroll"
+    CREDIT = "credit"
+
+
+class BatchStatus(enum.StrEnum):
+    PLANNED = "planned"
+    SENT = "sent"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.SENT)
+
+
+@dataclass(frozen=True)
+class EnrollmentEntry:
+    """One member of an enrollment batch: exactly what `enrollBatch` receives, keyed by
+    member id. No personal data: the commitment stands for it."""
+
+    member_id: str
+    wallet: str
+    commitment: Commitment
+    consent: int
+    tier: int
+
+    @property
+    def key(self) -> str:
+        return self.member_id
+
+
+@dataclass(frozen=True)
+class CreditEntry:
+    """One reward event of a credit batch, keyed by event id."""
+
+    event_id: str
+    wallet: str
+    points: int
+
+    @property
+    def key(self) -> str:
+        return self.event_id
+
+
+JournalEntry = EnrollmentEntry | CreditEntry
+
+#: Batches planned per vault transaction while sending: enough that a commit is cheap per
+#: row, few enough that the first transaction leaves soon after checking ends.
+STEP_BATCHES = 4
+
+
+@dataclass(frozen=True)
+class StagedEntries:
+    """Where a step's entries already sit in the same database (a bulk run's staging table):
+    `select` is a query with two parameters, the first and last line, giving
+    `(line, entry_key, wallet, commitment, consent, tier, points)` for the entries of those
+    lines; `lines` are the entries' lines, in planning order. The journal copies each batch's
+    rows with one `INSERT ... SELECT` of it: less than half the time of binding each value from
+    Python."""
+
+    select: str
+    lines: Sequence[int]
+
+
+@dataclass(frozen=True)
+class StagedMembers:
+    """New members a step stores in the vault before planning them, from a query on the same
+    database (see `Vault.insert_selected`)."""
+
+    select: str
+    parameters: Sequence[object]
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """Rows planned in one vault transaction, after the new members among them are stored."""
+
+    entries: Sequence[JournalEntry]
+    staged: StagedEntries | None = None
+    new_members: StagedMembers | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    kind: BatchKind
+    status: BatchStatus
+    entries: tuple[JournalEntry, ...]
+    tx_hash: str | None = None
+    block: int | None = None
+    gas_used: int | None = None
+    failure: str | None = None
+
+    @property
+    def id_bytes(self) -> bytes:
+        return bytes.fromhex(self.batch_id[2:])
+
+    @property
+    def enrollments(self) -> list[EnrollmentEntry]:
+        return [entry for entry in self.entries if isinstance(entry, EnrollmentEntry)]
+
+    @property
+    def credits(self) -> list[CreditEntry]:
+        return [entry for entry in self.entries if isinstance(entry, CreditEntry)]
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """One signed transaction of a batch, as recorded before it was broadcast."""
+
+    tx_hash: str
+    batch_id: str
+    nonce: int
+    gas_limit: int
+    max_fee: int
+    priority_fee: int
+    sent_at: str
+
+
+@dataclass(frozen=True)
+class ConfirmedBatch:
+    batch_id: str
+    tx_hash: str
+    block: int
+    block_hash: str | None
+
+
+@dataclass(frozen=True)
+class JournalTotals:
+    batches: int
+    rows: int
+    gas_used: int
+
+
+def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
+    """keccak256(domain, kind, sorted row keys): the same rows always make the same id."""
+    ordered = sorted(keys)
+    if not ordered:
+        raise ValueError("a batch needs at least one row")
+    data = _KEY_SEPARATOR.join(
+        [_BATCH_ID_DOMAIN, kind.value.encode(), *(key.encode("utf-8") for key in ordered)]
+    )
+    return "0x" + keccak256(data).hex()
+
+
+class Journal:
+    """The batches of one vault, in the `journal_*` tables of the vault file."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = self._db.columns(table)
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    # ------------------------------------------------------------------ planning
+
+    def plan(self, kind: BatchKind, entries: Iterable[JournalEntry], batch_size: int) -> list[str]:
+        """Fix `entries` into batches of at most `batch_size` rows and record them, all in
+        one transaction; the new batch ids, in order. A row already in a live batch raises
+        `JournalError`. `entries` is consumed as a stream."""
+        return [batch.batch_id for batch in self.plan_batches(kind, entries, batch_size)]
+
+    def plan_batches(
+        self,
+        kind: BatchKind,
+        entries: Iterable[JournalEntry],
+        batch_size: int,
+        staged: StagedEntries | None = None,
+    ) -> list[Batch]:
+        """`plan`, answering with the planned batches themselves (so a sender need not read
+        back what it has just written). With `staged`, each batch's rows are copied from
+        where `entries` are staged (see `StagedEntries`)."""
+        if batch_size < 1:
+            raise JournalError("batch size must be at least 1")
+        planned: list[Batch] = []
+        with self._db.transaction():
+            chunk: list[JournalEntry] = []
+            first = 0
+            for entry in entries:
+                chunk.append(entry)
+                if len(chunk) == batch_size:
+                    planned.append(self._planned(kind, chunk, staged, first))
+                    first += len(chunk)
+                    chunk = []
+            if chunk:
+                planned.append(self._planned(kind, chunk, staged, first))
+        return planned
+
+    def plan_in_steps(
+        self, kind: BatchKind, steps: Iterable[PlanStep], batch_size: int, vault: Vault
+    ) -> Iterator[Batch]:
+        """Plan each step's rows into batches, one vault transaction per step (the step's new
+        members stored in `vault` first, in the same transaction), and yield the new batches
+        once the step is committed: the courier draws on this while earlier batches are out.
+
+        A run killed between steps leaves every committed step whole (its rows stored and
+        batched) and the rest untouched: running the file again finds the first as pending
+        or done and the rest as new."""
+        for step in steps:
+            with self._db.transaction():
+                if step.new_members is not None:
+                    vault.insert_selected(step.new_members.select, step.new_members.parameters)
+                batches = self.plan_batches(kind, step.entries, batch_size, step.staged)
+            yield from batches
+
+    def _planned(
+        self,
+        kind: BatchKind,
+        entries: list[JournalEntry],
+        staged: StagedEntries | None,
+        first: int,
+    ) -> Batch:
+        identity = self._insert(kind, entries, staged, first)
+        return Batch(identity, kind, BatchStatus.PLANNED, tuple(entries))
+
+    def _insert(
+        self,
+        kind: BatchKind,
+        entries: Sequence[JournalEntry],
+        staged: StagedEntries | None = None,
+        first: int = 0,
+    ) -> str:
+        expected = EnrollmentEntry if kind is BatchKind.ENROLL else CreditEntry
+        for entry in entries:
+            if not isinstance(entry, expected):
+                raise JournalError(f"a {kind} batch cannot hold {type(entry).__name__}")
+        identity = batch_id(kind, (entry.key for entry in entries))
+        now = _now()
+        existing = self._db.execute(
+            "SELECT status FROM journal_batches WHERE batch_id = ?", (identity,)
+        ).fetchone()
+        if existing is None:
+            self._db.execute(
+                "INSERT INTO journal_batches (batch_id, kind, status, size, created_at, "
+                "updated_at) VALUES (?, ?, 'planned', ?, ?, ?)",
+                (identity, kind.value, len(entries), now, now),
+            )
+        elif existing[0] == BatchStatus.FAILED:
+            # The same rows again after the chain refused them once: the chain holds none of
+            # them (checked when it failed), so the batch starts over.
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'planned', size = ?, tx_hash = NULL, "
+                "block = NULL, block_hash = NULL, gas_used = NULL, updated_at = ? "
+                "WHERE batch_id = ?",
+                (len(entries), now, identity),
+            )
+            self._db.execute("DELETE FROM journal_transactions WHERE batch_id = ?", (identity,))
+        else:  # the very same rows again: each of them is in that batch already
+            raise JournalError(
+                f"{kind} row {entries[0].key!r} is already in batch {identity} ({existing[0]})"
+            )
+        try:
+            if staged is None:
+                rows = [
+                    (kind.value, entry.key, identity, position, entry.wallet, *_entry_values(entry))
+                    for position, entry in enumerate(entries)
+                ]
+                self._db.executemany(
+                    "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
+                    "commitment, consent, tier, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            elif (copied := self._copy(kind, identity, staged, first, len(entries))) != len(
+                entries
+            ):
+                raise JournalError(
+                    f"batch {identity}: {copied} journal rows copied for {len(entries)} entries"
+                )
+        except sqlite3.IntegrityError:
+            for entry in entries:
+                holder = self._db.execute(
+                    "SELECT batch_id FROM journal_entries WHERE kind = ? AND entry_key = ? "
+                    "AND batch_id != ?",
+                    (kind.value, entry.key, identity),
+                ).fetchone()
+                if holder is not None:
+                    raise JournalError(
+                        f"{kind} row {entry.key!r} is already in batch {holder[0]}"
+                    ) from None
+            raise
+        return identity
+
+    def _copy(
+        self, kind: BatchKind, identity: str, staged: StagedEntries, first: int, count: int
+    ) -> int:
+        """The journal rows of one batch, copied from the staged entries of lines
+        `staged.lines[first]` to `staged.lines[first + count - 1]`; how many were copied."""
+        cursor = self._db.execute(
+            "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
+            "commitment, consent, tier, points) SELECT ?, entry_key, ?, "
+            "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, points "
+            f"FROM ({staged.select})",
+            (kind.value, identity, staged.lines[first], staged.lines[first + count - 1]),
+        )
+        return int(cursor.rowcount)
+
+    # ------------------------------------------------------------------ recording
+
+    def record_sent(self, sent: SentTransaction) -> None:
+        """A signed transaction, recorded before it is broadcast."""
+        with self._db.transaction():
+            self._require(sent.batch_id, OPEN_STATUSES)
+            self._db.execute(
+                "INSERT OR IGNORE INTO journal_transactions (tx_hash, batch_id, nonce, "
+                "gas_limit, max_fee, priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sent.tx_hash,
+                    sent.batch_id,
+                    sent.nonce,
+                    sent.gas_limit,
+                    str(sent.max_fee),
+                    str(sent.priority_fee),
+                    sent.sent_at,
+                ),
+            )
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'sent', tx_hash = ?, updated_at = ? "
+                "WHERE batch_id = ?",
+                (sent.tx_hash, _now(), sent.batch_id),
+            )
+
+    def record_confirmed(
+        self,
+        batch_id: str,
+        tx_hash: str,
+        block: int,
+        gas_used: int,
+        block_hash: str | None = None,
+    ) -> None:
+        """The receipt. Call inside `vault.transaction()` together with what the vault
+        learns from it, so both are recorded or neither."""
+        with self._db.transaction():
+            self._require(batch_id, OPEN_STATUSES)
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'confirmed', tx_hash = ?, block = ?, "
+                "block_hash = ?, gas_used = ?, failure = NULL, updated_at = ? "
+                "WHERE batch_id = ?",
+                (tx_hash, block, block_hash, gas_used, _now(), batch_id),
+            )
+
+    def record_failed(self, batch_id: str, reason: str) -> None:
+        """The chain refused the batch and holds none of it: release its rows."""
+        with self._db.transaction():
+            self._require(batch_id, OPEN_STATUSES)
+            self._db.execute("DELETE FROM journal_entries WHERE batch_id = ?", (batch_id,))
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'failed', failure = ?, updated_at = ? "
+                "WHERE batch_id = ?",
+                (reason, _now(), batch_id),
+            )
+
+    def reopen(self, batch_id: str) -> None:
+        """A confirmed batch whose receipt the chain no longer has: back to sent. Call
+        inside `vault.transaction()` together with undoing its vault effects."""
+        with self._db.transaction():
+            self._require(batch_id, (BatchStatus.CONFIRMED,))
+            self._db.execute(
+                "UPDATE journal_batches SET status = 'sent', block = NULL, block_hash = NULL, "
+                "gas_used = NULL, updated_at = ? WHERE batch_id = ?",
+                (_now(), batch_id),
+            )
+
+    def _require(self, batch_id: str, statuses: Sequence[BatchStatus]) -> None:
+        row = self._db.execute(
+            "SELECT status FROM journal_batches WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        if row is None:
+            raise JournalError(f"no batch {batch_id} in the journal")
+        if row[0] not in statuses:
+            raise JournalError(f"batch {batch_id} is {row[0]}, not {'/'.join(statuses)}")
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, batch_id: str) -> Batch | None:
+        row = self._db.execute(
+            "SELECT batch_id, kind, status, tx_hash, block, gas_used, failure "
+            "FROM journal_batches WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        return self._batch(row) if row else None
+
+    def batches(
+        self, kind: BatchKind | None = None, statuses: Sequence[BatchStatus] | None = None
+    ) -> list[Batch]:
+        """Batches in the order they were planned, with their rows (small journals)."""
+        return [
+            batch
+            for identity in self.batch_ids(kind, statuses)
+            if (batch := self.get(identity)) is not None
+        ]
+
+    def batch_ids(
+        self, kind: BatchKind | None = None, statuses: Sequence[BatchStatus] | None = None
+    ) -> list[str]:
+        """Ids of batches in the order they were planned."""
+        query = "SELECT batch_id FROM journal_batches WHERE 1 = 1"
+        params: list[str] = []
+        if kind is not None:
+            query += " AND kind = ?"
+            params.append(kind.value)
+        if statuses is not None:
+            query += f" AND status IN ({', '.join('?' * len(statuses))})"
+            params.extend(status.value for status in statuses)
+        return [row[0] for row in self._db.execute(query + " ORDER BY rowid", params)]
+
+    def open_batch_ids(self, kind: BatchKind) -> list[str]:
+        return self.batch_ids(kind, OPEN_STATUSES)
+
+    def batch_size(self, batch_id: str) -> int:
+        row = self._db.execute(
+            "SELECT size FROM journal_batches WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def transactions(self, batch_id: str) -> list[SentTransaction]:
+        """Every transaction signed for the batch, oldest first."""
+        rows = self._db.execute(
+            "SELECT tx_hash, batch_id, nonce, gas_limit, max_fee, priority_fee, sent_at "
+            "FROM journal_transactions WHERE batch_id = ? ORDER BY rowid",
+            (batch_id,),
+        ).fetchall()
+        return [
+            SentTransaction(h, b, int(n), int(g), int(m), int(p), s) for h, b, n, g, m, p, s in rows
+        ]
+
+    def entry_status(self, kind: BatchKind, key: str) -> BatchStatus | None:
+        """The status of the live batch holding a row, if one does."""
+        row = self._db.execute(
+            "SELECT b.status FROM journal_entries e JOIN journal_batches b USING (batch_id) "
+            "WHERE e.kind = ? AND e.entry_key = ?",
+            (kind.value, key),
+        ).fetchone()
+        return BatchStatus(row[0]) if row else None
+
+    def entries(self, kind: BatchKind) -> dict[str, tuple[JournalEntry, BatchStatus]]:
+        """Every row of a live batch by key, with its batch's status (small journals)."""
+        rows = self._db.execute(
+            "SELECT e.entry_key, e.wallet, e.commitment, e.consent, e.tier, e.points, b.status "
+            "FROM journal_entries e JOIN journal_batches b USING (batch_id) WHERE e.kind = ?",
+            (kind.value,),
+        ).fetchall()
+        return {row[0]: (_entry(kind, row[:6]), BatchStatus(row[6])) for row in rows}
+
+    def match_staged(self, kind: BatchKind, staged: str) -> list[tuple[int, bool, BatchStatus]]:
+        """For each staged row whose key a live batch already holds: (line, whether the
+        wallet and points are the same, the batch's status). `staged` is a query giving
+        `(line, entry_key, wallet, points)`.
+
+        CROSS JOIN keeps the staged rows as the outer loop: left to itself, SQLite scans
+        every entry the journal holds and searches the staged rows for each (seconds once
+        the journal holds a few hundred thousand credits)."""
+        rows = self._db.execute(
+            "SELECT s.line, s.wallet = e.wallet AND s.points IS e.points, b.status "
+            f"FROM ({staged}) s CROSS JOIN journal_entries e "
+            "ON e.kind = ? AND e.entry_key = s.entry_key JOIN journal_batches b USING (batch_id)",
+            (kind.value,),
+        ).fetchall()
+        return [(int(line), bool(same), BatchStatus(status)) for line, same, status in rows]
+
+    def unbatched(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
+        """The keys of `keys` that no live batch holds, in the given order."""
+        if not keys:
+            return []
+        held = {
+            str(key)
+            for (key,) in self._db.execute(
+                "SELECT entry_key FROM journal_entries WHERE kind = ? AND entry_key IN "
+                "(SELECT value FROM json_each(?))",
+                (kind.value, orjson.dumps(list(keys)).decode()),
+            )
+        }
+        return [key for key in keys if key not in held]
+
+    def confirmed_since(self, kind: BatchKind, block: int) -> list[ConfirmedBatch]:
+        """Confirmed batches mined at or after `block` (those a rollback could undo)."""
+        rows = self._db.execute(
+            "SELECT batch_id, tx_hash, block, block_hash FROM journal_batches "
+            "WHERE kind = ? AND status = 'confirmed' AND block >= ? ORDER BY rowid",
+            (kind.value, block),
+        ).fetchall()
+        return [ConfirmedBatch(b, t, int(n), h) for b, t, n, h in rows]
+
+    def totals(self, kind: BatchKind, batch_ids: Sequence[str] | None = None) -> JournalTotals:
+        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas."""
+        query = (
+            "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(gas_used), 0) "
+            "FROM journal_batches WHERE kind = ? AND status = 'confirmed'"
+        )
+        if batch_ids is None:
+            row = self._db.execute(query, (kind.value,)).fetchone()
+            return JournalTotals(int(row[0]), int(row[1]), int(row[2]))
+        totals = JournalTotals(0, 0, 0)
+        for start in range(0, len(batch_ids), 500):
+            chunk = batch_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            row = self._db.execute(
+                f"{query} AND batch_id IN ({marks})", (kind.value, *chunk)
+            ).fetchone()
+            totals = JournalTotals(
+                totals.batches + int(row[0]),
+                totals.rows + int(row[1]),
+                totals.gas_used + int(row[2]),
+            )
+        return totals
+
+    def _batch(self, row: Any) -> Batch:
+        identity, kind, status, tx_hash, block, gas_used, failure = row
+        if not _BATCH_ID.fullmatch(identity):
+            raise JournalError(f"journal row {identity!r} is not a batch id")
+        entry_rows = self._db.execute(
+            "SELECT entry_key, wallet, commitment, consent, tier, points FROM journal_entries "
+            "WHERE batch_id = ? ORDER BY position",
+            (identity,),
+        ).fetchall()
+        batch_kind = BatchKind(kind)
+        return Batch(
+            batch_id=identity,
+            kind=batch_kind,
+            status=BatchStatus(status),
+            entries=tuple(_entry(batch_kind, entry) for entry in entry_rows),
+            tx_hash=tx_hash,
+            block=block,
+            gas_used=gas_used,
+            failure=failure,
+        )
+
+
+def _entry_values(entry: JournalEntry) -> tuple[Any, ...]:
+    if isinstance(entry, EnrollmentEntry):
+        return (entry.commitment.hex, entry.consent, entry.tier, None)
+    return (None, None, None, str(entry.points))
+
+
+def _entry(kind: BatchKind, row: Any) -> JournalEntry:
+    key, wallet, commitment, consent, tier, points = row
+    if kind is BatchKind.ENROLL:
+        return EnrollmentEntry(key, wallet, Commitment.from_hex(commitment), consent, tier)
+    return CreditEntry(key, wallet, int(points))
+
+
+def now_text() -> str:
+    return _now()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

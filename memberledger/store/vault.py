@@ -1,0 +1,580 @@
+"""The vault: the only place personal data lives, encrypted at rest in one SQLite file.
+
+Each member row keeps in the clear only what the chain already shows or the operator needs
+to find a member (member id, wallet, commitment, consent, tier, enrolment status). The
+personal data and the salt behind the commitment are sealed with AES-256-GCM; the associated
+data `member_id|wallet` binds each ciphertext to its row, so a sealed value copied to another
+row fails to open instead of showing one member's data under another's name.
+
+Erasure is crypto-shredding: the sealed value (which holds the salt) is deleted, leaving the
+commitment on record linked to no one. `secure_delete` zeroes the freed bytes and a WAL
+checkpoint removes the old page images from the write-ahead log. Copies made earlier
+(backups) are not reached: they still open with the vault key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import os
+import re
+import secrets
+import sqlite3
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+from eth_utils.address import to_checksum_address
+
+from memberledger.consent import KNOWN_CONSENT_FLAGS
+from memberledger.errors import ConfigError, InvalidField, VaultError, VaultKeyError
+from memberledger.hashing import keccak256
+from memberledger.identifiers import is_checksummed_wallet, parse_member_id
+from memberledger.pii.canonical import PersonalData, canonical_bytes
+from memberledger.pii.commitment import SALT_LENGTH, Commitment, commit
+from memberledger.pii.sealing import KEY_LENGTH, SealBroken, Sealer
+from memberledger.settings import settings
+from memberledger.store.database import Database
+from memberledger.tiers import TIERS
+
+VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
+
+_KEY_CHECK_NAME = "key_check"
+_KEY_CHECK_PLAINTEXT = b"MemberLedger vault key check v1"
+_KEY_CHECK_AAD = b"vault_meta|key_check"
+_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+_KEY_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault_meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    member_id    TEXT PRIMARY KEY,
+    wallet       TEXT UNIQUE NOT NULL,
+    commitment   TEXT NOT NULL,
+    consent      INTEGER NOT NULL CHECK (consent BETWEEN 0 AND 65535),
+    tier         INTEGER NOT NULL CHECK (tier BETWEEN 0 AND 255),
+    sealed       BLOB,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'enrolled', 'erased')),
+    enroll_tx    TEXT,
+    enroll_block INTEGER,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    CHECK ((status = 'erased') = (sealed IS NULL))
+);
+"""
+
+_MEMBER_COLUMNS = (
+    "member_id, wallet, commitment, consent, tier, status, enroll_tx, enroll_block, "
+    "created_at, updated_at"
+)
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """The vault is encrypted with a key file lying next to it: fine for a demo only."""
+
+
+class MemberStatus(enum.StrEnum):
+    PENDING = "pending"
+    ENROLLED = "enrolled"
+    ERASED = "erased"
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """A validated member about to be stored: canonical personal data, its salt and the
+    commitment to both."""
+
+    member_id: str
+    wallet: str
+    personal: PersonalData
+    salt: bytes
+    commitment: Commitment
+    consent: int
+    tier: int
+
+
+@dataclass(frozen=True)
+class StoredMember:
+    """The columns of a member row that are not secret."""
+
+    member_id: str
+    wallet: str
+    commitment: Commitment
+    consent: int
+    tier: int
+    status: MemberStatus
+    enroll_tx: str | None
+    enroll_block: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StagedMatch:
+    """A staged new member (`line`, id, wallet, fingerprint, tier, consent) beside what the
+    vault already holds for that member id (`held_*`)."""
+
+    line: int
+    member_id: str
+    wallet: str
+    fingerprint: bytes
+    tier: int
+    consent: int
+    held_wallet: str
+    held_status: MemberStatus
+    held_tier: int
+    held_consent: int
+
+
+class Vault:
+    """Members and their sealed personal data, in the `members` and `vault_meta` tables of
+    the vault file (see `memberledger.store.database`)."""
+
+    def __init__(self, where: Path | Database, key: bytes) -> None:
+        """The vault in `where`: a file (opened here, closed by `close`) or a database
+        already open and shared with the journal."""
+        if not isinstance(key, bytes) or len(key) != KEY_LENGTH:
+            raise ConfigError(f"the vault key must be {KEY_LENGTH} bytes (AES-256)")
+        self._owns_database = not isinstance(where, Database)
+        self._db = where if isinstance(where, Database) else Database(where)
+        self.path = self._db.path
+        self._sealer = Sealer(key)
+        try:
+            self._db.executescript(_SCHEMA)
+            self._check_key()
+        except sqlite3.DatabaseError as exc:
+            self._close_owned()
+            raise VaultError(f"{self.path} is not a MemberLedger vault: {exc}") from exc
+        except BaseException:
+            self._close_owned()
+            raise
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | None = None,
+        key: bytes | None = None,
+        *,
+        allow_dev_key: bool = False,
+        database: Database | None = None,
+    ) -> Vault:
+        """The vault named by the arguments, else by the settings `MEMBERLEDGER_VAULT`
+        (default `data/vault.db`) and `MEMBERLEDGER_VAULT_KEY` (64 hex digits).
+
+        With `allow_dev_key` and no key configured, a random key is kept in
+        `<vault path>.devkey` (mode 0600) and a `DevelopmentKeyWarning` is issued.
+        """
+        if database is not None:
+            path = database.path
+        elif path is None:
+            path = settings().vault_path
+        if key is None:
+            key = _key_from_settings()
+        if key is None:
+            if not allow_dev_key:
+                raise ConfigError(
+                    f"{VAULT_KEY_VARIABLE} is not set: put 64 hex digits (32 random bytes, e.g. "
+                    "from `python -c 'import secrets; print(secrets.token_hex(32))'`) in the "
+                    "environment or in .env"
+                )
+            key = _development_key(path)
+        return cls(database or path, key)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def close(self) -> None:
+        """Close the file, if this vault opened it (a shared database is its opener's)."""
+        self._close_owned()
+
+    def _close_owned(self) -> None:
+        if self._owns_database:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around several vault writes (and, on a shared database, journal
+        writes): every write in it commits, or (on any exception) none does."""
+        return self._db.transaction()
+
+    # ------------------------------------------------------------------ writing
+
+    def add_member(self, record: MemberRecord) -> None:
+        """Store one new member as 'pending'; raises `VaultError` if the member id or
+        wallet is already in the vault."""
+        self.add_members([record])
+
+    def add_members(self, records: Iterable[MemberRecord]) -> int:
+        """Store new members in one transaction: all of them, or (on any error) none.
+        Returns how many were stored."""
+        now = _now()
+        count = 0
+        with self._db.transaction():
+            for record in records:
+                self._insert(record, now)
+                count += 1
+        return count
+
+    def mark_enrolled(self, member_ids: Sequence[str], tx_hash: str, block: int) -> None:
+        """Record the transaction that enrolled these pending members on-chain.
+
+        Marking a member again with the same transaction changes nothing (receipts may be
+        replayed); an unknown, erased or differently enrolled member aborts the whole call.
+        """
+        if not _is_tx_hash(tx_hash):
+            raise VaultError(f"not a transaction hash (0x and 64 hex digits): {tx_hash!r}")
+        if block < 0:
+            raise VaultError(f"block number cannot be negative: {block}")
+        now = _now()
+        with self._db.transaction():
+            # One statement for the whole batch, its ids passed as one JSON array.
+            cursor = self._db.execute(
+                "UPDATE members SET status = 'enrolled', enroll_tx = ?, enroll_block = ?, "
+                "updated_at = ? WHERE status = 'pending' AND member_id IN "
+                "(SELECT value FROM json_each(?))",
+                (tx_hash, block, now, orjson.dumps(list(member_ids)).decode()),
+            )
+            if cursor.rowcount == len(set(member_ids)):
+                return
+            for member_id in member_ids:  # the slow path: say who is not pending, and why
+                member = self.get(member_id)
+                if member is None:
+                    raise VaultError(f"no member {member_id!r} in the vault")
+                if member.status is MemberStatus.ENROLLED and member.enroll_tx == tx_hash:
+                    continue
+                raise VaultError(
+                    f"member {member_id!r} is {member.status.value}, not pending"
+                    + (f" (enrolled by {member.enroll_tx})" if member.enroll_tx else "")
+                )
+
+    def mark_pending(self, member_ids: Sequence[str], tx_hash: str) -> None:
+        """Undo `mark_enrolled` for members whose enrolling transaction the chain lost."""
+        with self._db.transaction():
+            self._db.executemany(
+                "UPDATE members SET status = 'pending', enroll_tx = NULL, enroll_block = NULL, "
+                "updated_at = ? WHERE member_id = ? AND status = 'enrolled' AND enroll_tx = ?",
+                ((_now(), member_id, tx_hash) for member_id in member_ids),
+            )
+
+    @property
+    def sealer(self) -> Sealer:
+        """What seals new members, without the database: picklable, for worker processes."""
+        return self._sealer
+
+    def fingerprint(self, member_id: str) -> bytes:
+        """keccak256 of the canonical bytes of a member's personal data (see above)."""
+        personal, _ = self.personal_data(member_id)
+        return keccak256(canonical_bytes(personal))
+
+    def insert_selected(self, select: str, parameters: Sequence[object]) -> int:
+        """Store new pending members, sealed by `sealer.seal_new_member`, that a query on
+        this connection gives (a staging table's, so the blobs never pass through Python):
+        `select` yields (member_id, wallet, commitment hex, consent, tier, sealed). Joins an
+        open transaction; raises `VaultError` for a member id or wallet already stored."""
+        now = _now()
+        try:
+            cursor = self._db.execute(
+                "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, "
+                f"status, created_at, updated_at) SELECT *, 'pending', ?, ? FROM ({select})",
+                (now, now, *parameters),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise VaultError(f"a member id or wallet is already in the vault: {exc}") from exc
+        return int(cursor.rowcount)
+
+    def match_staged(self, staged: str) -> list[StagedMatch]:
+        """What the vault holds for each staged row whose member id it knows. `staged` is a
+        query on the same database giving `(line, member_id, wallet, fingerprint, tier,
+        consent)`: a bulk run's new members, checked before any is stored."""
+        rows = self._db.execute(
+            "SELECT s.line, s.member_id, s.wallet, s.fingerprint, s.tier, s.consent, m.wallet, "
+            f"m.status, m.tier, m.consent FROM ({staged}) s "
+            "JOIN members m ON m.member_id = s.member_id"
+        ).fetchall()
+        return [
+            StagedMatch(
+                line,
+                member_id,
+                wallet,
+                bytes(fingerprint),
+                tier,
+                consent,
+                held,
+                MemberStatus(status),
+                held_tier,
+                held_consent,
+            )
+            for (
+                line,
+                member_id,
+                wallet,
+                fingerprint,
+                tier,
+                consent,
+                held,
+                status,
+                held_tier,
+                held_consent,
+            ) in rows
+        ]
+
+    def wallet_holders(self, staged: str) -> list[tuple[int, str]]:
+        """(line, member id) for each staged row whose wallet another member id holds;
+        `staged` gives `(line, member_id, wallet)`."""
+        rows = self._db.execute(
+            f"SELECT s.line, m.member_id FROM ({staged}) s "
+            "JOIN members m ON m.wallet = s.wallet WHERE m.member_id != s.member_id"
+        ).fetchall()
+        return [(int(line), str(holder)) for line, holder in rows]
+
+    def pending_members(self, chunk: int = 1_000) -> Iterator[StoredMember]:
+        """Members stored but not yet confirmed on chain, oldest first, read a chunk at a
+        time (a run killed while storing can leave hundreds of thousands)."""
+        after = -1
+        while rows := self._db.execute(
+            f"SELECT rowid, {_MEMBER_COLUMNS} FROM members WHERE status = 'pending' "
+            "AND rowid > ? ORDER BY rowid LIMIT ?",
+            (after, chunk),
+        ).fetchall():
+            after = rows[-1][0]
+            for row in rows:
+                yield _stored_member(row[1:])
+
+    def erase(self, member_id: str) -> None:
+        """Crypto-shred a member: delete the sealed personal data and salt, mark 'erased'.
+
+        The row itself stays as a tombstone (wallet, commitment) so the member is not
+        enrolled again by accident. Erasing an erased member changes nothing.
+        """
+        with self._db.transaction():
+            member = self.get(member_id)
+            if member is None:
+                raise VaultError(f"no member {member_id!r} in the vault")
+            if member.status is MemberStatus.ERASED:
+                return
+            self._db.execute(
+                "UPDATE members SET sealed = NULL, status = 'erased', updated_at = ? "
+                "WHERE member_id = ?",
+                (_now(), member_id),
+            )
+        # Copy the zeroed pages into the database file and empty the write-ahead log, which
+        # still holds the page images that contained the sealed value.
+        self._db.checkpoint()
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, member_id: str) -> StoredMember | None:
+        row = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        return _stored_member(row) if row else None
+
+    def get_by_wallet(self, wallet: str) -> StoredMember | None:
+        """The member holding `wallet`, written in any letter case."""
+        try:
+            checksummed = to_checksum_address(wallet)
+        except ValueError:
+            return None
+        row = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE wallet = ?", (checksummed,)
+        ).fetchone()
+        return _stored_member(row) if row else None
+
+    def find(self, wallet_or_id: str) -> StoredMember | None:
+        """Look a member up by wallet if the text is an address, else by member id."""
+        text = wallet_or_id.strip()
+        if text.lower().startswith("0x") and len(text) == 42:
+            found = self.get_by_wallet(text)
+            if found is not None:
+                return found
+        return self.get(text)
+
+    def has_member_id(self, member_id: str) -> bool:
+        return self.get(member_id) is not None
+
+    def has_wallet(self, wallet: str) -> bool:
+        return self.get_by_wallet(wallet) is not None
+
+    def iter_members(self) -> Iterator[StoredMember]:
+        """Every member, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members ORDER BY created_at, member_id"
+        ).fetchall()
+        for row in rows:
+            yield _stored_member(row)
+
+    def count_by_status(self) -> dict[MemberStatus, int]:
+        counts = dict.fromkeys(MemberStatus, 0)
+        for status, count in self._db.execute(
+            "SELECT status, COUNT(*) FROM members GROUP BY status"
+        ):
+            counts[MemberStatus(status)] = count
+        return counts
+
+    def personal_data(self, member_id: str) -> tuple[PersonalData, bytes]:
+        """Open a member's sealed record: their canonical personal data and salt.
+
+        Raises `VaultError` for unknown or erased members and `VaultKeyError` when the
+        sealed value was altered or belongs to another row.
+        """
+        row = self._db.execute(
+            "SELECT wallet, status, sealed FROM members WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        if row is None:
+            raise VaultError(f"no member {member_id!r} in the vault")
+        wallet, status, sealed = row
+        if sealed is None:
+            raise VaultError(f"member {member_id!r} is {status}: their personal data is gone")
+        try:
+            return self._sealer.open_member(member_id, wallet, sealed)
+        except SealBroken as exc:
+            raise VaultKeyError(
+                f"the sealed personal data of member {member_id!r} does not open: it was "
+                "altered, or copied from another member's row"
+            ) from exc
+
+    # ------------------------------------------------------------------ internals
+
+    def _insert(self, record: MemberRecord, now: str) -> None:
+        _check_record(record)
+        if self.has_member_id(record.member_id):
+            raise VaultError(f"member id {record.member_id!r} is already in the vault")
+        holder = self.get_by_wallet(record.wallet)
+        if holder is not None:
+            raise VaultError(
+                f"wallet {record.wallet} already belongs to member {holder.member_id!r}"
+            )
+        sealed = self._sealer.seal_member(
+            record.member_id, record.wallet, record.personal, record.salt
+        )
+        self._db.execute(
+            "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, status, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (
+                record.member_id,
+                record.wallet,
+                record.commitment.hex,
+                record.consent,
+                record.tier,
+                sealed,
+                now,
+                now,
+            ),
+        )
+
+    def _check_key(self) -> None:
+        """Fail at open, not at the first decryption, when the key is not this vault's."""
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO vault_meta (name, value) VALUES (?, ?)",
+                (_KEY_CHECK_NAME, self._sealer.seal(_KEY_CHECK_PLAINTEXT, _KEY_CHECK_AAD)),
+            )
+            (check,) = self._db.execute(
+                "SELECT value FROM vault_meta WHERE name = ?", (_KEY_CHECK_NAME,)
+            ).fetchone()
+        try:
+            opened = self._sealer.open(check, _KEY_CHECK_AAD)
+        except SealBroken as exc:
+            raise VaultKeyError(f"the vault key does not match this vault ({self.path})") from exc
+        if opened != _KEY_CHECK_PLAINTEXT:
+            raise VaultKeyError(f"the vault key does not match this vault ({self.path})")
+
+
+def _check_record(record: MemberRecord) -> None:
+    """Refuse records the vault could not keep consistent with the chain."""
+    try:
+        parse_member_id(record.member_id)
+    except InvalidField as exc:
+        raise VaultError(f"member id {record.member_id!r}: {exc.reason}") from exc
+    if not is_checksummed_wallet(record.wallet):
+        raise VaultError(f"wallet {record.wallet!r} is not a checksummed address")
+    if not isinstance(record.salt, bytes) or len(record.salt) != SALT_LENGTH:
+        raise VaultError(f"member {record.member_id!r}: the salt must be {SALT_LENGTH} bytes")
+    if record.consent < 0 or record.consent & ~int(KNOWN_CONSENT_FLAGS):
+        raise VaultError(f"member {record.member_id!r}: unknown consent flags {record.consent}")
+    if record.tier not in TIERS:
+        raise VaultError(f"member {record.member_id!r}: unknown tier {record.tier}")
+    try:
+        expected = commit(canonical_bytes(record.personal), record.salt)
+    except ValueError as exc:
+        raise VaultError(f"member {record.member_id!r}: {exc}") from exc
+    if expected != record.commitment:
+        raise VaultError(
+            f"member {record.member_id!r}: the commitment does not match the personal data and salt"
+        )
+
+
+def _stored_member(row: Any) -> StoredMember:
+    (member_id, wallet, commitment, consent, tier, status, tx, block, created, updated) = row
+    return StoredMember(
+        member_id=member_id,
+        wallet=wallet,
+        commitment=Commitment.from_hex(commitment),
+        consent=consent,
+        tier=tier,
+        status=MemberStatus(status),
+        enroll_tx=tx,
+        enroll_block=block,
+        created_at=created,
+        updated_at=updated,
+    )
+
+
+def _key_from_settings() -> bytes | None:
+    text = settings().vault_key
+    if not text:
+        return None
+    if not _KEY_HEX.fullmatch(text):
+        # Never echo the value: it is a (mistyped) secret.
+        raise ConfigError(
+            f"{VAULT_KEY_VARIABLE} must be {2 * KEY_LENGTH} hex digits ({KEY_LENGTH} bytes)"
+        )
+    return bytes.fromhex(text)
+
+
+def _development_key(vault_path: Path) -> bytes:
+    """Read or create `<vault path>.devkey`, readable by its owner only."""
+    key_path = vault_path.with_name(vault_path.name + ".devkey")
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    if key_path.exists():
+        text = key_path.read_text().strip()
+        if not _KEY_HEX.fullmatch(text):
+            raise ConfigError(f"{key_path} does not hold a {KEY_LENGTH}-byte key in hex")
+        key = bytes.fromhex(text)
+    else:
+        key = secrets.token_bytes(KEY_LENGTH)
+        fd = os.open(key_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(key.hex() + "\n")
+    warnings.warn(
+        f"{VAULT_KEY_VARIABLE} is not set: the vault is encrypted with the development key "
+        f"in {key_path}, which lies next to it. Set {VAULT_KEY_VARIABLE} for real data.",
+        DevelopmentKeyWarning,
+        stacklevel=3,
+    )
+    return key
+
+
+def _is_tx_hash(text: str) -> bool:
+    return bool(_TX_HASH.fullmatch(text))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,185 @@
+"""What the end-to-end tests share besides fixtures: an operator who runs the real scripts,
+the chain as web3 sees it, and CSV files written the way an operator's spreadsheet would."""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from memberledger.intake.enrollment_file import ENROLLMENT_COLUMNS
+from memberledger.store.database import Database
+from memberledger.store.journal import Journal
+from memberledger.store.vault import Vault
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT_TIMEOUT = 180
+
+
+def wallet(label: str) -> str:
+    """A deterministic member wallet nobody holds a key for."""
+    return to_checksum_address(keccak(b"MemberLedger e2e " + label.encode())[:20])
+
+
+def member_row(member_id: str, **overrides: str) -> dict[str, str]:
+    row = {
+        "member_id": member_id,
+        "wallet": wallet(member_id),
+        "full_name": f"Person  {member_id.upper()}",
+        "email": f"{member_id}@Example.org",
+        "phone": "+1 202 555 0143",
+        "birth_date": "1980-02-29",
+        "tier": "gold",
+        "consent_marketing": "yes",
+        "consent_analytics": "no",
+        "consent_partners": "no",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(header))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_members(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    return write_csv(path, ENROLLMENT_COLUMNS, rows)
+
+
+def write_rewards(path: Path, rows: Sequence[tuple[str, str, int | str]]) -> Path:
+    dict_rows = [{"event_id": e, "wallet": w, "points": str(p)} for e, w, p in rows]
+    return write_csv(path, ("event_id", "wallet", "points"), dict_rows)
+
+
+@dataclass
+class Operator:
+    """Runs `ape run SCRIPT ...` the way an operator would, against the session's node."""
+
+    url: str
+    env: dict[str, str]
+    workdir: Path
+    vault_path: Path
+    vault_key: bytes
+
+    def run(self, script: str, *args: str | Path, env: dict[str, str] | None = None) -> Run:
+        command = ["ape", "run", script, *map(str, args), "--network", self.url]
+        started = time.monotonic()
+        completed = subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=SCRIPT_TIMEOUT,
+            check=False,
+        )
+        return Run(
+            command,
+            completed.returncode,
+            completed.stdout,
+            completed.stderr,
+            time.monotonic() - started,
+        )
+
+    def vault(self, path: Path | None = None) -> Vault:
+        return Vault.open(path or self.vault_path, self.vault_key)
+
+    @contextmanager
+    def journal(self) -> Iterator[Journal]:
+        """The send journal in the operator's vault file, read as the scripts left it."""
+        database = Database(self.vault_path)
+        try:
+            yield Journal(database)
+        finally:
+            database.close()
+
+
+def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
+    """An operator with a fresh vault, key and manifest folder in `workdir`, who has run
+    `ape run deploy` on the node at `url`. The session's own `MEMBERLEDGER_*` settings (a
+    developer's exported key, say) never leak in; `settings` adds environment variables."""
+    key = secrets.token_bytes(32)
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
+    }
+    env.update(
+        MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
+        MEMBERLEDGER_VAULT_KEY=key.hex(),
+        MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    env.update(settings)
+    operator = Operator(url, env, workdir, workdir / "vault.db", key)
+    operator.run("deploy").ok()
+    return operator
+
+
+@dataclass
+class Run:
+    command: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def ok(self) -> Run:
+        assert self.returncode == 0, f"{' '.join(self.command)} failed:\n{self.output}"
+        return self
+
+
+@dataclass
+class Contracts:
+    """The deployed contracts, read (and, for tests that tamper, written) through web3."""
+
+    web3: Web3
+    registry: Any
+    points: Any
+
+    def height(self) -> int:
+        return int(self.web3.eth.block_number)
+
+    def logs(self, contract: Any, event: str, **filters: Any) -> list[Any]:
+        found: list[Any] = getattr(contract.events, event).get_logs(
+            from_block=0, argument_filters=filters or None
+        )
+        return found
+
+    def snapshot(self) -> str:
+        return str(self.web3.provider.make_request("evm_snapshot", []).get("result"))  # type: ignore[attr-defined]
+
+    def revert(self, snapshot: str) -> None:
+        self.web3.provider.make_request("evm_revert", [snapshot])  # type: ignore[attr-defined]
+
+
+#: The members every test may read; each test that changes a member picks its own.
+BASE_MEMBERS = [
+    member_row(f"base-{i}", tier=["basic", "silver", "gold", "platinum"][i % 4]) for i in range(8)
+]
+
+
+def table_value(text: str, label: str) -> str:
+    """The last cell of the first table row (in a script's output) whose text has `label`."""
+    for line in text.splitlines():
+        if label in line and "│" in line:
+            return line.strip().strip("│").split("│")[-1].strip()
+    raise AssertionError(f"no table row with {label!r} in:\n{text}")
