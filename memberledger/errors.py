@@ -1,10 +1,28 @@
-"""Exceptions a user can act on, one type per failure class.
+"""Exceptions a user can act on, one type per failure class, all of them here.
 
-Scripts catch `MemberLedgerError` at their boundary and print `str(exc)` as one line; the
-attributes carry the facts for code that wants to react (rejects files, tests).
+Scripts catch `MemberLedgerError` at their boundary (`memberledger.cli.boundary`) and print
+`str(exc)` as one line; the attributes carry the facts for code that wants to react (rejects
+files, tests, the relay's answers).
+
+    MemberLedgerError
+    ├── InvalidField         one value failed validation (field, reason)
+    ├── InvalidRow           one problem in an input file (line, field, reason)
+    ├── InvalidFile          a file with problems: every InvalidRow, nothing sent
+    ├── ConfigError          a setting, account or manifest is missing or wrong
+    ├── VaultError           the vault cannot do what was asked
+    │   ├── VaultKeyError    the key does not open the vault, or a row was altered
+    │   └── VaultBusy        another run holds the vault's lock
+    ├── JournalError         the journal and the chain disagree beyond repair by a re-run
+    ├── UnknownMember        neither the vault nor the chain knows a member
+    ├── NodeUnavailable      the node did not answer for longer than our patience
+    ├── RpcError             the node answered a call with an error (method, code, data)
+    └── ChainRejected        the chain refused a transaction or a call
+        └── BatchFailed      a journaled batch was refused (kind, batch id, reason)
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class MemberLedgerError(Exception):
@@ -96,3 +114,39 @@ class BatchFailed(ChainRejected):
 
 class JournalError(MemberLedgerError):
     """The send journal and the chain disagree in a way only an operator can resolve."""
+
+
+class VaultBusy(VaultError):
+    """Another run holds the vault's lock (`memberledger.store.lock`)."""
+
+
+class UnknownMember(MemberLedgerError):
+    """Neither the vault nor the chain knows the wallet or member id."""
+
+
+class NodeUnavailable(MemberLedgerError):
+    """The node did not answer for longer than the client's patience."""
+
+
+class RpcError(MemberLedgerError):
+    """The node answered a call with an error."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        super().__init__(method, code, message, data)
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.message}"
+
+    @property
+    def revert_data(self) -> bytes | None:
+        """The revert payload of a failed call or estimate, if the node sent one."""
+        data = self.data
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+        return None

@@ -12,11 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
+from web3.types import RPCEndpoint, TxData
 
 from memberledger.intake.enrollment_file import ENROLLMENT_COLUMNS
 from memberledger.store.database import Database
@@ -25,6 +26,16 @@ from memberledger.store.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_TIMEOUT = 180
+
+
+def rpc(web3: Web3, method: str, *params: Any) -> Any:
+    """A raw JSON-RPC call (Anvil's own methods, snapshots), its result."""
+    return web3.provider.make_request(RPCEndpoint(method), list(params)).get("result")
+
+
+def block_transactions(web3: Web3, number: int) -> list[TxData]:
+    """The transactions of block `number`, in full."""
+    return cast(list[TxData], web3.eth.get_block(number, full_transactions=True)["transactions"])
 
 
 def wallet(label: str) -> str:
@@ -165,10 +176,10 @@ class Contracts:
         return found
 
     def snapshot(self) -> str:
-        return str(self.web3.provider.make_request("evm_snapshot", []).get("result"))  # type: ignore[attr-defined]
+        return str(rpc(self.web3, "evm_snapshot"))
 
     def revert(self, snapshot: str) -> None:
-        self.web3.provider.make_request("evm_revert", [snapshot])  # type: ignore[attr-defined]
+        rpc(self.web3, "evm_revert", snapshot)
 
 
 #: The members every test may read; each test that changes a member picks its own.

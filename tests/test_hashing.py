@@ -3,7 +3,8 @@ fast paths must spell every address and hash every input exactly as they do."""
 
 from __future__ import annotations
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -33,9 +33,9 @@ from typing import Protocol
 
 from memberledger.chain.calldata import ErrorDecoder
 from memberledger.chain.gas import Fees, GasModel
-from memberledger.chain.rpc import NodeClient, Receipt, RpcError
+from memberledger.chain.rpc import NodeClient, Receipt
 from memberledger.chain.signer import Signer, UnsignedTx
-from memberledger.errors import BatchFailed, ChainRejected, JournalError
+from memberledger.errors import BatchFailed, ChainRejected, JournalError, RpcError
 from memberledger.store.database import Database
 from memberledger.store.journal import (
     OPEN_STATUSES,

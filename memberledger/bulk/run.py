@@ -18,8 +18,7 @@ from memberledger.bulk.courier import BatchTarget, Courier, Delivery, SendSettin
 from memberledger.bulk.gc_easing import collector_eased
 from memberledger.bulk.progress import count_lines, row_progress
 from memberledger.bulk.staging import StagedErrors, Tally
-from memberledger.chain.rpc import RpcError
-from memberledger.errors import InvalidFile
+from memberledger.errors import InvalidFile, RpcError
 from memberledger.intake.csv_records import write_rejects
 from memberledger.intake.duplicates import RowOutcome
 from memberledger.programme import Programme

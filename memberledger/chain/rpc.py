@@ -17,41 +17,13 @@ from typing import Any
 import orjson
 import requests
 
-from memberledger.errors import MemberLedgerError
+from memberledger.errors import MemberLedgerError, NodeUnavailable, RpcError
 
 _JSON = {"Content-Type": "application/json"}
 #: Receipts asked for in one request (see `NodeClient.receipts`).
 RECEIPTS_PER_REQUEST = 8
 #: How long a node may be unreachable before a run gives up.
 DEFAULT_PATIENCE = 60.0
-
-
-class NodeUnavailable(MemberLedgerError):
-    """The node did not answer for longer than the client's patience."""
-
-
-class RpcError(MemberLedgerError):
-    """The node answered a call with an error."""
-
-    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
-        super().__init__(method, code, message, data)
-        self.method = method
-        self.code = code
-        self.message = message
-        self.data = data
-
-    def __str__(self) -> str:
-        return f"{self.method}: {self.message}"
-
-    @property
-    def revert_data(self) -> bytes | None:
-        """The revert payload of a failed call or estimate, if the node sent one."""
-        data = self.data
-        if isinstance(data, dict):
-            data = data.get("data")
-        if isinstance(data, str) and data.startswith("0x"):
-            return bytes.fromhex(data[2:])
-        return None
 
 
 @dataclass(frozen=True)

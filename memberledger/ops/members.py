@@ -12,17 +12,13 @@ from typing import Any
 
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
 from memberledger.consent import describe
-from memberledger.errors import InvalidField, MemberLedgerError, VaultKeyError
+from memberledger.errors import InvalidField, UnknownMember, VaultKeyError
 from memberledger.identifiers import parse_wallet
 from memberledger.ops.history import HistoryEvent, member_history
 from memberledger.pii.canonical import PersonalData
 from memberledger.programme import Programme
 from memberledger.store.vault import MemberStatus, StoredMember
 from memberledger.tiers import TIERS
-
-
-class UnknownMember(MemberLedgerError):
-    """Neither the vault nor the chain knows the wallet or member id."""
 
 
 @dataclass(frozen=True)

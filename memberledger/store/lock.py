@@ -16,11 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from memberledger.errors import MemberLedgerError
-
-
-class VaultBusy(MemberLedgerError):
-    """Another run holds the vault's lock."""
+from memberledger.errors import VaultBusy
 
 
 def lock_path(vault_path: Path) -> Path:

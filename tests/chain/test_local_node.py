@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from memberledger.chain import local_node
 from memberledger.chain.local_node import free_port, local_url, start_node
 
 
@@ -31,7 +30,7 @@ def test_a_node_that_never_answers_is_killed_after_the_timeout(
         started.append(process)
         return process  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(local_node.subprocess, "Popen", remember)
+    monkeypatch.setattr(subprocess, "Popen", remember)
     command = [sys.executable, "-c", "import time; time.sleep(60)"]
 
     with pytest.raises(RuntimeError, match="did not start"):

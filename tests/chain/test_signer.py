@@ -4,7 +4,7 @@ byte what eth_account gives, or a node would reject (or, worse, misread) what it
 from __future__ import annotations
 
 from eth_account import Account
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

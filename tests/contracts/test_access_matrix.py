@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from eth_abi import decode, encode
+from eth_abi.abi import decode, encode
 from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from ethpm_types.abi import MethodABI
 from web3.exceptions import ContractLogicError
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "snapshots" / "gas.json"
 TX_GAS_CAP = 16_777_216  # EIP-7825 per-transaction gas cap

@@ -53,10 +53,11 @@ from urllib.parse import urlparse
 
 import pytest
 from ape_ethereum.multicall.constants import MULTICALL3_ADDRESS, MULTICALL3_CODE
-from eth_abi import decode, encode
+from eth_abi.abi import decode, encode
 from eth_abi.grammar import parse
 from eth_account import Account
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import ape
 import pytest
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import ape
 import pytest
 from eth_account import Account
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 
+from eth_typing import HexStr
 from operator_kit import (
     BASE_MEMBERS,
     Contracts,
@@ -210,7 +211,7 @@ def test_enroll_skip_invalid_enrolls_good_rows_and_writes_rejects(
     assert [e.member_id for e in batch.enrollments] == ["skip-1", "skip-4"]
     assert batch.batch_id == batch_id(BatchKind.ENROLL, ["skip-1", "skip-4"])
     assert batch.tx_hash is not None
-    sent = contracts.web3.eth.get_transaction(batch.tx_hash)["input"]
+    sent = contracts.web3.eth.get_transaction(HexStr(batch.tx_hash))["input"]
     assert bytes(sent) == calldata.enroll_batch(
         [
             calldata.Enrollment(e.wallet, e.commitment.value, e.consent, e.tier)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from eth_typing import HexStr
 from operator_kit import (
     BASE_MEMBERS,
     Contracts,
@@ -58,7 +59,7 @@ def test_issue_rewards_twice_credits_each_event_once(
     ]
     for batch in batches:
         assert batch.tx_hash is not None
-        sent = contracts.web3.eth.get_transaction(batch.tx_hash)["input"]
+        sent = contracts.web3.eth.get_transaction(HexStr(batch.tx_hash))["input"]
         wallets = [c.wallet for c in batch.credits]
         assert bytes(sent) == calldata.credit(
             batch.id_bytes, wallets, [c.points for c in batch.credits]

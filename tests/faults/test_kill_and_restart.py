@@ -68,11 +68,13 @@ def members(operator: Operator) -> list[dict[str, str]]:
     ]
 
 
-def kill_repeatedly(operator: Operator, rng: random.Random, *args: str | Path) -> list[float]:
+def kill_repeatedly(
+    operator: Operator, rng: random.Random, script: str, *args: str | Path
+) -> list[float]:
     """Start the script again and again, killing it `KILLS` times mid-work."""
     delays: list[float] = []
     while len(delays) < KILLS:
-        process = start_script(operator, *args, "--batch-size", BATCH, "--in-flight", "4")
+        process = start_script(operator, script, *args, "--batch-size", BATCH, "--in-flight", "4")
         assert wait_for_lock(operator, process), process.communicate()[0]
         delay = rng.uniform(0.0, KILL_WINDOW)
         time.sleep(delay)
@@ -136,8 +138,8 @@ def assert_enrolled_exactly_once(
         "SELECT e.entry_key, b.status FROM journal_entries e JOIN journal_batches b "
         "USING (batch_id) WHERE e.kind = 'enroll'",
     )
-    held = {key: status for key, status in entries}
-    assert all(held.get(member_id) == "confirmed" for member_id in ids)
+    batch_status = {key: status for key, status in entries}
+    assert all(batch_status.get(member_id) == "confirmed" for member_id in ids)
     assert not journal_rows(
         operator, "SELECT 1 FROM journal_batches WHERE status IN ('planned', 'sent')"
     )

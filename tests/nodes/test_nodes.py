@@ -14,7 +14,15 @@ from typing import Any
 import ape
 import pytest
 from eth_account import Account
-from operator_kit import ROOT, Operator, member_row, write_members, write_rewards
+from operator_kit import (
+    ROOT,
+    Operator,
+    block_transactions,
+    member_row,
+    rpc,
+    write_members,
+    write_rewards,
+)
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
@@ -89,10 +97,10 @@ def test_whole_flow_on_node(node_url: str, tmp_path: Path) -> None:
 
     member = wallets[0]
     tx = registry.functions.setConsent(0b110, 1).transact({"from": member})
-    assert web3.eth.wait_for_transaction_receipt(tx).status == 1
+    assert web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
     assert registry.functions.memberOf(member).call()[1] == 0b110
     tx = points.functions.redeem(1).transact({"from": member})
-    assert web3.eth.wait_for_transaction_receipt(tx).status == 1
+    assert web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
     assert points.functions.balanceOf(member).call() == 200
 
     operator.run("erase", "node-2").ok()
@@ -133,7 +141,7 @@ def test_testnet_rehearsal(testnet_rehearsal_node: str, tmp_path: Path) -> None:
     operator_key = Account.create()
     keyfile = Account.encrypt(operator_key.key, PASSPHRASE)
     (data_folder / "accounts" / "rehearsal.json").write_text(json.dumps(keyfile))
-    web3.provider.make_request("anvil_setBalance", [operator_key.address, hex(10**20)])  # type: ignore[attr-defined]
+    rpc(web3, "anvil_setBalance", operator_key.address, hex(10**20))
     operator = _operator(
         url, tmp_path, APE_DATA_FOLDER=str(data_folder), MEMBERLEDGER_ACCOUNT_PASSPHRASE=PASSPHRASE
     )
@@ -163,7 +171,7 @@ def test_testnet_rehearsal(testnet_rehearsal_node: str, tmp_path: Path) -> None:
 def _last_block(web3: Web3, sender: str) -> int:
     """Block of the sender's most recent transaction (scanning back from the head)."""
     for number in range(web3.eth.block_number, -1, -1):
-        for tx in web3.eth.get_block(number, full_transactions=True)["transactions"]:
+        for tx in block_transactions(web3, number):
             if tx["from"] == sender:
                 return number
     raise AssertionError("no transaction from the operator")

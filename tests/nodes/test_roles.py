@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from operator_kit import ROOT, Operator, new_operator
+from eth_typing import HexStr
+from operator_kit import ROOT, Operator, new_operator, rpc
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
 
 PASSPHRASE = "another passphrase"
+PAUSED = HexStr("0x5c975abb")  # the selector of paused()
 NEWCOMER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # Anvil account 6
 
 
@@ -61,13 +63,10 @@ def test_roles_grant_list_revoke_pause(operator: Operator) -> None:
     assert refused.returncode == 2 and "transfer-admin" in refused.stderr
 
     operator.run("roles", "pause", "--yes").ok()
-    paused = web3.eth.call({"to": manifest["registry"], "data": "0x5c975abb"})  # paused()
+    paused = web3.eth.call({"to": manifest["registry"], "data": PAUSED})
     assert int.from_bytes(paused, "big") == 1
     operator.run("roles", "unpause", "--yes").ok()
-    assert (
-        int.from_bytes(web3.eth.call({"to": manifest["registry"], "data": "0x5c975abb"}), "big")
-        == 0
-    )
+    assert int.from_bytes(web3.eth.call({"to": manifest["registry"], "data": PAUSED}), "big") == 0
 
 
 def test_roles_two_step_admin_transfer(operator: Operator) -> None:
@@ -76,12 +75,12 @@ def test_roles_two_step_admin_transfer(operator: Operator) -> None:
     accounts = Path(operator.env["APE_DATA_FOLDER"]) / "accounts"
     accounts.mkdir(parents=True, exist_ok=True)
     (accounts / "multisig.json").write_text(json.dumps(Account.encrypt(multisig.key, PASSPHRASE)))
-    web3.provider.make_request("anvil_setBalance", [multisig.address, hex(10**19)])  # type: ignore[attr-defined]
+    rpc(web3, "anvil_setBalance", multisig.address, hex(10**19))
 
     operator.run("roles", "transfer-admin", multisig.address, "--yes").ok()
     pending = operator.run("roles", "list").ok().stdout
     assert f"pending admin transfer of registry to {multisig.address}" in pending
-    web3.provider.make_request("evm_mine", [])  # type: ignore[attr-defined]
+    rpc(web3, "evm_mine")
     operator.run("roles", "accept-admin", "--account", "multisig", "--yes").ok()
     listed = operator.run("roles", "list").ok().stdout
     admins = [line for line in listed.splitlines() if line.strip("│ ").startswith("admin")]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_typing import HexStr
+from operator_kit import block_transactions, rpc
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
@@ -115,14 +117,13 @@ def chain_bytes(web3: Web3) -> dict[str, bytes]:
     """Everything the chain holds: calldata, logs (topics and data) and all storage."""
     calldata, logs = bytearray(), bytearray()
     for number in range(web3.eth.block_number + 1):
-        block = web3.eth.get_block(number, full_transactions=True)
-        for tx in block["transactions"]:
+        for tx in block_transactions(web3, number):
             calldata += bytes(tx["input"]) + b"|"
             for log in web3.eth.get_transaction_receipt(tx["hash"])["logs"]:
                 logs += (
                     b"".join(bytes(topic) for topic in log["topics"]) + bytes(log["data"]) + b"|"
                 )
-    dump = web3.provider.make_request("anvil_dumpState", [])["result"]  # type: ignore[attr-defined]
+    dump = rpc(web3, "anvil_dumpState")
     state = json.loads(gzip.decompress(bytes.fromhex(dump.removeprefix("0x"))))
     storage = bytearray()
     for account in state["accounts"].values():
@@ -154,7 +155,11 @@ def test_scan_finds_planted_personal_data(demo_chain: Web3, tmp_path: Path) -> N
     person = demo_people(tmp_path)[3]
     sender = demo_chain.eth.accounts[0]
     tx = demo_chain.eth.send_transaction(
-        {"from": sender, "to": Account.create().address, "data": person.email.encode().hex()}
+        {
+            "from": sender,
+            "to": Account.create().address,
+            "data": HexStr(person.email.encode().hex()),
+        }
     )
     demo_chain.eth.wait_for_transaction_receipt(tx)
     found = leaks(chain_bytes(demo_chain), [person])

@@ -190,7 +190,7 @@ def test_add_member_commitment_not_matching_data_raises(vault: Vault) -> None:
 def test_add_member_invalid_record_raises(
     vault: Vault, field: str, value: object, message: str
 ) -> None:
-    bad = replace(record(0), **{field: value})
+    bad = replace(record(0), **{field: value})  # type: ignore[arg-type]
 
     with pytest.raises(VaultError, match=message):
         vault.add_member(bad)
