@@ -10,7 +10,7 @@ ANVIL_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 ANVIL_BIN  := node_modules/@foundry-rs/anvil-linux-$(ANVIL_ARCH)/bin/anvil
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
-.PHONY: setup compile test demo lint fuzz bench node serve web clean help
+.PHONY: setup compile test demo lint slither fuzz bench node serve web clean help
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000
@@ -100,6 +100,9 @@ lint: setup
 	$(BIN)/mypy
 	npx --no-install tsc -p web
 	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol'
+	$(MAKE) --no-print-directory slither
+
+slither: setup
 	$(BIN)/slither tools/slither-input.json --compile-force-framework solc-json \
 	  --solc tools/solcx/solc-v$(SOLC_VERSION) --config-file slither.config.json
 

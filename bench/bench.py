@@ -11,12 +11,15 @@ to the package function to its return (CSV to confirmed on chain and recorded in
 Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
     .venv/bin/python bench/bench.py [--members 100000] [--baseline 100]
+
+Then `bench/fast_paths.py` compares the hand-written fast paths with their libraries.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import os
 import platform
@@ -154,6 +157,9 @@ def main() -> int:
     parser.add_argument("--block-time", default=BLOCK_TIME, help="Anvil's, in seconds")
     parser.add_argument("--gas-limit", default=BLOCK_GAS_LIMIT, help="Anvil's block gas limit")
     parser.add_argument("--anvil-option", action="append", default=[], help="more for Anvil")
+    parser.add_argument(
+        "--skip-fast-paths", action="store_true", help="not the fast paths' comparison"
+    )
     args = parser.parse_args()
 
     from rich.console import Console
@@ -169,6 +175,9 @@ def main() -> int:
             if name.startswith("MEMBERLEDGER_"):
                 del os.environ[name]
         os.environ["MEMBERLEDGER_VAULT_KEY"] = secrets.token_hex(32)
+        from memberledger.settings import reload_settings
+
+        reload_settings()
         console.print(f"writing {args.members:,} members and {args.members:,} credits to {tmp}")
         members_csv, credits_csv = tmp / "members.csv", tmp / "credits.csv"
         wallets = write_members(members_csv, args.members, "m")
@@ -244,7 +253,8 @@ def main() -> int:
         "peak_rss_validation_workers_mb": round(workers_rss, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
     }
-    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    args.out.write_text(json.dumps({**previous, **figures}, indent=2) + "\n")
 
     table = Table(title=f"MemberLedger bulk benchmark ({args.members:,} members)")
     table.add_column("figure")
@@ -261,6 +271,10 @@ def main() -> int:
         shown = f"{value:,}" if isinstance(value, int | float) else str(value)
         table.add_row(name, shown, targets.get(name, ""))
     Console().print(table)
+    if not args.skip_fast_paths:
+        fast_paths: Any = importlib.import_module("fast_paths")
+        previous = json.loads(args.out.read_text())
+        args.out.write_text(json.dumps({**previous, **fast_paths.run()}, indent=2) + "\n")
     console.print(f"written to {args.out}")
     return 0
 

@@ -22,10 +22,3 @@ def parse_tier(text: str) -> int:
         return int(word)
     known = ", ".join(f"{number} {name}" for number, name in TIERS.items())
     raise InvalidField("tier", f"unknown tier {text.strip()!r} (known: {known})")
-
-
-def tier_name(tier: int) -> str:
-    try:
-        return TIERS[tier]
-    except KeyError:
-        raise ValueError(f"unknown tier {tier}") from None

@@ -29,9 +29,9 @@ from memberledger.bulk.run import (
     bulk_run,
     courier_for,
     dry_run_estimate,
-    send_batches,
     settle_checked_file,
     stage_file,
+    store_and_send,
     worker_count,
 )
 from memberledger.bulk.staging import EnrollmentStaging, unbatched_pending_members
@@ -84,16 +84,7 @@ def enroll_file(
             else:
                 # Members an earlier run stored but never planned go first.
                 journal.plan(BatchKind.ENROLL, unbatched_pending_members(vault, journal), size)
-                planned = journal.plan_in_steps(
-                    BatchKind.ENROLL, staging.plan_steps(size), size, vault
-                )
-                result.deliveries = send_batches(
-                    programme,
-                    courier,
-                    result.figures.timed(planned, "stored"),
-                    result.new,
-                    "enrolling",
-                )
+                store_and_send(programme, courier, staging, size, result, "enrolling")
         finally:
             staging.close()
     result.figures.finish(result.deliveries)

@@ -21,9 +21,9 @@ from memberledger.bulk.run import (
     bulk_run,
     courier_for,
     dry_run_estimate,
-    send_batches,
     settle_checked_file,
     stage_file,
+    store_and_send,
 )
 from memberledger.bulk.staging import CreditStaging
 from memberledger.chain import calldata
@@ -71,16 +71,7 @@ def issue_rewards(
             if options.dry_run:
                 result.estimate = dry_run_estimate(programme, staging, target, result.new, size)
             else:
-                planned = journal.plan_in_steps(
-                    BatchKind.CREDIT, staging.plan_steps(size), size, programme.vault
-                )
-                result.deliveries = send_batches(
-                    programme,
-                    courier,
-                    result.figures.timed(planned, "stored"),
-                    result.new,
-                    "crediting",
-                )
+                store_and_send(programme, courier, staging, size, result, "crediting")
         finally:
             staging.close()
     result.figures.finish(result.deliveries)

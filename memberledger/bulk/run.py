@@ -19,7 +19,7 @@ from memberledger.bulk.gc_easing import collector_eased
 from memberledger.bulk.progress import count_lines, row_progress
 from memberledger.bulk.staging import StagedErrors, Tally
 from memberledger.errors import InvalidFile, RpcError
-from memberledger.intake.csv_records import write_rejects
+from memberledger.intake.csv_records import default_rejects_path, write_rejects
 from memberledger.intake.duplicates import RowOutcome
 from memberledger.programme import Programme
 from memberledger.store.journal import Batch, BatchStatus, JournalEntry, PlanStep, batch_id
@@ -156,7 +156,7 @@ def settle_errors(path: Path, errors: StagedErrors, options: RunOptions) -> tupl
         raise InvalidFile(str(path), errors.first(), total=count)
     if not count:
         return 0, None
-    rejects = options.rejects_path or Path(path).with_name(Path(path).stem + ".rejects.csv")
+    rejects = options.rejects_path or default_rejects_path(path)
     write_rejects(rejects, errors.all())
     return count, rejects
 
@@ -197,21 +197,27 @@ def estimate(
     )
 
 
-def send_batches(
+def store_and_send(
     programme: Programme,
     courier: Courier,
-    planned: Iterator[Batch],
-    planned_rows: int,
+    staging: Staging,
+    size: int,
+    result: BulkResult,
     description: str,
-) -> list[Delivery]:
-    """Send every open batch of the courier's kind that earlier runs left, and the batches
-    `planned` plans while they go out (`planned_rows` rows in all), with a progress bar over
-    their rows."""
-    journal = programme.journal
-    ids = journal.open_batch_ids(courier.target.kind)
-    total = sum(journal.batch_size(i) for i in ids) + planned_rows
+) -> None:
+    """Store and plan the staged new rows a few batches at a time (`Journal.plan_in_steps`)
+    while the courier sends every open batch of its kind, earlier runs' first, with a progress
+    bar over their rows; the deliveries go into `result`."""
+    journal, kind = programme.journal, courier.target.kind
+    planned = journal.plan_in_steps(kind, staging.plan_steps(size), size, programme.vault)
+    ids = journal.open_batch_ids(kind)
+    total = sum(journal.batch_size(i) for i in ids) + result.new
     with row_progress(programme.console, description, total) as advance:
-        return courier.deliver(ids, planned=planned, on_delivered=lambda d: advance(d.rows))
+        result.deliveries = courier.deliver(
+            ids,
+            planned=result.figures.timed(planned, "stored"),
+            on_delivered=lambda delivery: advance(delivery.rows),
+        )
 
 
 class Staging(Protocol):

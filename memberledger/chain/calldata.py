@@ -1,9 +1,11 @@
 """ABI encoding of the few calls bulk sending makes, packed by hand.
 
 Every argument is static or an array of static values, so the encoding is the selector, the
-offsets of the arrays, and 32-byte words: no general ABI encoder is needed, and a batch of 600
-rows encodes in a millisecond. A test checks each encoder against Ape's own encoding, and
-`ErrorDecoder` turns revert data back into the contracts' custom errors.
+offsets of the arrays, and 32-byte words: no general ABI encoder is needed. Measured by
+`bench/fast_paths.py`: a 600-row `enrollBatch` in 0.25 ms against 10.8 ms for `eth_abi`
+(44x), a 550-row `credit` in 0.15 ms against 4.6 ms (32x); about 2.5 s of a 100,000-row run.
+A test checks each encoder against Ape's own encoding, and `ErrorDecoder` turns revert data
+back into the contracts' custom errors.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, NamedTuple
 
 from eth_abi.abi import decode
 
-from memberledger.hashing import checksum_address, keccak256
+from memberledger.hashing import keccak256
 
 
 def selector(signature: str) -> bytes:
@@ -97,11 +99,6 @@ def decode_member_commitment(data: bytes) -> bytes:
 
 def batch_applied(batch_id: bytes) -> bytes:
     return BATCH_APPLIED + batch_id
-
-
-def log_address_topic(topic: str) -> str:
-    """The address an indexed address topic holds, checksummed."""
-    return checksum_address(topic[-40:])
 
 
 class ErrorDecoder:

@@ -15,8 +15,6 @@ from memberledger.chain import calldata
 from memberledger.chain.rpc import NodeClient
 from memberledger.pii.commitment import COMMITMENT_LENGTH, Commitment
 
-#: Wallets per `statusesAndTiers` call: far below any node's call gas limit.
-STATUS_QUERY_CHUNK = 500
 #: Wallets per `statusesAndTiers` call made through the node directly: about 10.5M gas, under
 #: the 30M-50M that nodes allow an `eth_call` by default, and few calls for a large file (each
 #: costs a node like Anvil several milliseconds whatever its size).
@@ -63,16 +61,6 @@ def read_member(registry: Any, wallet: str) -> ChainMember:
         policy_version=int(record.policyVersion),
         since=int(record.since),
     )
-
-
-def read_statuses(registry: Any, wallets: Sequence[str]) -> dict[str, tuple[ChainStatus, int]]:
-    """Status and tier of each wallet, a few hundred wallets per call."""
-    found: dict[str, tuple[ChainStatus, int]] = {}
-    for start in range(0, len(wallets), STATUS_QUERY_CHUNK):
-        chunk = list(wallets[start : start + STATUS_QUERY_CHUNK])
-        for wallet, packed in zip(chunk, registry.statusesAndTiers(chunk), strict=True):
-            found[wallet] = (ChainStatus(int(packed) >> 8), int(packed) & 0xFF)
-    return found
 
 
 def event_logs(chain: Any, event: Any, from_block: int, **topics: Any) -> Iterator[Any]:

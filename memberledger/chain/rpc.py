@@ -2,8 +2,15 @@
 
 Bulk sending goes around Ape's transaction machinery (which encodes in Python, estimates and
 polls per transaction) and speaks to the node directly: one HTTP keep-alive session, batched
-requests where the node allows them, and patience when the node goes away for a moment (a
-restart): connection failures are retried for `NodeClient.patience` seconds.
+requests where the node allows them, answers parsed by orjson into plain values, and patience
+when the node goes away for a moment (a restart): connection failures are retried for
+`NodeClient.patience` seconds.
+
+Measured by `bench/fast_paths.py` against web3.py's own batch requests: a block's receipts (16
+batches of 600 logs each) in 66 ms against 1,156 ms (17x: web3.py turns every log into
+attribute dictionaries of HexBytes), about 11 s of a 100,000-row enrollment. A plain
+`eth_call` gains nothing (1.1x); it goes through this client only because the run already has
+it open.
 """
 
 from __future__ import annotations

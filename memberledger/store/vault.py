@@ -409,9 +409,6 @@ class Vault:
     def has_member_id(self, member_id: str) -> bool:
         return self.get(member_id) is not None
 
-    def has_wallet(self, wallet: str) -> bool:
-        return self.get_by_wallet(wallet) is not None
-
     def iter_members(self) -> Iterator[StoredMember]:
         """Every member, oldest first."""
         rows = self._db.execute(

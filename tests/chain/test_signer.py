@@ -1,5 +1,5 @@
-"""`LocalKeySigner` encodes and signs EIP-1559 transactions itself: it must give byte for
-byte what eth_account gives, or a node would reject (or, worse, misread) what it sends."""
+"""`LocalKeySigner` signs EIP-1559 transactions for the courier: byte for byte what
+eth_account gives for the same fields (any address spelling), deterministic, recoverable."""
 
 from __future__ import annotations
 

@@ -131,12 +131,12 @@ def test_find_by_wallet_in_any_case_or_by_member_id(vault: Vault) -> None:
     assert vault.find("M-999") is None
 
 
-def test_has_member_id_and_has_wallet(vault: Vault) -> None:
+def test_has_member_id_and_get_by_wallet_in_any_case(vault: Vault) -> None:
     vault.add_member(record(0))
 
     assert vault.has_member_id("M-000") and not vault.has_member_id("M-001")
-    assert vault.has_wallet(WALLETS[0].upper().replace("0X", "0x"))
-    assert not vault.has_wallet(WALLETS[1])
+    assert vault.get_by_wallet(WALLETS[0].upper().replace("0X", "0x")) is not None
+    assert vault.get_by_wallet(WALLETS[1]) is None
 
 
 def test_add_member_duplicate_member_id_raises(vault: Vault) -> None:
