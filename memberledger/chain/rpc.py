@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -110,30 +111,43 @@ class NodeClient:
         return results
 
     def _send(self, payload: Any) -> Any:
+        """POST `payload` and parse the answer. A node that does not answer, or answers
+        HTTP 429/503 (a provider's rate limit), is asked again, with a growing pause (or the
+        `Retry-After` it names), for `patience` seconds; then `NodeUnavailable`."""
         deadline: float | None = None
+        pause = 0.25
         while True:
             try:
                 response = self._session.post(
                     self.url, data=orjson.dumps(payload), headers=_JSON, timeout=self.timeout
                 )
+                if response.status_code in _RATE_LIMITED:
+                    raise _RateLimited(_retry_after(response.headers.get("Retry-After")))
                 response.raise_for_status()
                 # orjson: a batch's receipts carry hundreds of logs each, and the standard
                 # library's parser spent more time on them than the node took to mine them.
                 return orjson.loads(response.content)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, _RateLimited) as exc:
                 now = time.monotonic()
+                limited = isinstance(exc, _RateLimited)
                 if deadline is None:
                     deadline = now + self.patience
-                    self.reconnections += 1
+                    if not limited:
+                        self.reconnections += 1
                     if self.on_wait is not None:
-                        self.on_wait(f"node at {self.url} not answering; retrying")
+                        what = "is rate-limiting us" if limited else "is not answering"
+                        self.on_wait(f"the node at {redacted_url(self.url)} {what}; retrying")
                 if now > deadline:
                     raise NodeUnavailable(
-                        f"the node at {self.url} has not answered for {self.patience:.0f} s"
+                        f"the node at {redacted_url(self.url)} has not answered for "
+                        f"{self.patience:.0f} s"
                     ) from exc
-                time.sleep(0.25)
-                self._session.close()
-                self._session = requests.Session()
+                wait = exc.seconds if isinstance(exc, _RateLimited) and exc.seconds else pause
+                time.sleep(min(wait, max(0.0, deadline - now) + 0.01))
+                pause = min(pause * 2, 8.0)
+                if not limited:
+                    self._session.close()
+                    self._session = requests.Session()
 
     # ------------------------------------------------------------------ the calls used
 
@@ -228,6 +242,34 @@ def _receipt(answer: Any) -> Receipt | None:
         gas_used=int(answer["gasUsed"], 16),
         succeeded=int(answer.get("status", "0x1"), 16) == 1,
     )
+
+
+class _RateLimited(Exception):
+    """HTTP 429 or 503: the provider asks us to slow down (`seconds` from Retry-After)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+_RATE_LIMITED = frozenset({429, 503})
+
+
+def _retry_after(header: str | None) -> float | None:
+    try:
+        return min(60.0, max(0.0, float(header))) if header else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own pauses
+
+
+def redacted_url(url: str) -> str:
+    """A node URL fit to print or log: scheme, host and port only. Providers put API keys in
+    the path, the query or the user part (`https://mainnet.example/v3/KEY`)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/…" if parts.path.strip("/") or parts.query or parts.username else ""
+    return f"{parts.scheme}://{host}{port}{hidden}"
 
 
 def node_url(provider: Any) -> str:
