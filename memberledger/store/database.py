@@ -14,10 +14,17 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from memberledger.errors import VaultError
+from memberledger.store.migrations.adoption import bring_to_first_version, is_unversioned_vault
+
+#: The migrations' folder (Alembic's script location).
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The first version: the file of release 0.1.0, which kept no version number.
+FIRST_VERSION = "0001"
 
 #: Pages (4 KiB) the write-ahead log may hold before a commit copies them into the file.
 #: SQLite's default is 1,000 (4 MiB); a bulk run writes about 1 KiB per member, and
@@ -39,6 +46,11 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db = _connect(self.path)
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -88,6 +100,41 @@ class Database:
             raise
         self._db.execute("COMMIT")
 
+    # ------------------------------------------------------------------ versions
+
+    @property
+    def version(self) -> str | None:
+        """The schema version of the file (None: no version recorded)."""
+        if not self._has_table("alembic_version"):
+            return None
+        row = self._db.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+
+    def _migrate(self) -> None:
+        """Bring the file to the latest version. Opening a file that is already there costs
+        one query; Alembic is loaded only when there is something to do."""
+        if self.version == latest_version():
+            return
+        from alembic import command
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import StaticPool
+
+        config = _alembic_config()
+        engine = create_engine("sqlite://", creator=lambda: self._db, poolclass=StaticPool)
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            if is_unversioned_vault(self._db):
+                bring_to_first_version(self._db)
+                command.stamp(config, FIRST_VERSION)
+            command.upgrade(config, "head")
+            connection.commit()
+
+    def _has_table(self, name: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
     # ------------------------------------------------------------------ the log
 
     def checkpoint(self) -> bool:
@@ -105,6 +152,24 @@ class Database:
 
     def rows(self, sql: str, parameters: Parameters = ()) -> list[Any]:
         return self._db.execute(sql, parameters).fetchall()
+
+
+@cache
+def latest_version() -> str:
+    """The newest version in `memberledger.store.migrations`."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "no migrations"
+    return head
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def _connect(path: Path) -> sqlite3.Connection:

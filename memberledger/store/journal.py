@@ -48,46 +48,6 @@ _BATCH_ID_DOMAIN = b"MemberLedger/batch/v1"
 _KEY_SEPARATOR = b"\x1f"
 _BATCH_ID = re.compile(r"0x[0-9a-f]{64}")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS journal_batches (
-    batch_id   TEXT PRIMARY KEY,
-    kind       TEXT NOT NULL CHECK (kind IN ('enroll', 'credit')),
-    status     TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'confirmed', 'failed')),
-    size       INTEGER NOT NULL CHECK (size > 0),
-    tx_hash    TEXT,
-    block      INTEGER,
-    gas_used   INTEGER,
-    failure    TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS journal_entries (
-    kind       TEXT NOT NULL,
-    entry_key  TEXT NOT NULL,
-    batch_id   TEXT NOT NULL REFERENCES journal_batches (batch_id),
-    position   INTEGER NOT NULL,
-    wallet     TEXT NOT NULL,
-    commitment TEXT,
-    consent    INTEGER,
-    tier       INTEGER,
-    points     TEXT,
-    PRIMARY KEY (kind, entry_key)
-);
-CREATE INDEX IF NOT EXISTS journal_entries_by_batch ON journal_entries (batch_id, position);
-CREATE TABLE IF NOT EXISTS journal_transactions (
-    tx_hash      TEXT PRIMARY KEY,
-    batch_id     TEXT NOT NULL REFERENCES journal_batches (batch_id),
-    nonce        INTEGER NOT NULL,
-    gas_limit    INTEGER NOT NULL,
-    max_fee      TEXT NOT NULL,
-    priority_fee TEXT NOT NULL,
-    sent_at      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS journal_transactions_by_batch ON journal_transactions (batch_id);
-"""
-#: Columns added after the first release of the journal (vaults made then get them on open).
-_ADDED_COLUMNS = {"journal_batches": {"block_hash": "TEXT"}}
-
 
 class BatchKind(enum.StrEnum):
     ENROLL = "enroll"
@@ -239,12 +199,6 @@ class Journal:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._db.executescript(_SCHEMA)
-        for table, columns in _ADDED_COLUMNS.items():
-            present = self._db.columns(table)
-            for column, kind in columns.items():
-                if column not in present:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     # ------------------------------------------------------------------ planning
 

@@ -50,27 +50,6 @@ _KEY_CHECK_AAD = b"vault_meta|key_check"
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _KEY_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS vault_meta (
-    name  TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS members (
-    member_id    TEXT PRIMARY KEY,
-    wallet       TEXT UNIQUE NOT NULL,
-    commitment   TEXT NOT NULL,
-    consent      INTEGER NOT NULL CHECK (consent BETWEEN 0 AND 65535),
-    tier         INTEGER NOT NULL CHECK (tier BETWEEN 0 AND 255),
-    sealed       BLOB,
-    status       TEXT NOT NULL CHECK (status IN ('pending', 'enrolled', 'erased')),
-    enroll_tx    TEXT,
-    enroll_block INTEGER,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    CHECK ((status = 'erased') = (sealed IS NULL))
-);
-"""
-
 _MEMBER_COLUMNS = (
     "member_id, wallet, commitment, consent, tier, status, enroll_tx, enroll_block, "
     "created_at, updated_at"
@@ -148,7 +127,6 @@ class Vault:
         self.path = self._db.path
         self._sealer = Sealer(key)
         try:
-            self._db.executescript(_SCHEMA)
             self._check_key()
         except sqlite3.DatabaseError as exc:
             self._close_owned()

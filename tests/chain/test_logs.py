@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -27,9 +27,9 @@ class CappedProvider(BaseHTTPRequestHandler):
     range_cap = 1_000
     result_cap = 300
     limited = 0
-    requests: list[tuple[int, int]] = []
+    requests: ClassVar[list[tuple[int, int]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = orjson.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if CappedProvider.limited > 0:
             CappedProvider.limited -= 1
