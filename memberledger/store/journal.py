@@ -661,10 +661,17 @@ class Journal:
     # ------------------------------------------------------------------ skipped credits
 
     def skipped_credits(self) -> list[SkippedCredit]:
-        """Credits the chain skipped and nobody planned again yet, oldest first."""
+        """Credits the chain skipped that no live batch pays instead, oldest first."""
+        # A skipped event that another live batch holds (one learnt from the chain: another
+        # issuer paid it meanwhile) is not waiting any more: retrying it would pay it twice.
         rows = self._db.execute(
-            "SELECT entry_key, tag, wallet, points, batch_id, reason, status FROM journal_skipped "
-            "WHERE retried_at IS NULL ORDER BY skipped_at, batch_id, position"
+            "SELECT k.entry_key, k.tag, k.wallet, k.points, k.batch_id, k.reason, k.status "
+            "FROM journal_skipped k WHERE k.retried_at IS NULL AND NOT EXISTS ("
+            "SELECT 1 FROM journal_entries e JOIN journal_batches b USING (batch_id) "
+            "WHERE e.kind = 'credit' AND e.tag = k.tag AND b.status != 'failed' "
+            "AND NOT EXISTS (SELECT 1 FROM journal_skipped s "
+            "WHERE s.batch_id = e.batch_id AND s.tag = e.tag)) "
+            "ORDER BY k.skipped_at, k.batch_id, k.position"
         ).fetchall()
         return [
             SkippedCredit(key, bytes.fromhex(tag[2:]), wallet, int(points), batch, reason, status)

@@ -16,6 +16,7 @@ from operator_kit import (
 )
 
 from memberledger.chain import calldata
+from memberledger.identifiers import credit_batch_id, event_tag, packed_credit_rows
 from memberledger.store.journal import BatchKind
 
 
@@ -38,6 +39,7 @@ def test_issue_rewards_twice_credits_each_event_once(
     second = operator.run("issue_rewards", path).ok()
 
     assert table_value(first.stdout, "credited now (new in this file)") == "3"
+    assert table_value(first.stdout, "points credited (after tier multipliers)") == "157"
     assert "nothing to do" in second.stdout
     assert table_value(second.stdout, "already credited") == "3"
     assert contracts.height() == height  # the second run sent nothing
@@ -45,7 +47,7 @@ def test_issue_rewards_twice_credits_each_event_once(
     assert balance(contracts, silver) == before[silver] + 50
     credited = contracts.logs(contracts.points, "BatchCredited")
     assert sum(log.args.count for log in credited) >= 3
-    assert len({log.args.batchId for log in credited}) == len(credited)
+    assert len({log.args.contentHash for log in credited}) == len(credited)
     # The journal's rows (copied from the staged file) give back the very calldata sent.
     with operator.journal() as journal:
         batches = [
@@ -60,10 +62,13 @@ def test_issue_rewards_twice_credits_each_event_once(
     for batch in batches:
         assert batch.tx_hash is not None
         sent = contracts.web3.eth.get_transaction(HexStr(batch.tx_hash))["input"]
-        wallets = [c.wallet for c in batch.credits]
-        assert bytes(sent) == calldata.credit(
-            batch.id_bytes, wallets, [c.points for c in batch.credits]
-        )
+        rows = [c.row for c in batch.credits]
+        assert bytes(sent) == calldata.credit(packed_credit_rows(rows))
+        # The batch's id is its identity on chain: keccak256 of the packed rows.
+        assert batch.batch_id == credit_batch_id(rows)
+        assert [row.tag for row in calldata.decode_credit(bytes(sent)) or []] == [
+            event_tag(c.event_id) for c in batch.credits
+        ]
 
 
 def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
