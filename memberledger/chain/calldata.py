@@ -22,14 +22,14 @@ def selector(signature: str) -> bytes:
     return keccak256(signature.encode("ascii"))[:4]
 
 
-ENROLL_BATCH = selector("enrollBatch((address,bytes20,uint16,uint8)[])")
+ENROLL_BATCH = selector("enrollBatch(bytes)")
 CREDIT = selector("credit(bytes)")
 STATUSES_AND_TIERS = selector("statusesAndTiers(address[])")
 MEMBER_OF = selector("memberOf(address)")
 BATCH_APPLIED = selector("batchApplied(address,bytes32)")
 
 #: keccak256 of the event signatures, the first topic of their logs.
-MEMBER_ENROLLED_TOPIC = "0x" + keccak256(b"MemberEnrolled(address,bytes20,uint8,uint16)").hex()
+MEMBER_ENROLLED_TOPIC = "0x" + keccak256(b"MemberEnrolled(address,bytes20,uint8)").hex()
 BATCH_CREDITED_TOPIC = (
     "0x" + keccak256(b"BatchCredited(bytes32,address,uint256,uint256,uint256)").hex()
 )
@@ -61,7 +61,7 @@ def topic_address(topic: str) -> str:
 
 
 class Enrollment(NamedTuple):
-    """One `IMembershipRegistry.Enrollment` tuple (a named tuple: a batch makes hundreds)."""
+    """One row of `enrollBatch` (a named tuple: a batch makes hundreds)."""
 
     wallet: str
     commitment: bytes
@@ -70,14 +70,16 @@ class Enrollment(NamedTuple):
 
 
 def enroll_batch(rows: Sequence[Enrollment]) -> bytes:
-    """`enrollBatch(rows)`: a dynamic array of static 4-word tuples."""
-    parts = [ENROLL_BATCH, word(32), word(len(rows))]
-    for row in rows:
-        parts.append(address_word(row.wallet))
-        parts.append(row.commitment + _ZERO12)  # bytes20 is left-aligned
-        parts.append(word(row.consent))
-        parts.append(word(row.tier))
-    return b"".join(parts)
+    """`enrollBatch(rows)`: one `bytes` argument, 43 bytes a row, no padding: wallet (20) ‖
+    commitment (20) ‖ consent (uint16) ‖ tier (uint8)."""
+    packed = b"".join(
+        bytes.fromhex(row.wallet[2:])
+        + row.commitment
+        + row.consent.to_bytes(2, "big")
+        + row.tier.to_bytes(1, "big")
+        for row in rows
+    )
+    return _bytes_call(ENROLL_BATCH, packed)
 
 
 class CreditRow(NamedTuple):
@@ -89,9 +91,13 @@ class CreditRow(NamedTuple):
 
 
 def credit(packed_rows: bytes) -> bytes:
-    """`credit(rows)`: one dynamic `bytes` argument."""
-    padding = bytes(-len(packed_rows) % 32)
-    return b"".join([CREDIT, word(32), word(len(packed_rows)), packed_rows, padding])
+    """`credit(rows)`: one dynamic `bytes` argument (`identifiers.packed_credit_rows`)."""
+    return _bytes_call(CREDIT, packed_rows)
+
+
+def _bytes_call(function: bytes, data: bytes) -> bytes:
+    """A call whose one argument is `bytes`: its offset, its length, the data padded to 32."""
+    return b"".join([function, word(32), word(len(data)), data, bytes(-len(data) % 32)])
 
 
 def decode_credit(data: bytes) -> list[CreditRow] | None:

@@ -25,7 +25,6 @@ from memberledger.programme import Programme
 from memberledger.store.journal import OPEN_STATUSES, BatchKind
 from memberledger.store.vault import MemberStatus
 
-
 #: What the receipt says when another program's reader kept the write-ahead log from being
 #: emptied: the row is erased, but old page images of it are still in the log file.
 _LOG_HELD_BACK = (

@@ -40,7 +40,7 @@ import orjson
 
 from memberledger.errors import JournalError
 from memberledger.hashing import keccak256
-from memberledger.identifiers import credit_batch_id, event_tag
+from memberledger.identifiers import EVENT_TAG_LENGTH, credit_batch_id, event_tag
 from memberledger.pii.commitment import Commitment
 from memberledger.store.database import Database
 from memberledger.store.vault import Vault
@@ -85,7 +85,8 @@ class EnrollmentEntry:
 class CreditEntry:
     """One reward event of a credit batch, keyed by event id. A credit the journal learnt
     from the chain (`Journal.record_chain_batch`) has no event id, only its tag: its key is
-    `#` and the tag in hex (an event id cannot start with `#`)."""
+    `#`, the tag in hex, `@` and the batch id (an event id cannot start with `#`; the same
+    tag can be in two batches the chain applied, e.g. skipped in one, paid in another)."""
 
     event_id: str
     wallet: str
@@ -99,7 +100,7 @@ class CreditEntry:
     def tag(self) -> bytes:
         """The 16 bytes the chain sees for this event (`identifiers.event_tag`)."""
         if self.event_id.startswith(CHAIN_KEY_PREFIX):
-            return bytes.fromhex(self.event_id[len(CHAIN_KEY_PREFIX) :])
+            return bytes.fromhex(self.event_id[1 : 1 + 2 * EVENT_TAG_LENGTH])
         return event_tag(self.event_id)
 
     @property
@@ -110,8 +111,12 @@ class CreditEntry:
 
 JournalEntry = EnrollmentEntry | CreditEntry
 
-#: The key of a credit learnt from the chain: this prefix and its tag in hex.
+#: The key of a credit learnt from the chain: this prefix, its tag in hex, "@", its batch.
 CHAIN_KEY_PREFIX = "#"
+
+
+def chain_key(tag: bytes, batch_id: str) -> str:
+    return f"{CHAIN_KEY_PREFIX}{tag.hex()}@{batch_id}"
 
 
 @dataclass(frozen=True)
@@ -799,7 +804,7 @@ class Journal:
                 "points, tag) VALUES ('credit', ?, ?, ?, ?, ?, ?)",
                 (
                     (
-                        CHAIN_KEY_PREFIX + c.tag.hex(),
+                        chain_key(c.tag, identity),
                         identity,
                         position,
                         c.wallet,

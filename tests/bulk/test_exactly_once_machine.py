@@ -36,6 +36,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from operator_kit import open_sqlite
 from rich.console import Console
 
 from memberledger.bulk.chain_credits import rebuild_journal
@@ -86,7 +87,7 @@ class CreditMachine(RuleBasedStateMachine):
             registry=str(self.registry.address),
             points=str(self.points.address),
             deploy_block=0,
-            deployer=str(self.accounts[0].address),
+            deployer=str(self.accounts.test_accounts[0].address),
             policy_version=1,
             policy_hash="0x" + "11" * 32,
         )
@@ -114,7 +115,7 @@ class CreditMachine(RuleBasedStateMachine):
     @rule()
     def back_up(self) -> None:
         copy = self.folder / f"backup-{len(self.backups)}-{secrets.token_hex(4)}.db"
-        with sqlite3.connect(self.vault_path) as live, sqlite3.connect(copy) as target:
+        with open_sqlite(self.vault_path) as live, open_sqlite(copy) as target:
             live.backup(target)
         self.backups.append(copy)
 
@@ -205,7 +206,7 @@ class CreditMachine(RuleBasedStateMachine):
 
     @invariant()
     def each_event_credited_at_most_once(self) -> None:
-        if not hasattr(self, "node"):
+        if not hasattr(self, "deployment"):
             return
         paid = self._paid_on_chain()
         assert all(count <= 1 for count in paid.values()), paid
@@ -282,7 +283,7 @@ class CreditMachine(RuleBasedStateMachine):
 
     def _batch_sent(self) -> bool:
         try:
-            with sqlite3.connect(self.vault_path, timeout=0.5) as db:
+            with open_sqlite(self.vault_path, timeout=0.5) as db:
                 return bool(
                     db.execute("SELECT 1 FROM journal_batches WHERE status = 'sent'").fetchone()
                 )
@@ -310,12 +311,14 @@ def test_each_event_is_credited_at_most_once_and_exactly_once_after_a_final_run(
     class Machine(CreditMachine):
         def teardown(self) -> None:
             try:
-                if hasattr(self, "node"):
+                if hasattr(self, "deployment"):
                     self.final_run()
             finally:
                 super().teardown()
 
-    Machine.chain, Machine.accounts = chain, accounts
+    from ape import accounts as account_manager  # what the scripts see: has test_accounts
+
+    Machine.chain, Machine.accounts = chain, account_manager
     Machine.registry, Machine.points = registry, points
     Machine.members, Machine.registrar, Machine.hostile = enrolled, registrar, issuer
     Machine.folder = tmp_path

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from eth_typing import HexStr
 from operator_kit import (
     BASE_MEMBERS,
     Contracts,
     Operator,
     Run,
+    open_sqlite,
     table_value,
     wallet,
     write_rewards,
@@ -80,7 +79,7 @@ def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
     after_first = balance(contracts, member)
     # A crash right after broadcasting, before the tx hash reached the journal, leaves the
     # batch planned: only the chain knows it was applied.
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         db.execute(
             "UPDATE journal_batches SET status = 'planned', tx_hash = NULL, block = NULL, "
             "gas_used = NULL WHERE batch_id = (SELECT batch_id FROM journal_entries "
@@ -94,7 +93,7 @@ def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
     assert table_value(run.stdout, "left over by an earlier run") == "1"
     assert contracts.height() == height
     assert balance(contracts, member) == after_first
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         (status,) = db.execute(
             "SELECT b.status FROM journal_batches b JOIN journal_entries e USING (batch_id) "
             "WHERE e.entry_key = 'visit:77'"
@@ -149,6 +148,6 @@ def test_issue_rewards_dry_run_sends_nothing(
     assert table_value(run.stdout, "batches (transactions)") == "1"
     assert contracts.height() == height
     assert balance(contracts, member) == before
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         query = "SELECT 1 FROM journal_entries WHERE entry_key = 'dry:1'"
         assert db.execute(query).fetchall() == []

@@ -20,7 +20,15 @@ from typing import Any
 import pytest
 from eth_account import Account
 from fault_kit import start_script
-from operator_kit import Operator, member_row, new_operator, rpc, write_members, write_rewards
+from operator_kit import (
+    Operator,
+    member_row,
+    new_operator,
+    open_sqlite,
+    rpc,
+    write_members,
+    write_rewards,
+)
 from web3 import Web3
 from web3.types import Wei
 
@@ -102,7 +110,7 @@ def events_for(wallets: list[str], prefix: str, per_member: int = 2) -> list[tup
 
 def backup(operator: Operator, to: Path) -> None:
     """A consistent copy of the vault file, as a backup tool would take it."""
-    with sqlite3.connect(operator.vault_path) as live, sqlite3.connect(to) as copy:
+    with open_sqlite(operator.vault_path) as live, open_sqlite(to) as copy:
         live.backup(copy)
 
 
@@ -258,7 +266,7 @@ def _send_while_held(
 
 def _has_sent_batch(operator: Operator) -> bool:
     try:
-        with sqlite3.connect(operator.vault_path, timeout=1) as db:
+        with open_sqlite(operator.vault_path, timeout=1) as db:
             return bool(
                 db.execute("SELECT 1 FROM journal_batches WHERE status = 'sent'").fetchone()
             )

@@ -26,10 +26,13 @@ def upgrade() -> None:
     rows = bind.execute(
         sa.text("SELECT entry_key FROM journal_entries WHERE kind = 'credit'")
     ).fetchall()
-    bind.execute(
-        sa.text("UPDATE journal_entries SET tag = :tag WHERE kind = 'credit' AND entry_key = :key"),
-        [{"tag": "0x" + event_tag(key).hex(), "key": key} for (key,) in rows],
-    )
+    if rows:
+        bind.execute(
+            sa.text(
+                "UPDATE journal_entries SET tag = :tag WHERE kind = 'credit' AND entry_key = :key"
+            ),
+            [{"tag": "0x" + event_tag(key).hex(), "key": key} for (key,) in rows],
+        )
     op.create_index("journal_entries_by_tag", "journal_entries", ["tag"])
     with op.batch_alter_table("journal_batches") as batches:
         # "journal": planned by this journal; "chain": learnt from the chain (journal rebuild).
