@@ -184,6 +184,9 @@ class MemberStack:
     def suspend(self, member: str) -> None:
         self._send(self.registry.functions.suspend(member), self.registrar)
 
+    def erase(self, member: str) -> None:
+        self._send(self.registry.functions.erase(member), self.registrar)
+
     def record(self, member: str) -> Any:
         return self.registry.functions.memberOf(member).call()
 

@@ -20,6 +20,9 @@ start-up (`--programme`, else `MEMBERLEDGER_PROGRAMME`, else `programme.toml`):
     accent_colour = "#f2a900"             # the card's edge
     privacy_policy = "docs/privacy-policy.md"
 
+    [page.reward_names.zh-CN]             # optional: reward names in other languages
+    1 = "咖啡券"
+
 Kept in `memberledger/site/` for now; the reward catalogue will join this file, and the loader
 may then move to the top of the package. Paths are relative to the file's folder.
 """
@@ -55,10 +58,19 @@ class ProgrammeFile:
     logo: Path | None = None
     primary_colour: str = "#1f5f8b"
     accent_colour: str = "#f2a900"
+    reward_names: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def logo_type(self) -> str | None:
         return _LOGO_TYPES[self.logo.suffix.lower()] if self.logo else None
+
+    def reward_names_of(self, reward_id: int) -> dict[str, str]:
+        """The reward's name in each language that names it."""
+        return {
+            lang: names[reward_id]
+            for lang, names in self.reward_names.items()
+            if reward_id in names
+        }
 
     def page_settings(self) -> dict[str, Any]:
         """What config.json tells the page about the programme."""
@@ -109,6 +121,16 @@ def load_programme_file(path: Path = DEFAULT_PROGRAMME_FILE) -> ProgrammeFile:
             raise ConfigError(f"{path}: [page] {key} names {found}, which does not exist")
         return found
 
+    reward_names: dict[str, dict[int, str]] = {}
+    for lang, table in page.get("reward_names", {}).items():
+        if lang not in LANGUAGES or not isinstance(table, dict):
+            raise ConfigError(f"{path}: [page.reward_names] is one table per language")
+        for key, value in table.items():
+            if not str(key).isdigit() or not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f"{path}: [page.reward_names.{lang}] maps reward ids to names ({key!r})"
+                )
+        reward_names[lang] = {int(key): value.strip() for key, value in table.items()}
     names = programme.get("names", {})
     if not isinstance(names, dict) or any(
         lang not in LANGUAGES or not isinstance(value, str) or not value.strip()
@@ -142,6 +164,7 @@ def load_programme_file(path: Path = DEFAULT_PROGRAMME_FILE) -> ProgrammeFile:
         names={lang: value.strip() for lang, value in names.items()},
         logo=logo,
         privacy_policy=policy,
+        reward_names=reward_names,
         **colours,
     )
 

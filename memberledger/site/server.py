@@ -184,7 +184,11 @@ def page_config(
             {"flag": int(flag), "words": words} for flag, words in PURPOSE_WORDS.items()
         ],
         "rewards": [
-            {"id": reward_id, "description": description}
+            {
+                "id": reward_id,
+                "description": description,
+                "names": programme.reward_names_of(reward_id),
+            }
             for reward_id, (_, description) in DEFAULT_REWARDS.items()
         ],
     }

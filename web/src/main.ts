@@ -1,51 +1,92 @@
 // The member page: connect a wallet, show the membership card, change consent (own
-// transaction or gas-free through the relay), redeem rewards, read the history from the
-// chain and check the member's data against the on-chain commitment.
+// transaction or gas-free through the relay), redeem rewards, read the history and check
+// the member's data against the on-chain commitment, in the member's language.
 //
 // This file wires the parts together; each job lives in its own module: wallet discovery
 // (wallet.ts) and the wallet's network (network.ts), chain reads (chain.ts), history
-// sentences (history.ts), the relay client (relay.ts) and drawing the page (view.ts, dom.ts).
+// (history.ts), the relay client (relay.ts), words (i18n.ts, words.ts) and drawing the page
+// (view.ts, dom.ts).
 
 import { getAddress, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
 
 import { pointsAbi, registryAbi, Status } from "./abi";
 import { chainReader, confirmed, programmeChain, readMembership, type Membership } from "./chain";
-import { commitPerson, InvalidField, parseSalt, type FieldName } from "./commitment";
 import { loadConfig, type PageConfig, type Reward } from "./config";
-import { busy, element, show, tell, type Tone } from "./dom";
-import { readHistory, type HistoryEntry } from "./history";
-import { explain, say } from "./messages";
+import { busy, element, say, show, tell, translatePage, type Tone } from "./dom";
+import { chainHistory, operatorHistory, tellHistory, withFallback, type HistorySource, type ProgrammeEvent } from "./history";
+import { preferredLanguage, setLanguage, t, type Catalogue, type Lang, type Text } from "./i18n";
+import { explain } from "./messages";
 import { switchToProgrammeChain, walletChainId, walletClient } from "./network";
 import { relayConsent } from "./relay";
-import { chosenConsent, renderAccount, renderCard, renderConsent, renderHistory, renderRewards, renderWallets } from "./view";
-import { discoverWallets, type Wallet } from "./wallet";
-import { consentWords } from "./words";
+import {
+  chosenConsent,
+  renderAccount,
+  renderCard,
+  renderConsent,
+  renderFrame,
+  renderHistory,
+  renderRewards,
+  renderWallets,
+} from "./view";
+import { watchWallets, type Wallet } from "./wallet";
+import { consentWords, rewardName } from "./words";
 
-const FIELD_WORDS: Record<FieldName, string> = {
-  full_name: "full name",
-  email: "e-mail address",
-  phone: "phone number",
-  birth_date: "birth date",
-  salt: "salt",
-};
+const LANGUAGE_KEY = "memberledger.language";
 
 class MemberPage {
   private wallet?: Wallet;
+  private wallets: Wallet[] = [];
   private account?: Address;
   private membership?: Membership;
+  private events?: ProgrammeEvent[];
   private generation = 0;
   private listening = false;
   private readonly chain: Chain;
   private readonly reader: PublicClient;
+  private readonly history: HistorySource;
 
   constructor(private readonly config: PageConfig) {
     this.chain = programmeChain(config);
     this.reader = chainReader(this.chain, config.rpcUrl);
+    const chain = chainHistory(this.reader, config);
+    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl), chain) : chain;
+  }
+
+  // ---------------------------------------------------------------- language
+
+  private changeLanguage(lang: Lang): void {
+    setLanguage(lang);
+    try {
+      window.localStorage.setItem(LANGUAGE_KEY, lang);
+    } catch {
+      // storage may be switched off; the choice then lasts for this visit
+    }
+    translatePage();
+    renderFrame(this.config, (next) => this.changeLanguage(next));
+    if (!this.account) renderWallets(this.wallets, (wallet) => void this.connect(wallet));
+    else renderAccount(this.account);
+    element("network-text").textContent = t().networkText(this.config.chainName);
+    if (this.membership) {
+      renderCard(this.config, this.membership);
+      renderConsent(this.config, this.membership, true);
+      renderRewards(this.config, this.membership, (reward) => void this.redeem(reward));
+    }
+    if (this.events && this.account) renderHistory(tellHistory(this.config, this.events, this.account));
   }
 
   // ---------------------------------------------------------------- wallet and network
 
-  async start(): Promise<void> {
+  start(ready: () => void): void {
+    let saved: string | null = null;
+    try {
+      saved = window.localStorage.getItem(LANGUAGE_KEY);
+    } catch {
+      saved = null;
+    }
+    setLanguage(preferredLanguage(saved, navigator.languages ?? [navigator.language]));
+    translatePage();
+    renderFrame(this.config, (lang) => this.changeLanguage(lang));
+    element("network-text").textContent = t().networkText(this.config.chainName);
     element("switch-network").addEventListener("click", () => void this.switchNetwork());
     element("watch-asset").addEventListener("click", () => void this.watchAsset());
     element<HTMLFormElement>("consent-form").addEventListener("submit", (event) => {
@@ -59,18 +100,23 @@ class MemberPage {
     });
     if (!this.config.relayUrl) show("save-relay", false);
 
-    const wallets = await discoverWallets();
-    element("wallet-list").replaceChildren();
-    if (wallets.length === 0) {
-      this.notice(say.walletMissing);
-      return;
-    }
-    if (wallets.length > 1) this.notice(say.chooseWallet, "info");
-    renderWallets(wallets, (wallet) => void this.connect(wallet));
+    let first = true;
+    watchWallets((wallets) => {
+      this.wallets = wallets;
+      if (this.wallet) return; // connected already: a late wallet changes nothing
+      renderWallets(wallets, (wallet) => void this.connect(wallet));
+      if (wallets.length === 0) this.notice(say("walletMissing"));
+      else if (wallets.length > 1) this.notice(say("chooseWallet"), "info");
+      else this.notice(null);
+      if (first) {
+        first = false;
+        ready();
+      }
+    });
   }
 
   private async connect(wallet: Wallet): Promise<void> {
-    this.notice("");
+    this.notice(null);
     let accounts: string[];
     try {
       accounts = (await wallet.provider.request({ method: "eth_requestAccounts" })) as string[];
@@ -79,7 +125,7 @@ class MemberPage {
       return;
     }
     if (!accounts?.length) {
-      this.notice(say.rejected);
+      this.notice(say("rejected"));
       return;
     }
     this.wallet = wallet;
@@ -93,8 +139,10 @@ class MemberPage {
           return;
         }
         this.account = getAddress(changed[0]!);
+        renderAccount(this.account);
         void this.refresh();
       });
+      wallet.provider.on("disconnect", () => this.notice(say("disconnected")));
     }
     show("connect-panel", false);
     renderAccount(this.account);
@@ -130,54 +178,61 @@ class MemberPage {
     if (generation !== this.generation) return;
     if (chainId !== this.config.chainId) {
       panels.forEach((id) => show(id, false));
-      element("network-text").textContent =
-        `The programme runs on ${this.config.chainName}. Your wallet will ask you to switch to it, and to add it first if it does not know it yet.`;
       show("network-panel", true);
-      this.notice(say.wrongNetwork(this.config.chainName));
+      this.notice((c) => c.wrongNetwork(this.config.chainName));
       return;
     }
     show("network-panel", false);
-    this.notice("");
+    this.notice(null);
+    const account = this.account!;
     let membership: Membership;
     try {
-      membership = await readMembership(this.reader, this.config, this.account!);
+      membership = await readMembership(this.reader, this.config, account);
     } catch (error) {
       this.notice(explain(error));
       return;
     }
     if (generation !== this.generation) return;
     this.membership = membership;
+    this.events = undefined;
     const status = membership.record.status;
     if (status === Status.None) {
       panels.forEach((id) => show(id, false));
-      this.notice(say.notMember);
+      this.notice(say("notMember"));
       return;
     }
-    if (status === Status.Suspended) this.notice(say.suspended);
-    if (status === Status.Revoked) this.notice(say.ended);
-    if (status === Status.Erased) this.notice(say.erased);
+    if (status === Status.Suspended) this.notice(say("suspended"));
+    if (status === Status.Revoked) this.notice(say("ended"));
+    if (status === Status.Erased) this.notice(say("erased"));
     renderCard(this.config, membership);
-    renderConsent(this.config, membership);
+    renderConsent(this.config, membership, false);
     renderRewards(this.config, membership, (reward) => void this.redeem(reward));
+    if (status === Status.Suspended) tell("rewards-message", say("suspended"), "error");
     show("card", status !== Status.Erased);
     show("consent-panel", status !== Status.Erased);
     show("save-relay", Boolean(this.config.relayUrl) && status !== Status.Revoked);
     show("rewards-panel", status === Status.Active || status === Status.Suspended);
     show("check-panel", status !== Status.Erased);
     show("history-panel", true);
-    await this.showHistory(generation);
+    await this.showHistory(generation, account, status);
   }
 
-  private async showHistory(generation: number): Promise<void> {
-    let entries: HistoryEntry[];
+  private async showHistory(generation: number, account: Address, status: Status): Promise<void> {
+    let events: ProgrammeEvent[];
     try {
-      entries = await readHistory(this.reader, this.config, this.account!);
+      events = await this.history.read(account);
     } catch (error) {
-      this.notice(explain(error));
+      if (generation === this.generation) this.notice(explain(error));
       return;
     }
     if (generation !== this.generation) return;
+    this.events = events;
+    const entries = tellHistory(this.config, events, account);
     renderHistory(entries);
+    // Erased "at your request" only when the member asked to leave before the erasure.
+    if (status === Status.Erased && entries.some((entry) => entry.eventName === "MemberLeft")) {
+      this.notice(say("erasedAtRequest"));
+    }
   }
 
   // ---------------------------------------------------------------- actions
@@ -188,19 +243,19 @@ class MemberPage {
     const flags = chosenConsent();
     const { record, policyVersion } = membership;
     if (flags === record.consent && record.policyVersion === policyVersion) {
-      tell("consent-message", say.nothingToSave);
+      tell("consent-message", say("nothingToSave"));
       return;
     }
-    tell("consent-message", mode === "own" ? "Confirm the transaction in your wallet…" : "Sign the message in your wallet…");
+    tell("consent-message", say(mode === "own" ? "confirmTransaction" : "signMessage"));
     await busy("consent-panel", async () => {
       try {
         const hash = mode === "own" ? await this.setConsentOwn(flags, policyVersion) : await this.setConsentRelayed(flags, policyVersion);
         if (!hash) return;
-        tell("consent-message", "Saving…");
+        tell("consent-message", say("saving"));
         await confirmed(this.reader, hash);
         await this.refresh();
-        const how = mode === "own" ? "Saved" : "Saved without a fee";
-        tell("consent-message", `${how}. You now agree to ${consentWords(this.config, flags)}.`, "success");
+        const agreed = (c: Catalogue) => (mode === "own" ? c.saved : c.savedFree)(consentWords(this.config, flags));
+        tell("consent-message", agreed, "success");
       } catch (error) {
         tell("consent-message", explain(error), "error");
       }
@@ -221,7 +276,12 @@ class MemberPage {
   private async setConsentRelayed(flags: number, policyVersion: number): Promise<Hex | undefined> {
     const outcome = await relayConsent(this.reader, this.writer(), this.config, this.account!, flags, policyVersion);
     if ("txHash" in outcome) return outcome.txHash;
-    tell("consent-message", "refused" in outcome ? outcome.refused : say.relayUnavailable, "error");
+    if ("refused" in outcome) {
+      const { refused, message } = outcome;
+      tell("consent-message", (c) => c.relay[refused] ?? message, "error");
+    } else {
+      tell("consent-message", say("relayUnavailable"), "error");
+    }
     return undefined;
   }
 
@@ -229,13 +289,14 @@ class MemberPage {
     const membership = this.membership;
     if (!membership) return;
     const cost = membership.costs.get(reward.id) ?? 0n;
-    if (membership.record.status === Status.Suspended) return tell("rewards-message", say.suspended, "error");
-    if (membership.record.status !== Status.Active) return tell("rewards-message", say.notMember, "error");
-    if (cost === 0n) return tell("rewards-message", say.rewardUnavailable(reward.description), "error");
+    const name = () => rewardName(reward);
+    if (membership.record.status === Status.Suspended) return tell("rewards-message", say("suspended"), "error");
+    if (membership.record.status !== Status.Active) return tell("rewards-message", say("notMember"), "error");
+    if (cost === 0n) return tell("rewards-message", (c) => c.rewardUnavailable(name()), "error");
     if (membership.balance < cost) {
-      return tell("rewards-message", say.notEnoughPoints(reward.description, cost, membership.balance), "error");
+      return tell("rewards-message", (c) => c.notEnoughPoints(name(), cost, membership.balance), "error");
     }
-    tell("rewards-message", "Confirm the transaction in your wallet…");
+    tell("rewards-message", say("confirmTransaction"));
     await busy("rewards-panel", async () => {
       try {
         const { request } = await this.reader.simulateContract({
@@ -246,11 +307,11 @@ class MemberPage {
           args: [BigInt(reward.id)],
         });
         const hash = await this.writer().writeContract(request);
-        tell("rewards-message", "Redeeming…");
+        tell("rewards-message", say("redeeming"));
         await confirmed(this.reader, hash);
         await this.refresh();
         const left = this.membership?.balance ?? membership.balance - cost;
-        tell("rewards-message", `You redeemed the ${reward.description} for ${cost} points. You have ${left} points left.`, "success");
+        tell("rewards-message", (c) => c.redeemed(name(), cost, left), "success");
       } catch (error) {
         tell("rewards-message", explain(error), "error");
       }
@@ -265,7 +326,7 @@ class MemberPage {
         type: "ERC20",
         options: { address: this.config.points, symbol: membership.symbol, decimals: membership.decimals },
       });
-      tell("card-message", added ? "Your points now show in your wallet." : "Your wallet did not add the points.", added ? "success" : "info");
+      tell("card-message", say(added ? "assetAdded" : "assetNotAdded"), added ? "success" : "info");
     } catch (error) {
       tell("card-message", explain(error), "error");
     }
@@ -274,6 +335,8 @@ class MemberPage {
   private async checkData(): Promise<void> {
     const form = element<HTMLFormElement>("check-form");
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    // The phone number rules are large: loaded only when a member checks their data.
+    const { commitPerson, InvalidField, parseSalt } = await import("./commitment");
     let commitment: Hex;
     try {
       const salt = parseSalt(value("salt"));
@@ -281,7 +344,8 @@ class MemberPage {
       commitment = commitPerson(raw, salt, this.config.phoneRegion).commitment;
     } catch (error) {
       if (error instanceof InvalidField) {
-        return tell("check-message", `Please check the ${FIELD_WORDS[error.field]}: ${error.reason}.`, "error");
+        const { field, reason } = error;
+        return tell("check-message", (c) => c.checkField(c.fieldWords[field], reason), "error");
       }
       throw error;
     }
@@ -292,21 +356,13 @@ class MemberPage {
         functionName: "commitmentMatches",
         args: [this.account!, commitment],
       });
-      if (matches) {
-        tell("check-message", "Your details match the record on the chain.", "success");
-      } else {
-        tell(
-          "check-message",
-          "These details do not match the record on the chain. Check the spelling of each field and the salt you were given; if they are right, ask the programme team to correct your record.",
-          "error",
-        );
-      }
+      tell("check-message", say(matches ? "matches" : "mismatch"), matches ? "success" : "error");
     } catch (error) {
       tell("check-message", explain(error), "error");
     }
   }
 
-  private notice(text: string, tone: Tone = "error"): void {
+  private notice(text: Text | null, tone: Tone = "error"): void {
     tell("notice", text, tone);
   }
 }
@@ -316,11 +372,15 @@ async function main(): Promise<void> {
   try {
     config = await loadConfig();
   } catch {
-    tell("notice", say.noConnection, "error");
+    setLanguage(preferredLanguage(null, navigator.languages ?? []));
+    translatePage();
+    tell("notice", say("noConnection"), "error");
+    document.body.dataset.ready = "true";
     return;
   }
-  await new MemberPage(config).start();
-  document.body.dataset.ready = "true";
+  new MemberPage(config).start(() => {
+    document.body.dataset.ready = "true";
+  });
 }
 
 void main();

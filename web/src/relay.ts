@@ -6,11 +6,32 @@ import type { Address, Hex, PublicClient, WalletClient } from "viem";
 import { consentChangeTypes, EIP712_NAME, EIP712_VERSION, registryAbi } from "./abi";
 import type { PageConfig } from "./config";
 
-/** How long a gas-free consent signature stays valid. */
-const SIGNATURE_LIFETIME_SECONDS = 600n;
+/** How long a gas-free consent signature stays valid: well past the relay's margin (a few
+ * minutes after the latest block), well short of its 24-hour limit. */
+const SIGNATURE_LIFETIME_SECONDS = 1800n;
 
-/** What the relay answered: the transaction it sent, a refusal in its words, or silence. */
-export type RelayOutcome = { txHash: Hex } | { refused: string } | { unavailable: true };
+/** What the relay answered: the transaction it sent, a refusal (its code and sentence), or
+ * nothing usable. */
+export type RelayOutcome = { txHash: Hex } | { refused: string; message: string } | { unavailable: true };
+
+/** The 65-byte r ‖ s ‖ v (v 27/28) form of what a wallet returned: Ledger through MetaMask
+ * gives v 0/1, some wallets EIP-2098's 64-byte compact form. Anything else (a contract
+ * wallet's signature) is passed on as it is. */
+export function normaliseSignature(signature: Hex): Hex {
+  const hex = signature.slice(2);
+  if (hex.length === 128) {
+    const r = hex.slice(0, 64);
+    const vs = BigInt(`0x${hex.slice(64)}`);
+    const s = vs & ((1n << 255n) - 1n);
+    const v = 27n + (vs >> 255n);
+    return `0x${r}${s.toString(16).padStart(64, "0")}${v.toString(16)}` as Hex;
+  }
+  if (hex.length === 130) {
+    const v = Number.parseInt(hex.slice(128), 16);
+    if (v === 0 || v === 1) return `0x${hex.slice(0, 128)}${(v + 27).toString(16)}` as Hex;
+  }
+  return signature;
+}
 
 /** Ask the member to sign `flags` under `policyVersion`, and hand the signature to the relay. */
 export async function relayConsent(
@@ -48,14 +69,16 @@ export async function relayConsent(
         policyVersion,
         nonce: nonce.toString(),
         deadline: deadline.toString(),
-        signature,
+        signature: normaliseSignature(signature),
       }),
     });
   } catch {
     return { unavailable: true };
   }
-  const answer = (await response.json().catch(() => null)) as { txHash?: Hex; message?: string } | null;
+  const answer = (await response.json().catch(() => null)) as { txHash?: Hex; error?: string; message?: string } | null;
   if (response.ok && answer?.txHash) return { txHash: answer.txHash };
-  const refused = response.status >= 400 && response.status < 500 && answer?.message;
-  return refused ? { refused: answer!.message! } : { unavailable: true };
+  if (response.status >= 400 && response.status < 500 && answer?.error && answer.message) {
+    return { refused: answer.error, message: answer.message };
+  }
+  return { unavailable: true };
 }

@@ -1,14 +1,51 @@
-// Drawing the page: the wallet buttons, the membership card, the consent form, the reward
-// catalogue and the history list. Nothing here talks to the wallet or the chain.
+// Drawing the page: the programme's frame, the wallet buttons, the membership card, the
+// consent form, the reward catalogue and the history list, in the current language.
+// Nothing here talks to the wallet or the chain.
 
 import { Status } from "./abi";
 import type { Membership } from "./chain";
 import type { PageConfig, Reward } from "./config";
-import { element, tell } from "./dom";
+import { element } from "./dom";
 import type { HistoryEntry } from "./history";
-import { say } from "./messages";
+import { language, LANGUAGE_NAMES, LANGUAGES, t, type Lang } from "./i18n";
 import type { Wallet } from "./wallet";
-import { consentWords, STATUS_WORDS, tierName } from "./words";
+import { consentWords, programmeName, purposeWord, rewardName, statusWord, tierName } from "./words";
+
+/** The programme's name, logo, footer and the language switch. */
+export function renderFrame(config: PageConfig, onLanguage: (lang: Lang) => void): void {
+  const { programme } = config;
+  const name = programmeName(config);
+  document.title = t().documentTitle(name);
+  element("programme-name").textContent = name;
+  const logo = element<HTMLImageElement>("programme-logo");
+  if (programme.logoUrl) {
+    logo.src = programme.logoUrl;
+    logo.alt = t().logoAlt(name);
+    logo.hidden = false;
+  }
+  element("footer-operator").textContent = t().footerRunBy(programme.operator);
+  const email = element<HTMLAnchorElement>("footer-email");
+  email.href = `mailto:${programme.contactEmail}`;
+  email.textContent = programme.contactEmail;
+  for (const id of ["footer-policy", "policy-link"]) element<HTMLAnchorElement>(id).href = programme.privacyPolicyUrl;
+  const contact = element<HTMLAnchorElement>("footer-contact");
+  if (programme.contactUrl) {
+    contact.href = programme.contactUrl;
+    contact.hidden = false;
+  }
+  const select = element<HTMLSelectElement>("language");
+  if (select.options.length === 0) {
+    for (const lang of LANGUAGES) {
+      const option = document.createElement("option");
+      option.value = lang;
+      option.lang = lang;
+      option.textContent = LANGUAGE_NAMES[lang];
+      select.append(option);
+    }
+    select.addEventListener("change", () => onLanguage(select.value as Lang));
+  }
+  select.value = language();
+}
 
 export function renderWallets(wallets: Wallet[], onConnect: (wallet: Wallet) => void): void {
   const list = element("wallet-list");
@@ -24,7 +61,7 @@ export function renderWallets(wallets: Wallet[], onConnect: (wallet: Wallet) => 
       icon.width = icon.height = 24;
       button.append(icon);
     }
-    button.append(wallets.length > 1 ? `Connect with ${wallet.info.name}` : "Connect wallet");
+    button.append(wallets.length > 1 ? t().connectWith(wallet.info.name) : t().connectWallet);
     button.addEventListener("click", () => onConnect(wallet));
     list.append(button);
   }
@@ -32,24 +69,25 @@ export function renderWallets(wallets: Wallet[], onConnect: (wallet: Wallet) => 
 
 export function renderAccount(account: string): void {
   const shown = element("account");
-  shown.textContent = `Wallet ${account.slice(0, 6)}…${account.slice(-4)}`;
+  shown.textContent = t().account(`${account.slice(0, 6)}…${account.slice(-4)}`);
   shown.title = account;
   shown.hidden = false;
 }
 
 export function renderCard(config: PageConfig, { record, balance }: Membership): void {
-  element("card-status").textContent = STATUS_WORDS[record.status];
+  element("card-status").textContent = statusWord(record.status);
   element("card").dataset.status = Status[record.status].toLowerCase();
   element("card-tier").textContent = tierName(config, record.tier);
   element("card-since").textContent = record.since
-    ? new Date(record.since * 1000).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" })
+    ? new Date(record.since * 1000).toLocaleDateString(language(), { year: "numeric", month: "long", day: "numeric" })
     : "–";
-  element("card-points").textContent = `${balance} points`;
+  element("card-points").textContent = t().points(balance);
   element("card-consent").textContent = consentWords(config, record.consent);
 }
 
-export function renderConsent(config: PageConfig, { record, policyVersion }: Membership): void {
+export function renderConsent(config: PageConfig, { record, policyVersion }: Membership, keepChoices: boolean): void {
   const options = element("consent-options");
+  const chosen = keepChoices ? chosenConsent() : record.consent;
   options.replaceChildren();
   for (const purpose of config.consentPurposes) {
     const id = `consent-${purpose.flag}`;
@@ -59,15 +97,14 @@ export function renderConsent(config: PageConfig, { record, policyVersion }: Mem
     box.type = "checkbox";
     box.id = id;
     box.value = String(purpose.flag);
-    box.checked = (record.consent & purpose.flag) !== 0;
+    box.checked = (chosen & purpose.flag) !== 0;
     const label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = purpose.words.charAt(0).toUpperCase() + purpose.words.slice(1);
+    label.textContent = t().capitalise(purposeWord(config, purpose.flag));
     row.append(box, label);
     options.append(row);
   }
-  element("consent-policy").textContent =
-    `Saving means you agree to version ${policyVersion} of the privacy policy. You can change your mind at any time.`;
+  element("consent-policy").textContent = t().consentPolicy(policyVersion);
 }
 
 /** The flags the member ticked in the consent form. */
@@ -76,28 +113,39 @@ export function chosenConsent(): number {
   return boxes.reduce((sum, box) => (box.checked ? sum | Number(box.value) : sum), 0);
 }
 
+/** The catalogue; a reward the member cannot afford has its button disabled and says how
+ * many points are missing. */
 export function renderRewards(config: PageConfig, membership: Membership, onRedeem: (reward: Reward) => void): void {
   const list = element("rewards");
   list.replaceChildren();
   for (const reward of config.rewards) {
     const cost = membership.costs.get(reward.id) ?? 0n;
     if (cost === 0n) continue;
+    const name = rewardName(reward);
     const item = document.createElement("li");
     const text = document.createElement("span");
     text.className = "reward-name";
-    text.textContent = `${reward.description.charAt(0).toUpperCase()}${reward.description.slice(1)}`;
+    text.textContent = t().capitalise(name);
     const price = document.createElement("span");
     price.className = "reward-cost";
-    price.textContent = `${cost} points`;
+    price.textContent = t().points(cost);
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Redeem";
-    button.setAttribute("aria-label", `Redeem ${reward.description} for ${cost} points`);
+    button.textContent = t().redeem;
+    button.setAttribute("aria-label", t().redeemLabel(name, cost));
     button.addEventListener("click", () => onRedeem(reward));
     item.append(text, price, button);
+    if (membership.balance < cost) {
+      const missing = document.createElement("span");
+      missing.className = "reward-missing";
+      missing.id = `reward-missing-${reward.id}`;
+      missing.textContent = t().pointsMissing(cost - membership.balance);
+      button.disabled = true;
+      button.setAttribute("aria-describedby", missing.id);
+      item.append(missing);
+    }
     list.append(item);
   }
-  if (membership.record.status === Status.Suspended) tell("rewards-message", say.suspended, "error");
 }
 
 export function renderHistory(entries: HistoryEntry[]): void {
@@ -107,7 +155,7 @@ export function renderHistory(entries: HistoryEntry[]): void {
     const item = document.createElement("li");
     const time = document.createElement("time");
     time.dateTime = entry.when.toISOString();
-    time.textContent = entry.when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    time.textContent = entry.when.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
     const text = document.createElement("span");
     text.textContent = entry.text;
     item.append(time, text);
@@ -115,7 +163,7 @@ export function renderHistory(entries: HistoryEntry[]): void {
   }
   if (entries.length === 0) {
     const item = document.createElement("li");
-    item.textContent = "Nothing yet.";
+    item.textContent = t().historyEmpty;
     list.append(item);
   }
 }
