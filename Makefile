@@ -51,10 +51,12 @@ $(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs tools/v
 	$(BIN)/anvil --version | head -1
 	@touch $@
 
-# Browser tests drive Debian's Chromium (no test tool downloads a browser).
+# Browser tests drive Debian's Chromium (no test tool downloads a browser); a CJK font lets
+# the Simplified Chinese page render in tests and screenshots.
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+	command -v chromium >/dev/null && fc-list | grep -qi zenhei || \
+	  (apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-zenhei)
 	@touch $@
 
 compile: setup

@@ -14,7 +14,8 @@ from member_stack import ROOT, MemberStack
 from playwright.sync_api import Page
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-DOCS_CARD = ROOT / "docs" / "images" / "member-card.png"
+DOCS_IMAGES = ROOT / "docs" / "images"
+DOCS_CARD = DOCS_IMAGES / "member-card.png"
 WALLET_SCRIPT = (Path(__file__).parent / "injected_wallet.js").read_text()
 
 #: open_page(*wallets, width=..., height=...): the member page with those wallets injected.
@@ -76,6 +77,15 @@ def update_docs_card(page: Page) -> None:
         return
     DOCS_CARD.parent.mkdir(parents=True, exist_ok=True)
     page.locator("#card").screenshot(path=str(DOCS_CARD))
+
+
+def update_docs_image(page: Page, path: Path) -> None:
+    """A README picture of the whole page: written when missing, or when
+    MEMBERLEDGER_UPDATE_DOCS=1."""
+    if path.exists() and os.environ.get("MEMBERLEDGER_UPDATE_DOCS") != "1":
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
 
 
 def wallet_calls(page: Page, method: str) -> list[Any]:

@@ -23,7 +23,7 @@ export function renderFrame(config: PageConfig, onLanguage: (lang: Lang) => void
     logo.alt = t().logoAlt(name);
     logo.hidden = false;
   }
-  element("footer-operator").textContent = t().footerRunBy(programme.operator);
+  element("footer-operator").textContent = programme.operator;
   const email = element<HTMLAnchorElement>("footer-email");
   email.href = `mailto:${programme.contactEmail}`;
   email.textContent = programme.contactEmail;
