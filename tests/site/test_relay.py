@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -298,3 +299,41 @@ def test_relay_accepts_eip2098_compact_signature(stack: MemberStack, relay_url: 
     answer = post(relay_url, {**body, "signature": _compact(body["signature"])})
     assert answer.status == 200, answer.body
     assert stack.record(member.address)[1] == 4
+
+
+def test_relay_sends_several_at_once(stack: MemberStack, relay_url: str) -> None:
+    """Members' requests do not wait for each other's blocks: the relayer's nonces are
+    handed out so that all of them are sent, none refused for a nonce clash."""
+    members = [stack.enroll(consent=1) for _ in range(6)]
+    bodies = [stack.sign_consent(member.address, 6) for member in members]
+    sent = stack.tx_count(stack.relayer)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: post(relay_url, pair[1], source=f"127.0.1.{pair[0]}"),
+                enumerate(bodies),
+            )
+        )
+
+    assert [answer.status for answer in answers] == [200] * len(bodies), [a.body for a in answers]
+    assert stack.tx_count(stack.relayer) == sent + len(bodies)
+    assert all(stack.record(member.address)[1] == 6 for member in members)
+
+
+def test_relay_sends_one_of_two_identical_requests(stack: MemberStack, relay_url: str) -> None:
+    member = stack.enroll(consent=1)
+    body = stack.sign_consent(member.address, 2)
+    sent = stack.tx_count(stack.relayer)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda source: post(relay_url, body, source=source), ["127.0.2.1", "127.0.2.2"]
+            )
+        )
+
+    assert sorted(answer.status for answer in answers) == [200, 409], [a.body for a in answers]
+    (refused,) = [answer for answer in answers if answer.status == 409]
+    assert refused.body["error"] in ("in_flight", "used_nonce")
+    assert stack.tx_count(stack.relayer) == sent + 1
