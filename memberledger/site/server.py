@@ -19,7 +19,9 @@ for strangers, and must never be able to do more than pay for their signed chang
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,15 +198,24 @@ def page_config(
 
 def relayer_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
     """The relay's own account: the named Ape account (`--account`, else
-    `MEMBERLEDGER_RELAYER`), or locally the test account no deployment gives a role."""
-    if alias or not is_development_chain(chain_id):
-        if not alias:
-            raise ConfigError(
-                f"chain {chain_id} is not a local development chain: name the relay's own "
-                "account with --account ALIAS (one that holds no role; see the README)"
-            )
-        return operator_account(accounts, chain_id, alias)
-    return accounts.test_accounts[LOCAL_RELAYER_INDEX]
+    `MEMBERLEDGER_RELAYER`), unlocked with `MEMBERLEDGER_RELAYER_PASSPHRASE` when set, or
+    locally the test account no deployment gives a role. Never the operator's
+    `MEMBERLEDGER_ACCOUNT`."""
+    if not alias:
+        if is_development_chain(chain_id):
+            return accounts.test_accounts[LOCAL_RELAYER_INDEX]
+        raise ConfigError(
+            f"chain {chain_id} is not a local development chain: name the relay's own "
+            "account with --account ALIAS (one that holds no role; see the README)"
+        )
+    try:
+        account = accounts.load(alias)
+    except Exception as exc:  # ape's AccountsError and friends
+        raise ConfigError(f"no Ape account named {alias!r}: {exc}") from exc
+    passphrase = os.environ.get("MEMBERLEDGER_RELAYER_PASSPHRASE")
+    if passphrase:  # a service signs without prompts
+        account.set_autosign(True, passphrase=passphrase)
+    return account
 
 
 def check_relayer_has_no_role(registry: Any, points: Any, relayer: str) -> None:
@@ -290,8 +301,6 @@ def open_member_site(
 
 def _check_policy(registry: Any, programme: ProgrammeFile) -> None:
     """The policy the page links must be the one members agree to on chain."""
-    import hashlib
-
     version = int(registry.policyVersion())
     published = bytes(registry.policyHash(version))
     local = hashlib.sha256(programme.privacy_policy.read_bytes()).digest()

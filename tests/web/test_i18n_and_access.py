@@ -127,8 +127,10 @@ def test_chinese_browser_gets_chinese_page(open_page: OpenPage, stack: MemberSta
 def test_english_page_has_no_untranslated_gaps(open_page: OpenPage, stack: MemberStack) -> None:
     """Every data-i18n element got its text (a key missing from the catalogue leaves it
     empty)."""
-    member = stack.enroll()
+    member = stack.enroll(consent=0b011)
+    stack.credit(member.address, 120)
     page = _open_card(open_page, member.address)
+    expect(page.locator("#history li")).to_have_count(2)
     empty = page.evaluate(
         """() => [...document.querySelectorAll('[data-i18n]')]
             .filter((el) => !el.textContent.trim()).map((el) => el.dataset.i18n)"""
