@@ -1,10 +1,10 @@
 """The local stack a member's browser talks to, shared by the web and relay tests: a private
-Anvil with 64 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
+Anvil with 160 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
 real `ape run relay` serving the built page, its config.json and the relay. The registrar's
 part (enroll, credit, suspend) is played through web3 against the registry directly.
 
 Accounts: 0 deploys (Ape's test account 0, holding every role), 1 is registrar and issuer, 9
-relays (the relay's local default: an account with no role), the others up to 63 are members,
+relays (the relay's local default: an account with no role), the others up to 159 are members,
 handed out one or two per test so tests never share a member.
 """
 
@@ -30,7 +30,7 @@ from memberledger.local_node import anvil_command, free_port, local_url, start_n
 from memberledger.pii import PersonalData
 
 ROOT = Path(__file__).resolve().parents[1]
-ANVIL_ACCOUNTS = 64
+ANVIL_ACCOUNTS = 160
 START_TIMEOUT = 90
 #: The relay's account on a local chain (memberledger.site.server.LOCAL_RELAYER_INDEX).
 RELAYER_INDEX = 9

@@ -28,7 +28,6 @@ const en = {
   connectWallet: "Connect wallet",
   connectWith: (name: string) => `Connect with ${name}`,
   account: (short: string) => `Wallet ${short}`,
-  loading: "Loading your membership…",
   walletMissing:
     "No Ethereum wallet was found in this browser. Install MetaMask (or another Ethereum wallet), then reload this page.",
   chooseWallet: "Several wallets are installed. Choose the one that holds your membership.",
@@ -87,8 +86,6 @@ const en = {
   nothingToSave: "Nothing to save: these choices are already on record.",
   relayUnavailable:
     "The gas-free service cannot be reached right now. Try again in a few minutes, or save with your own wallet (you pay a small network fee).",
-  contractWallet:
-    "Your wallet is a contract wallet (such as a Safe). If saving without a fee fails, save with your own transaction.",
   // ------------------------------------------------------------ rewards
   rewardsTitle: "Rewards",
   redeem: "Redeem",
@@ -104,8 +101,6 @@ const en = {
   // ------------------------------------------------------------ history
   historyTitle: "What happened to your membership",
   historyEmpty: "Nothing yet.",
-  historyLoading: "Reading your history from the network…",
-  historyIncomplete: "Part of your history could not be read from the network right now. Reload the page to try again.",
   joined: (tier: string, agreed: string) => `You joined as a ${tier} member and agreed to ${agreed}.`,
   detailsUpdated: "Your personal details were updated; a new fingerprint of them is on record.",
   tierChanged: (from: string, to: string) => `Your tier changed from ${from} to ${to}.`,
@@ -192,7 +187,6 @@ const zh: Catalogue = {
   connectWallet: "连接钱包",
   connectWith: (name) => `使用 ${name} 连接`,
   account: (short) => `钱包 ${short}`,
-  loading: "正在加载您的会员信息…",
   walletMissing: "此浏览器中没有找到以太坊钱包。请安装 MetaMask（或其他以太坊钱包），然后重新加载此页面。",
   chooseWallet: "已安装多个钱包。请选择存有您会员资格的那个钱包。",
   rejected: "您在钱包中取消了请求。没有任何更改。",
@@ -238,7 +232,6 @@ const zh: Catalogue = {
   savedFree: (agreed) => `已免费保存。您现在同意：${agreed}。`,
   nothingToSave: "无需保存：这些选择已经记录在案。",
   relayUnavailable: "免手续费服务暂时无法访问。请几分钟后再试，或用您自己的钱包保存（需支付少量网络手续费）。",
-  contractWallet: "您的钱包是合约钱包（例如 Safe）。如果免费保存失败，请用您自己的交易保存。",
   rewardsTitle: "奖励",
   redeem: "兑换",
   redeemLabel: (reward, cost) => `用 ${cost} 积分兑换${reward}`,
@@ -251,8 +244,6 @@ const zh: Catalogue = {
   rewardUnknown: (id) => `奖励 ${id}`,
   historyTitle: "您的会员记录",
   historyEmpty: "暂无记录。",
-  historyLoading: "正在从网络读取您的记录…",
-  historyIncomplete: "暂时无法从网络读取部分记录。请重新加载页面再试。",
   joined: (tier, agreed) => `您以${tier}会员身份加入，并同意：${agreed}。`,
   detailsUpdated: "您的个人信息已更新；新的信息指纹已记录在案。",
   tierChanged: (from, to) => `您的等级从${from}变为${to}。`,
