@@ -1,6 +1,7 @@
 """The gas-free relay: a member signs a change in their wallet (EIP-712) and the relay sends it
 with its own account, which pays the gas. Today's one change is consent
-(`setConsentBySig`); `SignedKind` describes a kind so redemption can join it.
+(`setConsentBySig`); gas-free redemption (`LoyaltyPoints.redeemBySig`) will join it with the
+same checks once the contract has it.
 
 The relay pays for strangers, so every check that could make the transaction fail runs
 first, cheapest first, and a request that would revert costs the relayer nothing:
@@ -17,14 +18,14 @@ first, cheapest first, and a request that would revert costs the relayer nothing
 4. the signature is the member's over this chain's and contract's typed data: recovered for an
    ordinary wallet, or, for a contract wallet (a Safe), confirmed by the wallet itself through
    ERC-1271 `isValidSignature`, exactly as the contract's `SignatureChecker` will;
-5. on the chain, in one batch: not paused, the member enrolled, the policy current, the
-   nonce the member's current one (else the signature is not *fresh*: a replay of a used,
-   public signature is refused before it touches the member's quota), and the change changes
-   something;
+5. on the chain (read in one batch with the latest block): not paused, the member enrolled,
+   and the nonce the member's current one; else the signature is not *fresh* (a replay of a
+   used, public signature) and is refused before it touches the member's quota;
 6. the member is under their own rate limit: only fresh signatures count, so nobody can use up
    a member's allowance by replaying what the member once signed;
-7. no other request of this member is in flight (one of the two would revert);
-8. a dry run (`eth_estimateGas` on the pending state) succeeds.
+7. the policy is the current one and the change changes something;
+8. no other request of this member is in flight (one of the two would revert);
+9. a dry run (`eth_estimateGas` on the pending state) succeeds.
 
 Sending holds a lock only while a nonce is taken, the transaction signed and handed to the
 node (milliseconds); several transactions are in flight at once and receipts are awaited
