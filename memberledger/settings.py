@@ -49,6 +49,12 @@ class Settings:
     browser_rpc_url: str = ""
     #: MEMBERLEDGER_RPC_URL: the operator's node, for `--network "$MEMBERLEDGER_RPC_URL"`.
     rpc_url: str = ""
+    #: MEMBERLEDGER_RELAYER: the Ape account alias the relay pays gas with (no role).
+    relayer: str = ""
+    #: MEMBERLEDGER_RELAYER_PASSPHRASE: unlocks that account for a service.
+    relayer_passphrase: str = ""
+    #: MEMBERLEDGER_PROGRAMME: the programme's file (name, page, catalogue): programme.toml.
+    programme_file: Path | None = None
 
     def __repr__(self) -> str:
         shown = {
@@ -58,7 +64,7 @@ class Settings:
         return f"Settings({shown})"
 
 
-_SECRETS = frozenset({"vault_key", "account_passphrase"})
+_SECRETS = frozenset({"vault_key", "account_passphrase", "relayer_passphrase"})
 
 
 def read_settings(
@@ -88,6 +94,9 @@ def read_settings(
         deployments=Path(text("DEPLOYMENTS") or DEFAULT_DEPLOYMENTS),
         browser_rpc_url=text("BROWSER_RPC_URL"),
         rpc_url=text("RPC_URL"),
+        relayer=text("RELAYER"),
+        relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
+        programme_file=Path(text("PROGRAMME")) if text("PROGRAMME") else None,
     )
 
 

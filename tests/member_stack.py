@@ -1,10 +1,11 @@
 """The local stack a member's browser talks to, shared by the web and relay tests: a private
-Anvil with 64 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
+Anvil with 160 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
 real `ape run relay` serving the built page, its config.json and the relay. The registrar's
 part (enroll, credit, suspend) is played through web3 against the registry directly.
 
-Accounts: 0 deploys and relays (Ape's test account 0), 1 is registrar and issuer, 2..63 are
-members, handed out one or two per test so tests never share a member.
+Accounts: 0 deploys (Ape's test account 0, holding every role), 1 is registrar and issuer, 9
+relays (the relay's local default: an account with no role), the others up to 159 are members,
+handed out one or two per test so tests never share a member.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from operator_kit import rpc
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
@@ -29,9 +32,11 @@ from memberledger.pii.canonical import PersonalData
 from memberledger.pii.commitment import Commitment, commit_person
 
 ROOT = Path(__file__).resolve().parents[1]
-ANVIL_ACCOUNTS = 64
+ANVIL_ACCOUNTS = 160
 START_TIMEOUT = 90
-#: Generous limits for the shared site; tests/relay starts its own strict one.
+#: The relay's account on a local chain (memberledger.site.server.LOCAL_RELAYER_INDEX).
+RELAYER_INDEX = 9
+#: Generous limits for the shared site; tests/site starts its own strict one.
 RELAXED_LIMITS = ("--per-ip", "10000", "--per-member", "10000")
 
 
@@ -115,11 +120,11 @@ class MemberStack:
 
     @property
     def relayer(self) -> str:
-        return str(self.web3.eth.accounts[0])
+        return str(list(self.web3.eth.accounts)[RELAYER_INDEX])
 
     @property
     def registrar(self) -> str:
-        return str(self.web3.eth.accounts[1])
+        return str(list(self.web3.eth.accounts)[1])
 
     @property
     def chain_id(self) -> int:
@@ -129,6 +134,8 @@ class MemberStack:
         """A funded account no other test has used."""
         if self._next_account >= ANVIL_ACCOUNTS:
             raise RuntimeError(f"all {ANVIL_ACCOUNTS} Anvil accounts are in use")
+        if self._next_account == RELAYER_INDEX:
+            self._next_account += 1
         account = str(self.web3.eth.accounts[self._next_account])
         self._next_account += 1
         return account
@@ -178,6 +185,9 @@ class MemberStack:
 
     def suspend(self, member: str) -> None:
         self._send(self.registry.functions.suspend(member), self.registrar)
+
+    def erase(self, member: str) -> None:
+        self._send(self.registry.functions.erase(member), self.registrar)
 
     def record(self, member: str) -> Any:
         return self.registry.functions.memberOf(member).call()
@@ -234,10 +244,8 @@ class MemberStack:
             },
             "message": message,
         }
-        answer = self.web3.provider.make_request(  # type: ignore[attr-defined]
-            "eth_signTypedData_v4", [signer or member, json.dumps(typed)]
-        )
-        return {**message, "signature": answer["result"]}
+        signature = rpc(self.web3, "eth_signTypedData_v4", signer or member, json.dumps(typed))
+        return {**message, "signature": signature}
 
     # ------------------------------------------------------------ the site
 
@@ -295,8 +303,18 @@ _SHARED = _Shared()
 
 
 @pytest.fixture(scope="session")
+def built_page() -> Path:
+    """The page as `make serve` builds it (the site serves it; tests/web drives it)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is needed to build the member page (web/build.mjs)")
+    subprocess.run([node, "web/build.mjs"], cwd=ROOT, check=True, timeout=120)
+    return ROOT / "web" / "dist"
+
+
+@pytest.fixture(scope="session")
 def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iterator[MemberStack]:
-    """One stack for the whole session, shared by tests/web and tests/relay (each conftest
+    """One stack for the whole session, shared by tests/web and tests/site (each conftest
     imports this fixture; the stack starts once and stops after its last user)."""
     if _SHARED.stack is None:
         node, url = _start_anvil()
@@ -310,7 +328,7 @@ def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iter
             MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"), NO_COLOR="1", COLUMNS="200"
         )
         web3 = Web3(Web3.HTTPProvider(url))
-        registrar = str(web3.eth.accounts[1])
+        registrar = str(list(web3.eth.accounts)[1])
         deployed = subprocess.run(
             [
                 "ape",

@@ -27,8 +27,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "site": frozenset({"pii", "store", "chain", "programme", "ops"}),
     "cli": frozenset({"pii", "store", "intake", "chain", "programme", "bulk", "ops", "site"}),
 }
-#: Top-level modules that belong to a room until they move into its folder.
-TOP_LEVEL_ROOMS = {"programme": "programme", "relay": "site", "member_site": "site"}
+#: Top-level modules that are a room of their own.
+TOP_LEVEL_ROOMS = {"programme": "programme"}
 #: Table -> the one module that may name it in SQL.
 TABLE_OWNERS = {
     "members": "store/vault.py",

@@ -125,10 +125,6 @@ class Delivery:
     gas_used: int
     outcome: Outcome = field(default_factory=Outcome)
 
-    @property
-    def applied_rows(self) -> int:
-        return self.rows - len(self.outcome.skipped)
-
 
 @dataclass
 class _Flight:

@@ -192,10 +192,6 @@ class Batch:
     failure: str | None = None
 
     @property
-    def id_bytes(self) -> bytes:
-        return bytes.fromhex(self.batch_id[2:])
-
-    @property
     def enrollments(self) -> list[EnrollmentEntry]:
         return [entry for entry in self.entries if isinstance(entry, EnrollmentEntry)]
 

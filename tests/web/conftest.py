@@ -6,13 +6,11 @@ wallets it asks for injected (see injected_wallet.js).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from member_stack import ROOT, MemberStack, member_stack  # noqa: F401 (a fixture)
+from member_stack import ROOT, MemberStack, built_page, member_stack  # noqa: F401 (fixtures)
 from page_kit import OpenPage, WalletSettings
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
@@ -37,16 +35,6 @@ def stack(member_stack: MemberStack, built_page: Path) -> MemberStack:  # noqa: 
 
 
 @pytest.fixture(scope="session")
-def built_page() -> Path:
-    """The page as `make serve` builds it."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to build the member page (web/build.mjs)")
-    subprocess.run([node, "web/build.mjs"], cwd=ROOT, check=True, timeout=120)
-    return ROOT / "web" / "dist"
-
-
-@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (Debian's package)")
@@ -67,12 +55,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def open_page(browser: Browser, stack: MemberStack) -> Iterator[OpenPage]:
     """Open the member page in a fresh browser context, with the given wallets injected
-    (none: a browser without any wallet). Console errors fail the test."""
+    (none: a browser without any wallet), in the browser language `locale` (English unless
+    told). Uncaught page errors fail the test."""
     contexts = []
     errors: list[str] = []
 
-    def open_(*wallets: WalletSettings, width: int = 1024, height: int = 900) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def open_(
+        *wallets: WalletSettings,
+        width: int = 1024,
+        height: int = 900,
+        locale: str = "en-US",
+        bypass_csp: bool = False,
+    ) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, bypass_csp=bypass_csp
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         for wallet in wallets:
