@@ -69,7 +69,7 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
 
         uint256[] memory statusTier = REGISTRY.statusesAndTiers(members);
         uint256 total = 0;
-        for (uint256 i; i < count;) {
+        for (uint256 i; i < count; ++i) {
             address member = members[i];
             uint256 packed = statusTier[i];
             if (packed >> 8 != uint256(IMembershipRegistry.Status.Active)) {
@@ -80,9 +80,6 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
             if (points == 0) revert ZeroAmount(member);
             _mint(member, points);
             total += points;
-            unchecked {
-                ++i;
-            }
         }
         emit BatchCredited(batchId, count, total, msg.sender);
     }

@@ -84,6 +84,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     {
         Config memory config = _requireConsentReady();
         _enroll(member, commitment, consent, tier, config.policyVersion);
+        // Cannot overflow: memberCount (uint64) counts Active and Suspended records, each a
+        // distinct wallet whose first enrollment wrote a fresh slot (22,100 gas); 2**64 of them
+        // would take ~4 * 10**23 gas.
         unchecked {
             ++config.memberCount;
         }
@@ -95,12 +98,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
         uint256 count = enrollments.length;
         if (count == 0) revert EmptyBatch();
         Config memory config = _requireConsentReady();
-        for (uint256 i; i < count;) {
+        for (uint256 i; i < count; ++i) {
             Enrollment calldata row = enrollments[i];
             _enroll(row.member, row.commitment, row.consent, row.tier, config.policyVersion);
-            unchecked {
-                ++i;
-            }
         }
         config.memberCount += uint64(count);
         _config = config;
@@ -254,12 +254,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     function statusesAndTiers(address[] calldata members) external view returns (uint256[] memory packed) {
         uint256 count = members.length;
         packed = new uint256[](count);
-        for (uint256 i; i < count;) {
+        for (uint256 i; i < count; ++i) {
             Member storage record = _members[members[i]];
             packed[i] = uint256(record.status) << 8 | record.tier;
-            unchecked {
-                ++i;
-            }
         }
     }
 
