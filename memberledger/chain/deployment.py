@@ -225,6 +225,24 @@ def attach(project: Any, chain: Any, root: Path | None = None) -> tuple[Deployme
                 f"{name} at {address} has no code on chain {chain.chain_id} "
                 f"(was the local node restarted?): run `ape run deploy` again"
             )
-    registry = project.MembershipRegistry.at(deployment.registry)
-    points = project.LoyaltyPoints.at(deployment.points)
-    return deployment, registry, points
+    return (
+        deployment,
+        contract_at(chain, project, "MembershipRegistry", deployment.registry),
+        (contract_at(chain, project, "LoyaltyPoints", deployment.points)),
+    )
+
+
+def contract_at(chain: Any, project: Any, name: str, address: str) -> Any:
+    """The project's contract `name` at `address`, with the project's own ABI. Ape caches
+    the ABI of every address it meets in its data folder and merges what it finds there: on a
+    local node, whose addresses repeat from one chain to the next, an older release's ABI at
+    the same address would be merged in (two `MemberEnrolled` events, say). So the cache is
+    neither read nor trusted here, and is overwritten with this ABI."""
+    return chain.contracts.instance_at(
+        address,
+        contract_type=getattr(project, name).contract_type,
+        fetch_from_explorer=False,
+        fetch_from_disk=False,
+        detect_proxy=False,
+        replace=True,
+    )

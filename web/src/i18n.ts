@@ -101,11 +101,17 @@ const en = {
   // ------------------------------------------------------------ history
   historyTitle: "What happened to your membership",
   historyEmpty: "Nothing yet.",
-  joined: (tier: string, agreed: string) => `You joined as a ${tier} member and agreed to ${agreed}.`,
+  joined: (tier: string) => `You joined as a ${tier} member.`,
   detailsUpdated: "Your personal details were updated; a new fingerprint of them is on record.",
   tierChanged: (from: string, to: string) => `Your tier changed from ${from} to ${to}.`,
-  consentChanged: (agreed: string, version: string, own: boolean) =>
-    `Your privacy choices changed: you agree to ${agreed} (policy version ${version}; ${own ? "you saved it with your wallet" : "saved without a fee through the programme"}).`,
+  consentChanged: (agreed: string, version: string, how: "own" | "relay" | "form") =>
+    `Your privacy choices changed: you agree to ${agreed} (policy version ${version}; ${
+      how === "own"
+        ? "you saved it with your wallet"
+        : how === "relay"
+          ? "saved without a fee through the programme"
+          : "recorded from your enrollment form"
+    }).`,
   suspendedEvent: "The programme suspended your membership.",
   reinstated: "The programme reinstated your membership.",
   revoked: "The programme ended your membership.",
@@ -244,11 +250,13 @@ const zh: Catalogue = {
   rewardUnknown: (id) => `奖励 ${id}`,
   historyTitle: "您的会员记录",
   historyEmpty: "暂无记录。",
-  joined: (tier, agreed) => `您以${tier}会员身份加入，并同意：${agreed}。`,
+  joined: (tier) => `您以${tier}会员身份加入。`,
   detailsUpdated: "您的个人信息已更新；新的信息指纹已记录在案。",
   tierChanged: (from, to) => `您的等级从${from}变为${to}。`,
-  consentChanged: (agreed, version, own) =>
-    `您的隐私选择已更改：您同意${agreed}（隐私政策第 ${version} 版；${own ? "由您用自己的钱包保存" : "通过计划免费保存"}）。`,
+  consentChanged: (agreed, version, how) =>
+    `您的隐私选择已更改：您同意${agreed}（隐私政策第 ${version} 版；${
+      how === "own" ? "由您用自己的钱包保存" : how === "relay" ? "通过计划免费保存" : "根据您的入会表格记录"
+    }）。`,
   suspendedEvent: "计划暂停了您的会员资格。",
   reinstated: "计划恢复了您的会员资格。",
   revoked: "计划终止了您的会员资格。",
