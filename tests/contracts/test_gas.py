@@ -91,6 +91,15 @@ def measured(
         gas["reinstate"] = registry.reinstate(member, sender=registrar).gas_used
         gas["erase"] = registry.erase(member, sender=registrar).gas_used
         gas["forfeit"] = points.forfeit(member, sender=registrar).gas_used
+
+        # A member who lost their wallet: the move and the points that follow it.
+        lost, found = members[1], wallet(60_000)
+        registry.enroll(lost, commitment(10_001), 1, 0, sender=registrar)
+        points.credit(credits("gas-6", [lost], [1_000]), sender=issuer)
+        registry.setMoveDelay(0, sender=admin)  # the same gas as after waiting out the delay
+        gas["propose_move"] = registry.proposeMove(lost, found, sender=registrar).gas_used
+        gas["complete_move"] = registry.completeMove(lost, sender=registrar).gas_used
+        gas["carry_over"] = points.carryOver(lost, sender=registrar).gas_used
     return gas
 
 

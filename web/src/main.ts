@@ -80,6 +80,7 @@ const STATUS_WORDS: Record<Status, string> = {
   [Status.Suspended]: "Suspended",
   [Status.Revoked]: "Ended",
   [Status.Erased]: "Erased",
+  [Status.Moved]: "Moved to another wallet",
 };
 
 class MemberPage {
