@@ -298,6 +298,17 @@ interface IMembershipRegistry {
     /// @notice The full record of `member` (all zero if never enrolled).
     function memberOf(address member) external view returns (Member memory);
 
+    /// @notice The full records of many wallets, in the order given, in one call (all zero for a
+    /// wallet never enrolled): what {memberOf} answers for each.
+    /// @dev For off-chain readers that check thousands of wallets at once (an `eth_call`, not a
+    /// transaction). The cost grows with the count, about 2,100 gas a wallet to read its slot
+    /// plus the calldata and the answer's memory: see `members_of_4000` in `snapshots/gas.json`
+    /// for 4,000 wallets, which fits the 50,000,000-gas `eth_call` cap of geth's default and
+    /// the 30,000,000-gas blocks Anvil answers calls against. Split larger lists.
+    /// @param members The wallets.
+    /// @return records One record per wallet, in the same order.
+    function membersOf(address[] calldata members) external view returns (Member[] memory records);
+
     /// @notice Status and tier of `member`, in one call (used by the points token).
     function statusAndTier(address member) external view returns (Status status, uint8 tier);
 

@@ -1911,6 +1911,41 @@ def test_memberOf_never_enrolled_is_all_zero(registry: Any, newcomer: Any) -> No
     assert registry.statusAndTier(newcomer) == (Status.NONE, 0)
 
 
+def test_membersOf_answers_memberOf_for_each_wallet(
+    registry: Any, registrar: Any, members: list[Any], outsider: Any, chain: Any
+) -> None:
+    """Every status, a wallet never enrolled, a repeated wallet, the order kept."""
+    for m, status in zip(members, list(Status)[1:], strict=True):
+        bring_to(registry, registrar, m, status)
+    registry.setTier(members[0], 7, sender=registrar)
+    registry.setConsent(PARTNERS, 1, sender=members[2])  # the revoked one
+    wallets = [*members, outsider, replacement(members[4]), members[0]]
+
+    records = registry.membersOf(wallets)
+
+    assert [Record(bytes(r[0]), *r[1:]) for r in records] == [
+        record_of(registry, w) for w in wallets
+    ]
+    assert [r[3] for r in records] == [1, 2, 3, 4, 5, 0, 1, 1]
+
+
+def test_membersOf_empty_list(registry: Any) -> None:
+    assert list(registry.membersOf([])) == []
+
+
+def test_membersOf_masks_dirty_address_bits(
+    registry: Any, registrar: Any, member: Any, chain: Any
+) -> None:
+    """A wallet word with its high 96 bits set (invalid ABI) reads the wallet's record."""
+    clean = bytes(registry.membersOf.encode_input([member.address]))
+    dirty = clean[:-32] + b"\xff" * 12 + clean[-20:]
+    answer = chain.provider.web3.eth.call({"to": registry.address, "data": "0x" + dirty.hex()})
+    assert bytes(answer) == bytes(
+        chain.provider.web3.eth.call({"to": registry.address, "data": "0x" + clean.hex()})
+    )
+    assert bytes(answer)[64:84] == COMMITMENT
+
+
 def test_statusesAndTiers_packs_status_and_tier(
     registry: Any, registrar: Any, members: list[Any], outsider: Any
 ) -> None:
