@@ -71,6 +71,8 @@ class Scene:
     moved: str  # moved to MOVED_TO, held points
     consent_change: tuple[str, int, int, int, int]
     signature: bytes
+    redemption: tuple[str, int, int, int, int]  # the member's, signed
+    redemption_signature: bytes
 
 
 Arguments = Callable[[Scene], tuple[Any, ...]]
@@ -180,6 +182,10 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "redeem(uint256)": Entry(
             "member-self", lambda _s: (REWARD,), not_a_member("NotActiveMember")
         ),
+        "redeemBySig((address,uint256,uint256,uint256,uint256),bytes)": Entry(
+            "anyone", lambda s: (s.redemption, s.redemption_signature), None
+        ),
+        "increaseNonce()": Entry("anyone", no_args, None),
         "transfer(address,uint256)": Entry(
             "member-self", lambda s: (s.recipient, 1), not_a_member("NotActiveMember")
         ),
@@ -336,6 +342,26 @@ def scene(
         },
         message,
     )
+    redemption = (member.address, REWARD, 10, 0, FAR_FUTURE)
+    redemption_signed = Account.sign_typed_data(
+        member.private_key,
+        {
+            "name": "MemberLedger LoyaltyPoints",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": points.address,
+        },
+        {
+            "RedeemRequest": [
+                {"name": "member", "type": "address"},
+                {"name": "rewardId", "type": "uint256"},
+                {"name": "cost", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ]
+        },
+        dict(zip(("member", "rewardId", "cost", "nonce", "deadline"), redemption, strict=True)),
+    )
     accounts = (admin, registrar, pauser, issuer, member, outsider)
     return Scene(
         callers={name: account.address for name, account in zip(CALLERS, accounts, strict=True)},
@@ -346,6 +372,8 @@ def scene(
         moved=moved.address,
         consent_change=change,
         signature=signed.signature,
+        redemption=redemption,
+        redemption_signature=redemption_signed.signature,
     )
 
 
