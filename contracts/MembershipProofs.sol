@@ -14,8 +14,7 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// @notice Identity registration, published group roots and Semaphore v4 proof checks for
 /// private proofs of membership (see {IMembershipProofs}).
 /// @dev Invariants (each one is an executable test):
-/// - `publication().throughBlock` only increases, and is always below the block that
-///   published it.
+/// - `publication().throughBlock` only increases, and never exceeds the block that published it.
 /// - A group's root is zero exactly when its size is zero.
 /// - A root is accepted for a group only while it is the group's current root, or for
 ///   `rootValidity` seconds after it was replaced.
@@ -121,7 +120,7 @@ contract MembershipProofs is IMembershipProofs, AccessControlDefaultAdminRules, 
         Publication memory current = _publication;
         uint64 previous = current.throughBlock;
         if (!(throughBlock > previous)) revert StaleRoots(throughBlock, previous);
-        if (!(throughBlock < block.number)) revert UnseenBlock(throughBlock, block.number);
+        if (throughBlock > block.number) revert UnseenBlock(throughBlock, block.number);
         for (uint256 group; group < GROUP_COUNT;) {
             uint256 root = roots[group];
             if (!(root < SNARK_SCALAR_FIELD) || (root == 0) != (sizes[group] == 0)) {

@@ -55,7 +55,9 @@ interface IMembershipProofs {
     /// @notice Published roots must include more blocks than the last publication
     /// (`throughBlock` must exceed `publishedThroughBlock`).
     error StaleRoots(uint64 throughBlock, uint64 publishedThroughBlock);
-    /// @notice Roots can only include blocks before the current one (`currentBlock`).
+    /// @notice Roots cannot include blocks after the current one (`currentBlock`). (Gas
+    /// estimation runs in the latest block, so the latest block itself is allowed; a root that
+    /// claimed events of its own block after its own transaction would fail the audit.)
     error UnseenBlock(uint64 throughBlock, uint256 currentBlock);
     /// @notice `root` is not below the SNARK scalar field, or is zero for a non-empty group of
     /// `size` (or non-zero for an empty one).
@@ -123,7 +125,7 @@ interface IMembershipProofs {
     /// @notice Publish the roots of the four groups, built from every event through
     /// `throughBlock`.
     /// @dev Requirements: `PROOF_PUBLISHER_ROLE`; `throughBlock` above the last publication's
-    /// (`StaleRoots`) and below the current block (`UnseenBlock`); each root below the field,
+    /// (`StaleRoots`) and not above the current block (`UnseenBlock`); each root below the field,
     /// zero exactly when its size is zero (`InvalidRoot`). A replaced root stays accepted for
     /// `rootValidity()` seconds. Emits {RootsPublished}.
     /// @param roots Root of each group (0 for an empty group).

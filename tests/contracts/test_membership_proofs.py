@@ -349,20 +349,16 @@ def test_publishRoots_same_block_again_reverts(
 
 def test_publishRoots_future_block_reverts(proofs: Any, chain: Any, publisher: Any) -> None:
     pending = chain.blocks.height + 1
-    with ape.reverts(proofs.UnseenBlock, throughBlock=pending, currentBlock=pending):
-        proofs.publishRoots([0] * 4, [0] * 4, pending, sender=publisher)
+    with ape.reverts(proofs.UnseenBlock, throughBlock=pending + 1, currentBlock=pending):
+        proofs.publishRoots([0] * 4, [0] * 4, pending + 1, sender=publisher, gas_limit=200_000)
 
 
-def test_publishRoots_root_without_members_reverts(
-    proofs: Any, chain: Any, publisher: Any
-) -> None:
+def test_publishRoots_root_without_members_reverts(proofs: Any, chain: Any, publisher: Any) -> None:
     with ape.reverts(proofs.InvalidRoot, group=1, root=5, size=0):
         proofs.publishRoots([0, 5, 0, 0], [0, 0, 0, 0], chain.blocks.height, sender=publisher)
 
 
-def test_publishRoots_root_outside_field_reverts(
-    proofs: Any, chain: Any, publisher: Any
-) -> None:
+def test_publishRoots_root_outside_field_reverts(proofs: Any, chain: Any, publisher: Any) -> None:
     with ape.reverts(proofs.InvalidRoot, group=0, root=FIELD, size=1):
         proofs.publishRoots([FIELD, 0, 0, 0], [1, 0, 0, 0], chain.blocks.height, sender=publisher)
 
@@ -400,9 +396,7 @@ def test_setRootValidity_not_admin_reverts(proofs: Any, publisher: Any) -> None:
 # ------------------------------------------------------------------ proofs
 
 
-def test_campaignScope_matches_documented_formula(
-    proofs: Any, chain: Any, proved: Proved
-) -> None:
+def test_campaignScope_matches_documented_formula(proofs: Any, chain: Any, proved: Proved) -> None:
     assert proofs.campaignScope("cinema-2026-12") == proved.scope
 
 
@@ -458,9 +452,7 @@ def test_verifyProof_replaced_root_after_window_reverts(
     tx = publish(proofs, chain, publisher, [commitments[:3], commitments[:2], [], []])
     expired_at = chain.blocks[tx.block_number].timestamp + ROOT_VALIDITY
     chain.mine(1, timestamp=expired_at + 1)
-    with ape.reverts(
-        proofs.RootExpired, group=GOLD, root=proved.roots[GOLD], expiredAt=expired_at
-    ):
+    with ape.reverts(proofs.RootExpired, group=GOLD, root=proved.roots[GOLD], expiredAt=expired_at):
         proofs.verifyProof(GOLD, proved.gold.as_struct(), proved.scope)
 
 
@@ -471,9 +463,7 @@ def test_verifyProof_unsupported_depth_reverts(proofs: Any, proved: Proved) -> N
         proofs.verifyProof(GOLD, deep.as_struct(), proved.scope)
 
 
-def test_validateProof_uses_nullifier_and_emits(
-    proofs: Any, proved: Proved, outsider: Any
-) -> None:
+def test_validateProof_uses_nullifier_and_emits(proofs: Any, proved: Proved, outsider: Any) -> None:
     tx = proofs.validateProof(GOLD, proved.gold.as_struct(), proved.scope, sender=outsider)
     (event,) = tx.decode_logs(proofs.ProofValidated)
     assert (event.consumer, event.group, event.scope, event.nullifier) == (
@@ -513,13 +503,9 @@ def test_validateProof_front_runner_cannot_use_up_partner_nullifier(
     assert tx.decode_logs(proofs.ProofValidated)[0].consumer == outsider.address
 
 
-def test_validateProof_tampered_proof_reverts(
-    proofs: Any, proved: Proved, outsider: Any
-) -> None:
+def test_validateProof_tampered_proof_reverts(proofs: Any, proved: Proved, outsider: Any) -> None:
     with ape.reverts(proofs.InvalidProof):
-        proofs.validateProof(
-            GOLD, tampered(proved.gold).as_struct(), proved.scope, sender=outsider
-        )
+        proofs.validateProof(GOLD, tampered(proved.gold).as_struct(), proved.scope, sender=outsider)
     assert proofs.nullifierUsed(outsider, proved.gold.nullifier) is False
 
 
