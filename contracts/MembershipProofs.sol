@@ -223,8 +223,7 @@ contract MembershipProofs is IMembershipProofs, AccessControlDefaultAdminRules, 
         if (identityCommitment == 0 || !(identityCommitment < SNARK_SCALAR_FIELD)) {
             revert InvalidIdentityCommitment(identityCommitment);
         }
-        (IMembershipRegistry.Status status,) = REGISTRY.statusAndTier(member);
-        if (status != IMembershipRegistry.Status.Active) revert NotActiveMember(member, status);
+        if (!REGISTRY.isActive(member)) revert NotActiveMember(member, REGISTRY.memberOf(member).status);
         emit IdentityRegistered(member, identityCommitment);
     }
 
