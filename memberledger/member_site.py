@@ -22,6 +22,7 @@ from memberledger.deployment import DEFAULT_REWARDS, Deployment, attach, deploy,
 from memberledger.errors import ConfigError
 from memberledger.operator import is_development_chain, operator_account
 from memberledger.programme import phone_region
+from memberledger.proofs.site import GROUPS_PATH, ProofsSite, open_proofs_site
 from memberledger.relay import MAX_BODY_BYTES, ConsentRelay, RelayLimits, RelayRefused
 from memberledger.tiers import TIERS
 
@@ -41,6 +42,8 @@ _TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".zkey": "application/octet-stream",
 }
 
 
@@ -78,11 +81,14 @@ def page_config(deployment: Deployment, settings: PageSettings) -> dict[str, Any
 
 
 def content_security_policy(rpc_url: str) -> str:
-    """Scripts, styles and images from this origin only; RPC calls to the chain's node."""
+    """Scripts, styles and images from this origin only; RPC calls to the chain's node.
+    WebAssembly may be compiled ('wasm-unsafe-eval', no JavaScript eval) for the private-proof
+    prover, whose worker may start helper workers from blob: URLs (snarkjs does)."""
     parts = urlsplit(rpc_url)
     rpc_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+        "style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self' {rpc_origin}; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'; object-src 'none'"
     ).replace("  ", " ")
@@ -100,8 +106,10 @@ class MemberSite(ThreadingHTTPServer):
         web_root: Path,
         config: dict[str, Any],
         relay: ConsentRelay | None,
+        proofs: ProofsSite | None = None,
     ) -> None:
         super().__init__(address, _Handler)
+        self.proofs = proofs
         self.web_root = web_root.resolve()
         self.config_body = json.dumps(config, indent=2).encode()
         self.csp = content_security_policy(str(config["rpcUrl"]))
@@ -128,6 +136,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, self.server.config_body, "application/json", cache=False)
         elif path == RELAY_PATH:
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, _error("method", "Use POST."))
+        elif path.startswith(GROUPS_PATH) and self.server.proofs is not None:
+            name = path.removeprefix(GROUPS_PATH).removesuffix(".json")
+            body = self.server.proofs.group_body(int(name)) if name.isdigit() else None
+            if body is None:
+                self._json(HTTPStatus.NOT_FOUND, _error("not_found", "There is no such group."))
+            else:
+                self._send(HTTPStatus.OK, body, "application/json")
         else:
             self._static(path)
 
@@ -298,6 +313,7 @@ def open_member_site(
         sender = operator_account(accounts, chain_id, account_alias)
         relay = ConsentRelay(registry, sender, chain, limits or RelayLimits())
         relay.check_domain()
-    return MemberSite(
-        (host, port), web_root=web_root, config=page_config(deployment, settings), relay=relay
-    )
+    config = page_config(deployment, settings)
+    proofs = open_proofs_site(project, chain)
+    config["proofs"] = proofs.page_config() if proofs else None
+    return MemberSite((host, port), web_root=web_root, config=config, relay=relay, proofs=proofs)

@@ -24,6 +24,7 @@ import { consentChangeTypes, EIP712_NAME, EIP712_VERSION, pointsAbi, registryAbi
 import { commitPerson, InvalidField, parseSalt, type FieldName } from "./commitment";
 import { loadConfig, type PageConfig, type Reward } from "./config";
 import { explain, say } from "./messages";
+import { ProofPanel } from "./proofs/panel";
 import { discoverWallets, errorCode, UNKNOWN_CHAIN, type Wallet } from "./wallet";
 
 /** How long a gas-free consent signature stays valid. */
@@ -90,8 +91,10 @@ class MemberPage {
   private listening = false;
   private readonly chain: Chain;
   private readonly reader: PublicClient;
+  private readonly proofs?: ProofPanel;
 
   constructor(private readonly config: PageConfig) {
+    if (config.proofs) this.proofs = new ProofPanel(element("proof-panel"), config.proofs, config.chainId);
     this.chain = defineChain({
       id: config.chainId,
       name: config.chainName,
@@ -231,7 +234,7 @@ class MemberPage {
 
   private async refresh(): Promise<void> {
     const generation = ++this.generation;
-    const panels = ["card", "consent-panel", "rewards-panel", "history-panel", "check-panel"];
+    const panels = ["card", "consent-panel", "rewards-panel", "proof-panel", "history-panel", "check-panel"];
     let chainId: number;
     try {
       chainId = await this.walletChainId();
@@ -277,6 +280,14 @@ class MemberPage {
     show("rewards-panel", status === Status.Active || status === Status.Suspended);
     show("check-panel", status !== Status.Erased);
     show("history-panel", true);
+    this.proofs?.render({
+      account: this.account!,
+      active: status === Status.Active,
+      tier: membership.record.tier,
+      reader: this.reader,
+      writer: () => this.writer(),
+      tierName: (tier) => this.tierName(tier),
+    });
     await this.renderHistory(generation);
   }
 

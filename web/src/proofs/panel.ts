@@ -1,0 +1,295 @@
+// The "Prove my membership" panel: the member chooses what to prove and the campaign; the
+// page opens their identity with a wallet signature, reads the published group, and a Web
+// Worker (prover.worker.ts) computes the proof from the proving files of this page's own
+// origin. The proof is offered as a file, a copyable text and a QR code. Nothing about the
+// member leaves the browser while proving: the whole group is fetched, never the member's path.
+
+import type { Address, PublicClient, WalletClient } from "viem";
+import { proofsAbi } from "./abi";
+import { identityMessage } from "./message";
+import { proofStrings, type ProofStrings } from "./strings";
+
+export interface ProofsConfig {
+  address: Address;
+  depth: number;
+  wasmUrl: string;
+  zkeyUrl: string;
+  groupsUrl: string;
+  minGroup: number;
+}
+
+export interface ProofContext {
+  account: Address;
+  active: boolean;
+  tier: number;
+  reader: PublicClient;
+  writer: () => WalletClient;
+  tierName: (tier: number) => string;
+}
+
+interface PublishedGroup {
+  group: number;
+  size: number;
+  root: string;
+  leaves: string[];
+}
+
+type WorkerMessage =
+  | { kind: "progress"; step: "group" | "files" | "proving" }
+  | { kind: "done"; proof: Record<string, unknown>; seconds: number }
+  | { kind: "error"; code: "not_in_group"; commitment: string }
+  | { kind: "error"; code: "failed"; message: string };
+
+const GROUPS = 4;
+
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  properties: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
+export class ProofPanel {
+  private readonly say: ProofStrings = proofStrings();
+  private context?: ProofContext;
+  private readonly select = make("select", { id: "proof-group" });
+  private readonly campaign = make("input", { id: "proof-campaign", autocomplete: "off", spellcheck: false });
+  private readonly button = make("button", { type: "submit", id: "proof-make" });
+  private readonly progress = make("progress", { id: "proof-progress", max: 4, value: 0, hidden: true });
+  private readonly status = make("p", { id: "proof-status", className: "message" });
+  private readonly warning = make("p", { id: "proof-warning", className: "message", hidden: true });
+  private readonly register = make("button", { type: "button", id: "proof-register", className: "secondary", hidden: true });
+  private readonly result = make("div", { id: "proof-result", hidden: true });
+  private pendingCommitment?: bigint;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly config: ProofsConfig,
+    private readonly chainId: number,
+  ) {
+    const s = this.say;
+    this.status.setAttribute("role", "status");
+    this.warning.setAttribute("role", "alert");
+    this.warning.dataset.tone = "error";
+    this.button.textContent = s.make;
+    this.register.textContent = s.registerOwn;
+    this.campaign.required = true;
+    this.campaign.setAttribute("aria-describedby", "proof-campaign-hint");
+    this.progress.setAttribute("aria-label", s.title);
+    const form = make(
+      "form",
+      { id: "proof-form" },
+      make("label", { htmlFor: "proof-group" }, s.whatLabel),
+      this.select,
+      make("label", { htmlFor: "proof-campaign" }, s.campaignLabel),
+      this.campaign,
+      make("p", { className: "hint", id: "proof-campaign-hint" }, s.campaignHint),
+      this.button,
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.makeProof();
+    });
+    this.register.addEventListener("click", () => void this.registerIdentity());
+    root.replaceChildren(
+      make("h2", { id: "proof-title" }, s.title),
+      make("p", {}, s.intro),
+      form,
+      this.progress,
+      this.status,
+      this.warning,
+      this.register,
+      this.result,
+    );
+    root.setAttribute("aria-labelledby", "proof-title");
+  }
+
+  /** Show the panel for this member (only active members can prove anything). */
+  render(context: ProofContext): void {
+    this.context = context;
+    this.root.hidden = !context.active;
+    if (!context.active) return;
+    const chosen = this.select.value;
+    this.select.replaceChildren(
+      ...Array.from({ length: Math.min(context.tier, GROUPS - 1) + 1 }, (_, group) =>
+        make("option", { value: String(group) }, this.say.group(group, context.tierName(group))),
+      ),
+    );
+    this.select.value = chosen && Number(chosen) <= context.tier ? chosen : String(Math.min(context.tier, GROUPS - 1));
+  }
+
+  private tell(text: string, tone: "info" | "success" | "error" = "info"): void {
+    this.status.textContent = text;
+    this.status.dataset.tone = tone;
+  }
+
+  private step(value: number, text: string): void {
+    this.progress.hidden = false;
+    this.progress.value = value;
+    this.tell(text);
+  }
+
+  private async makeProof(): Promise<void> {
+    const context = this.context;
+    if (!context?.active) return this.tell(this.say.notActive, "error");
+    const campaign = this.campaign.value.trim();
+    if (!campaign) {
+      this.campaign.focus();
+      return this.tell(this.say.campaignMissing, "error");
+    }
+    const group = Number(this.select.value);
+    this.button.disabled = true;
+    this.result.hidden = this.register.hidden = this.warning.hidden = true;
+    try {
+      this.step(0, this.say.stepSign);
+      const signature = await context.writer().signMessage({
+        account: context.account,
+        message: identityMessage(this.chainId, this.config.address),
+      });
+      this.step(1, this.say.stepGroup);
+      const [published, scope] = await Promise.all([
+        this.fetchGroup(group),
+        context.reader.readContract({
+          address: this.config.address,
+          abi: proofsAbi,
+          functionName: "campaignScope",
+          args: [campaign],
+        }),
+      ]);
+      if (published.size > 0 && published.size < this.config.minGroup) {
+        this.warning.textContent = this.say.smallGroup(published.size, this.config.minGroup);
+        this.warning.hidden = false;
+      }
+      const answer = await this.prove({
+        signature,
+        leaves: published.leaves,
+        group,
+        scope: scope.toString(),
+        depth: this.config.depth,
+        wasmUrl: new URL(this.config.wasmUrl, document.baseURI).href,
+        zkeyUrl: new URL(this.config.zkeyUrl, document.baseURI).href,
+      });
+      if (answer.kind === "error") {
+        this.progress.hidden = true;
+        if (answer.code === "not_in_group") {
+          this.pendingCommitment = BigInt(answer.commitment);
+          this.register.hidden = false;
+          return this.tell(this.say.notInGroup, "info");
+        }
+        return this.tell(this.say.failed(answer.message), "error");
+      }
+      if (answer.kind !== "done") return;
+      this.step(4, this.say.done(answer.seconds.toFixed(1)));
+      this.status.dataset.tone = "success";
+      await this.offer({
+        type: "memberledger-membership-proof",
+        version: 1,
+        chainId: this.chainId,
+        proofs: this.config.address,
+        group,
+        campaign,
+        proof: answer.proof,
+      });
+    } catch (error) {
+      this.progress.hidden = true;
+      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+    } finally {
+      this.button.disabled = false;
+    }
+  }
+
+  private async fetchGroup(group: number): Promise<PublishedGroup> {
+    const response = await fetch(`${this.config.groupsUrl}${group}.json`, { cache: "no-store" });
+    if (!response.ok) throw new Error(`group ${group}: HTTP ${response.status}`);
+    return (await response.json()) as PublishedGroup;
+  }
+
+  private prove(request: Record<string, unknown>): Promise<WorkerMessage> {
+    const worker = new Worker(new URL("prover.js", document.baseURI), { type: "module" });
+    return new Promise((resolve) => {
+      worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+        const message = event.data;
+        if (message.kind === "progress") {
+          const steps = { group: [1, this.say.stepGroup], files: [2, this.say.stepFiles], proving: [3, this.say.stepProving] } as const;
+          const [value, text] = steps[message.step];
+          this.step(value, text);
+          return;
+        }
+        worker.terminate();
+        resolve(message);
+      };
+      worker.onerror = (event) => {
+        worker.terminate();
+        resolve({ kind: "error", code: "failed", message: event.message || "the prover stopped" });
+      };
+      worker.postMessage(request);
+    });
+  }
+
+  private async offer(file: Record<string, unknown>): Promise<void> {
+    const s = this.say;
+    const text = JSON.stringify(file);
+    const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
+    const link = make("a", {
+      id: "proof-download",
+      href: URL.createObjectURL(blob),
+      download: `membership-proof-${String(file.campaign).replace(/[^A-Za-z0-9_-]+/g, "_")}.json`,
+      className: "button",
+    }, s.download);
+    const area = make("textarea", { id: "proof-text", readOnly: true, rows: 6, value: text });
+    const copied = make("span", { className: "hint", id: "proof-copied" });
+    copied.setAttribute("role", "status");
+    const copy = make("button", { type: "button", id: "proof-copy", className: "secondary" }, s.copy);
+    copy.addEventListener("click", async () => {
+      area.select();
+      try {
+        await navigator.clipboard.writeText(text);
+      } catch {
+        document.execCommand("copy");
+      }
+      copied.textContent = s.copied;
+    });
+    // qrcode is CommonJS: bundled, its functions sit on the module's default export.
+    const qrcode = await import("qrcode");
+    const toDataURL = qrcode.toDataURL ?? (qrcode as unknown as { default: typeof qrcode }).default.toDataURL;
+    const qr = make("img", {
+      id: "proof-qr",
+      alt: s.qrAlt,
+      src: await toDataURL(text, { errorCorrectionLevel: "L", margin: 2, scale: 3 }),
+    });
+    this.result.replaceChildren(
+      make("p", {}, link),
+      make("label", { htmlFor: "proof-text" }, s.textLabel),
+      area,
+      make("p", {}, copy, " ", copied),
+      qr,
+    );
+    this.result.hidden = false;
+  }
+
+  private async registerIdentity(): Promise<void> {
+    const context = this.context;
+    if (!context || this.pendingCommitment === undefined) return;
+    this.register.disabled = true;
+    try {
+      const hash = await context.writer().writeContract({
+        address: this.config.address,
+        abi: proofsAbi,
+        functionName: "registerIdentity",
+        args: [this.pendingCommitment],
+        account: context.account,
+        chain: null,
+      });
+      await context.reader.waitForTransactionReceipt({ hash });
+      this.register.hidden = true;
+      this.tell(this.say.registered, "success");
+    } catch (error) {
+      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+    } finally {
+      this.register.disabled = false;
+    }
+  }
+}
