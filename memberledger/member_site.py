@@ -22,6 +22,7 @@ from memberledger.deployment import DEFAULT_REWARDS, Deployment, attach, deploy,
 from memberledger.errors import ConfigError
 from memberledger.operator import is_development_chain, operator_account
 from memberledger.programme import phone_region
+from memberledger.proofs.relay import IDENTITY_RELAY_PATH, IdentityRelay
 from memberledger.proofs.site import GROUPS_PATH, ProofsSite, open_proofs_site
 from memberledger.relay import MAX_BODY_BYTES, ConsentRelay, RelayLimits, RelayRefused
 from memberledger.tiers import TIERS
@@ -150,6 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_POST(self) -> None:
+        proofs = self.server.proofs
+        if urlsplit(self.path).path == IDENTITY_RELAY_PATH and proofs and proofs.relay:
+            self._relay_identity(proofs.relay)
+            return
         if urlsplit(self.path).path != RELAY_PATH:
             self._json(HTTPStatus.NOT_FOUND, _error("not_found", "There is nothing here."))
             return
@@ -179,6 +184,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         log.info("relayed consent of %s in %s", relayed.member, relayed.tx_hash)
         self._json(HTTPStatus.OK, relayed.as_json())
+
+    def _relay_identity(self, relay: IdentityRelay) -> None:
+        body = self._body()
+        if body is None:
+            return
+        try:
+            relayed = relay.relay(body, self.client_address[0])
+        except RelayRefused as refused:
+            headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
+            self._json(refused.status, _error(refused.code, refused.message), headers)
+            return
+        except Exception:
+            log.exception("relaying an identity registration failed")
+            self._json(
+                HTTPStatus.BAD_GATEWAY,
+                _error("unavailable", "The relay could not reach the programme's chain."),
+            )
+            return
+        log.info("relayed an identity registration in %s", relayed["txHash"])
+        self._json(HTTPStatus.OK, relayed)
 
     def do_PUT(self) -> None:
         self._json(HTTPStatus.METHOD_NOT_ALLOWED, _error("method", "Use GET or POST."))
@@ -314,6 +339,12 @@ def open_member_site(
         relay = ConsentRelay(registry, sender, chain, limits or RelayLimits())
         relay.check_domain()
     config = page_config(deployment, settings)
-    proofs = open_proofs_site(project, chain)
+    proofs = open_proofs_site(
+        project,
+        chain,
+        registry,
+        relay.sender if relay else None,
+        limits or RelayLimits(),
+    )
     config["proofs"] = proofs.page_config() if proofs else None
     return MemberSite((host, port), web_root=web_root, config=config, relay=relay, proofs=proofs)

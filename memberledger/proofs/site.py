@@ -21,7 +21,9 @@ from typing import Any
 from memberledger.proofs.deployment import ProofsDeployment, attach_proofs, proofs_manifest_path
 from memberledger.proofs.groups import GROUP_COUNT
 from memberledger.proofs.publish import groups_at, read_publication
+from memberledger.proofs.relay import IDENTITY_RELAY_PATH, IdentityRelay
 from memberledger.proofs.settings import TREE_DEPTH, proof_settings
+from memberledger.relay import RelayLimits
 from memberledger.rpc import NodeClient, node_url
 
 GROUPS_PATH = "/proofs/groups/"
@@ -37,6 +39,7 @@ class ProofsSite:
     deployment: ProofsDeployment
     proofs: Any
     min_group: int
+    relay: IdentityRelay | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _cached_block: int = field(default=-1, init=False, repr=False)
     _bodies: list[bytes] = field(default_factory=list, init=False, repr=False)
@@ -49,6 +52,7 @@ class ProofsSite:
             "zkeyUrl": f"{ARTIFACTS_URL}.zkey",
             "groupsUrl": GROUPS_PATH,
             "minGroup": self.min_group,
+            "relayUrl": IDENTITY_RELAY_PATH if self.relay else None,
         }
 
     def group_body(self, group: int) -> bytes | None:
@@ -81,10 +85,22 @@ class ProofsSite:
         ]
 
 
-def open_proofs_site(project: Any, chain: Any) -> ProofsSite | None:
-    """The private-proofs part of the member site, when proofs are deployed on this chain."""
+def open_proofs_site(
+    project: Any,
+    chain: Any,
+    registry: Any,
+    relay_sender: Any | None,
+    limits: RelayLimits,
+) -> ProofsSite | None:
+    """The private-proofs part of the member site, when proofs are deployed on this chain;
+    with `relay_sender`, gas-free identity registrations are relayed as that account."""
     if not proofs_manifest_path(int(chain.chain_id)).exists():
         return None
     deployment, proofs = attach_proofs(project, chain)
     node = NodeClient(node_url(chain.provider))
-    return ProofsSite(node, deployment, proofs, proof_settings().min_group)
+    relay = (
+        IdentityRelay(proofs, registry, relay_sender, int(chain.chain_id), limits)
+        if relay_sender is not None
+        else None
+    )
+    return ProofsSite(node, deployment, proofs, proof_settings().min_group, relay)

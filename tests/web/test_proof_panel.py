@@ -11,9 +11,10 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from member_stack import ROOT, MemberStack, Site
+from member_stack import ROOT, MemberStack, Response, Site, request
 from page_kit import OpenPage, WalletSettings, screenshot
 from playwright.sync_api import Page, Route
 
@@ -27,6 +28,17 @@ REGISTER_ABI = [
         "stateMutability": "nonpayable",
         "inputs": [{"name": "identityCommitment", "type": "uint256"}],
         "outputs": [],
+    }
+]
+REGISTERED_ABI = [
+    {
+        "type": "event",
+        "name": "IdentityRegistered",
+        "anonymous": False,
+        "inputs": [
+            {"name": "member", "type": "address", "indexed": True},
+            {"name": "identityCommitment", "type": "uint256", "indexed": False},
+        ],
     }
 ]
 #: A Groth16 proof at depth 20 takes seconds on two cores; the page's whole flow more.
@@ -122,8 +134,10 @@ def test_proof_panel_gold_member_proves_for_cinema(
     page.get_by_role("button", name="Make my proof").click()
     wait_for(page, "#proof-register:not([hidden])")
     assert "not in the published group yet" in page.locator("#proof-status").inner_text()
-    page.get_by_role("button", name="Register my private identity (I pay the fee)").click()
+    sent_before = stack.tx_count(member)
+    page.get_by_role("button", name="Register my private identity without a fee").click()
     page.wait_for_selector("#proof-status[data-tone=success]")
+    assert stack.tx_count(member) == sent_before  # the relay paid
 
     # The identity the page registered is the one the Node side derives from the same signature.
     signed = stack.web3.provider.make_request(  # type: ignore[attr-defined]
@@ -174,3 +188,107 @@ def test_proof_panel_hidden_for_suspended_member(
     page.get_by_role("button", name="Connect wallet").click()
     page.wait_for_selector("#card:not([hidden])")
     assert page.locator("#proof-panel").is_hidden()
+
+
+def test_proof_panel_registers_with_own_transaction(
+    proof_stack: ProofStack, open_page: OpenPage
+) -> None:
+    stack = proof_stack.stack
+    member = stack.enroll(tier=1).address
+    page, attempted = open_panel(open_page, proof_stack, member)
+    page.get_by_label("Campaign").fill(CAMPAIGN)
+    page.get_by_role("button", name="Make my proof").click()
+    wait_for(page, "#proof-register:not([hidden])")
+    sent_before = stack.tx_count(member)
+    page.get_by_role("button", name="Register my private identity (I pay the fee)").click()
+    page.wait_for_selector("#proof-status[data-tone=success]")
+    assert stack.tx_count(member) == sent_before + 1
+    proofs = stack.web3.eth.contract(address=proof_stack.proofs, abi=REGISTERED_ABI)
+    (event,) = proofs.events.IdentityRegistered().get_logs(
+        from_block=0, argument_filters={"member": member}
+    )
+    signed = stack.web3.provider.make_request(  # type: ignore[attr-defined]
+        "personal_sign",
+        ["0x" + identity_message(stack.chain_id, proof_stack.proofs).encode().hex(), member],
+    )["result"]
+    assert event.args.identityCommitment == identity_commitments([bytes.fromhex(signed[2:])])[0]
+    assert attempted == []
+
+
+# ------------------------------------------------------------------ the identity relay
+
+
+def signed_registration(
+    proof_stack: ProofStack, member: str, *, signer: str | None = None, deadline: int | None = None
+) -> dict[str, Any]:
+    stack = proof_stack.stack
+    message = {
+        "member": member,
+        "identityCommitment": "424242",
+        "nonce": "0",
+        "deadline": str(stack.now() + 600 if deadline is None else deadline),
+    }
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "IdentityRegistration": [
+                {"name": "member", "type": "address"},
+                {"name": "identityCommitment", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "IdentityRegistration",
+        "domain": {
+            "name": "MemberLedger MembershipProofs",
+            "version": "1",
+            "chainId": stack.chain_id,
+            "verifyingContract": proof_stack.proofs,
+        },
+        "message": message,
+    }
+    answer = stack.web3.provider.make_request(  # type: ignore[attr-defined]
+        "eth_signTypedData_v4", [signer or member, json.dumps(typed)]
+    )
+    return {**message, "signature": answer["result"]}
+
+
+def post_registration(proof_stack: ProofStack, body: dict[str, Any]) -> Response:
+    return request(f"{proof_stack.site.url}/relay/identity", "POST", json.dumps(body).encode())
+
+
+def test_identity_relay_registers_signed_request(proof_stack: ProofStack) -> None:
+    member = proof_stack.stack.enroll(tier=0).address
+    answer = post_registration(proof_stack, signed_registration(proof_stack, member))
+    assert answer.status == 200, answer.body
+    assert answer.body["txHash"].startswith("0x")
+    again = post_registration(proof_stack, signed_registration(proof_stack, member))
+    assert (again.status, again.body["error"]) == (409, "used_nonce")
+
+
+def test_identity_relay_refuses_other_signer(proof_stack: ProofStack) -> None:
+    stack = proof_stack.stack
+    member = stack.enroll(tier=0).address
+    body = signed_registration(proof_stack, member, signer=stack.fresh_account())
+    answer = post_registration(proof_stack, body)
+    assert (answer.status, answer.body["error"]) == (400, "bad_signature")
+
+
+def test_identity_relay_refuses_suspended_member(proof_stack: ProofStack) -> None:
+    stack = proof_stack.stack
+    member = stack.enroll(tier=0).address
+    stack.suspend(member)
+    answer = post_registration(proof_stack, signed_registration(proof_stack, member))
+    assert (answer.status, answer.body["error"]) == (403, "not_member")
+
+
+def test_identity_relay_refuses_expired_request(proof_stack: ProofStack) -> None:
+    member = proof_stack.stack.enroll(tier=0).address
+    body = signed_registration(proof_stack, member, deadline=proof_stack.stack.now() - 1)
+    answer = post_registration(proof_stack, body)
+    assert (answer.status, answer.body["error"]) == (400, "expired")

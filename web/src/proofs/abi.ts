@@ -14,4 +14,11 @@ export const proofsAbi = [
     inputs: [{ name: "identityCommitment", type: "uint256" }],
     outputs: [],
   },
+  {
+    type: "function",
+    name: "nonces",
+    stateMutability: "view",
+    inputs: [{ name: "owner", type: "address" }],
+    outputs: [{ name: "", type: "uint256" }],
+  },
 ] as const;

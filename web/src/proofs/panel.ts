@@ -16,6 +16,7 @@ export interface ProofsConfig {
   zkeyUrl: string;
   groupsUrl: string;
   minGroup: number;
+  relayUrl: string | null;
 }
 
 export interface ProofContext {
@@ -41,6 +42,16 @@ type WorkerMessage =
   | { kind: "error"; code: "failed"; message: string };
 
 const GROUPS = 4;
+/** How long a gas-free registration signature stays valid. */
+const REGISTRATION_LIFETIME_SECONDS = 600;
+const identityRegistrationTypes = {
+  IdentityRegistration: [
+    { name: "member", type: "address" },
+    { name: "identityCommitment", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
 
 function make<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -62,6 +73,7 @@ export class ProofPanel {
   private readonly status = make("p", { id: "proof-status", className: "message" });
   private readonly warning = make("p", { id: "proof-warning", className: "message", hidden: true });
   private readonly register = make("button", { type: "button", id: "proof-register", className: "secondary", hidden: true });
+  private readonly registerFree = make("button", { type: "button", id: "proof-register-free", hidden: true });
   private readonly result = make("div", { id: "proof-result", hidden: true });
   private pendingCommitment?: bigint;
 
@@ -76,6 +88,7 @@ export class ProofPanel {
     this.warning.dataset.tone = "error";
     this.button.textContent = s.make;
     this.register.textContent = s.registerOwn;
+    this.registerFree.textContent = s.registerFree;
     this.campaign.required = true;
     this.campaign.setAttribute("aria-describedby", "proof-campaign-hint");
     this.progress.setAttribute("aria-label", s.title);
@@ -94,6 +107,7 @@ export class ProofPanel {
       void this.makeProof();
     });
     this.register.addEventListener("click", () => void this.registerIdentity());
+    this.registerFree.addEventListener("click", () => void this.registerWithoutFee());
     root.replaceChildren(
       make("h2", { id: "proof-title" }, s.title),
       make("p", {}, s.intro),
@@ -101,6 +115,7 @@ export class ProofPanel {
       this.progress,
       this.status,
       this.warning,
+      this.registerFree,
       this.register,
       this.result,
     );
@@ -142,7 +157,7 @@ export class ProofPanel {
     }
     const group = Number(this.select.value);
     this.button.disabled = true;
-    this.result.hidden = this.register.hidden = this.warning.hidden = true;
+    this.result.hidden = this.register.hidden = this.registerFree.hidden = this.warning.hidden = true;
     try {
       this.step(0, this.say.stepSign);
       const signature = await context.writer().signMessage({
@@ -177,6 +192,7 @@ export class ProofPanel {
         if (answer.code === "not_in_group") {
           this.pendingCommitment = BigInt(answer.commitment);
           this.register.hidden = false;
+          this.registerFree.hidden = !this.config.relayUrl;
           return this.tell(this.say.notInGroup, "info");
         }
         return this.tell(this.say.failed(answer.message), "error");
@@ -284,12 +300,55 @@ export class ProofPanel {
         chain: null,
       });
       await context.reader.waitForTransactionReceipt({ hash });
-      this.register.hidden = true;
+      this.register.hidden = this.registerFree.hidden = true;
       this.tell(this.say.registered, "success");
     } catch (error) {
       this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
     } finally {
       this.register.disabled = false;
+    }
+  }
+
+  /** Gas-free: the member signs an IdentityRegistration (EIP-712) and the relay submits it. */
+  private async registerWithoutFee(): Promise<void> {
+    const context = this.context;
+    if (!context || this.pendingCommitment === undefined || !this.config.relayUrl) return;
+    this.registerFree.disabled = true;
+    try {
+      const nonce = await context.reader.readContract({
+        address: this.config.address,
+        abi: proofsAbi,
+        functionName: "nonces",
+        args: [context.account],
+      });
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + REGISTRATION_LIFETIME_SECONDS);
+      const message = { member: context.account, identityCommitment: this.pendingCommitment, nonce, deadline };
+      const signature = await context.writer().signTypedData({
+        account: context.account,
+        domain: { name: "MemberLedger MembershipProofs", version: "1", chainId: this.chainId, verifyingContract: this.config.address },
+        types: identityRegistrationTypes,
+        primaryType: "IdentityRegistration",
+        message,
+      });
+      const response = await fetch(this.config.relayUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          member: context.account,
+          identityCommitment: message.identityCommitment.toString(),
+          nonce: nonce.toString(),
+          deadline: deadline.toString(),
+          signature,
+        }),
+      });
+      const answer = (await response.json()) as { message?: string };
+      if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
+      this.register.hidden = this.registerFree.hidden = true;
+      this.tell(this.say.registered, "success");
+    } catch (error) {
+      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+    } finally {
+      this.registerFree.disabled = false;
     }
   }
 }

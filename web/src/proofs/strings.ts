@@ -24,6 +24,7 @@ export interface ProofStrings {
   campaignMissing: string;
   notInGroup: string;
   registerOwn: string;
+  registerFree: string;
   registered: string;
   smallGroup: (size: number, minimum: number) => string;
   notActive: string;
@@ -53,6 +54,7 @@ const en: ProofStrings = {
   notInGroup:
     "Your private identity is not in the published group yet. Register it once (a small transaction from your wallet); it counts from the programme's next publication.",
   registerOwn: "Register my private identity (I pay the fee)",
+  registerFree: "Register my private identity without a fee",
   registered: "Registered. Come back after the programme's next publication to make your proof.",
   smallGroup: (size, minimum) =>
     `Careful: only ${size} members are in this group (fewer than ${minimum}), so a proof hides you among few people.`,
@@ -83,6 +85,7 @@ const zh: ProofStrings = {
   notInGroup:
     "您的私密身份尚未出现在已发布的群组中。请注册一次（从您的钱包发送一笔小额交易）；从本计划下一次发布起生效。",
   registerOwn: "注册我的私密身份（由我支付手续费）",
+  registerFree: "免费注册我的私密身份",
   registered: "已注册。请在本计划下一次发布后回来生成证明。",
   smallGroup: (size, minimum) => `请注意：该群组只有 ${size} 位会员（少于 ${minimum} 位），证明只能将您隐藏在少数人之中。`,
   notActive: "只有有效会员才能生成证明。",
