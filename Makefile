@@ -20,7 +20,7 @@ help:
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
-	@echo "make bench  - bulk enrollment and issuance, 100,000 members, on a private Anvil"
+	@echo "make bench  - bulk enrollment and issuance (100,000 members), private proofs, on a private Anvil"
 	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
@@ -75,10 +75,12 @@ fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test \
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
-# Bulk enrollment and issuance end to end on its own Anvil; figures in bench/results.json.
-bench: setup
+# Bulk enrollment and issuance end to end on its own Anvil, then private proofs (gas, proof
+# time in Chromium at depth 20); figures in bench/results.json.
+bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/zk.py
 
 node: setup
 	@mkdir -p data
