@@ -11,6 +11,8 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
+from memberledger.errors import ChainRejected
+from memberledger.onchain import revert_reason
 from memberledger.operator import operator_account, reports_errors
 from memberledger.progress import row_progress
 from memberledger.proofs.audit import audit
@@ -36,6 +38,7 @@ def cli() -> None:
     ape run proofs publish                bring the groups' roots on chain up to date
     ape run proofs audit                  recompute every published root from the chain
     ape run proofs verify proof.json --campaign cinema-2026-12   (free, by eth_call)
+    ape run proofs status | set-window SECONDS
     """
 
 
@@ -172,6 +175,23 @@ def status() -> None:
         )
     )
     console.print(f"replaced roots stay accepted for {publication.root_validity} s")
+
+
+@cli.command("set-window", cls=ConnectedProviderCommand, short_help="Set the root validity window")
+@click.argument("seconds", type=click.IntRange(0, 2**32 - 1))
+@click.option("--account", "alias", help=ACCOUNT_HELP)
+@reports_errors
+def set_window(seconds: int, alias: str | None) -> None:
+    """Set how many SECONDS a replaced group root stays accepted (admin only). Shorter: a
+    removed member stops proving sooner, but a proof made just before a publication expires
+    sooner too."""
+    _, proofs = attach_proofs(project, chain)
+    sender = operator_account(accounts, chain.chain_id, alias)
+    try:
+        proofs.setRootValidity(seconds, sender=sender)
+    except Exception as exc:
+        raise ChainRejected(f"the chain refused: {revert_reason(exc)}") from exc
+    Console().print(f"replaced roots now stay accepted for {seconds} s")
 
 
 def _groups_table(title: str, roots: tuple[int, ...], sizes: tuple[int, ...]) -> Table:

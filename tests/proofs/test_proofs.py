@@ -380,3 +380,12 @@ def test_privacy_group_of_one_publishes_its_member(zk: ZkChain, story: Story) ->
     _, roots, sizes, _ = zk.proofs.functions.publication().call()
     assert sizes[3] == 1
     assert roots[3] == zk.members["zk-3"].identity
+
+
+def test_set_window_changes_root_validity(restored: ZkChain, story: Story) -> None:
+    zk = restored
+    run = zk.operator.run("proofs", "set-window", "120").ok()
+    assert "120 s" in run.output
+    assert zk.proofs.functions.publication().call()[3] == 120
+    status = zk.operator.run("proofs", "status").ok()
+    assert "gold or higher" in status.output and "120 s" in status.output
