@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ZkChain, proof_file_path
 from eth_utils.crypto import keccak
 from web3.exceptions import ContractCustomError
+from zk_kit import ZkChain, proof_file_path
 
 from memberledger.proofs.deployment import ProofsDeployment
 from memberledger.proofs.proof_file import FILE_TYPE, MembershipProof, proof_from_json
