@@ -25,6 +25,9 @@ BLOCKS_PER_QUERY = 10_000
 #: indexed member). A new status event (e.g. a `Moved` status) must be added here, and to
 #: `groups.STATUS_AFTER`; `groups.check_against_registry` catches one that was forgotten.
 REGISTRY_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # Issue 14's registry drops the consent from the event (consent is a ConsentChanged):
+    # both forms are read, the tier is the second argument in each.
+    "MemberEnrolled/v2": ("MemberEnrolled(address,bytes20,uint8)", ("bytes20", "uint8")),
     "MemberEnrolled": (
         "MemberEnrolled(address,bytes20,uint8,uint16)",
         ("bytes20", "uint8", "uint16"),
@@ -50,7 +53,7 @@ def _topic(signature: str) -> str:
 
 
 _BY_TOPIC: dict[str, tuple[str, tuple[str, ...]]] = {
-    _topic(signature): (name, types)
+    _topic(signature): (name.split("/")[0], types)
     for name, (signature, types) in {**REGISTRY_EVENTS, **PROOFS_EVENTS}.items()
 }
 
