@@ -155,12 +155,9 @@ def main() -> int:
             keys = [keccak(b"zk bench member" + i.to_bytes(4, "big")) for i in range(args.members)]
             wallets = [Account.from_key(key) for key in keys]
             console.print(f"enrolling {args.members} members (tiers 0-3)")
-            rows = [
-                (w.address, keccak(w.address.encode())[:20], 0, i % 4)
-                for i, w in enumerate(wallets)
-            ]
-            for start in range(0, len(rows), 100):
-                registry.enrollBatch(rows[start : start + 100], sender=operator)
+            for i, wallet in enumerate(wallets):  # one by one: enrollBatch changes in issue 14
+                commitment = keccak(wallet.address.encode())[:20]
+                registry.enroll(wallet.address, commitment, 0, i % 4, sender=operator)
             message = identity_message(chain.chain_id, deployment.proofs)
             signatures = [
                 bytes(w.sign_message(encode_defunct(text=message)).signature) for w in wallets
