@@ -15,6 +15,7 @@ const options = {
   entryPoints: {
     app: join(web, "src/main.ts"),
     commitment: join(web, "src/commitment.ts"),
+    i18n: join(web, "src/i18n.ts"),
     // The private-proof prover runs in a Web Worker; the Semaphore libraries stay out of app.js.
     prover: join(web, "src/proofs/prover.worker.ts"),
   },

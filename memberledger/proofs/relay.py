@@ -6,12 +6,15 @@ bad request costs the operator nothing: rate limit per client; a well-formed bod
 exactly the fields of `IMembershipProofs.IdentityRegistration` and a 65-byte low-s signature;
 a deadline neither past nor far ahead; the signature recovers to the member over this chain's
 and contract's typed data; the member's own rate limit; on chain, the member is Active and the
-nonce current; a dry run succeeds. Refusals are `RelayRefused`, as the page expects them.
+nonce current; a dry run succeeds. Refusals are the site relay's `RelayRefused` (a status and
+a code whose fixed sentence the page translates), so nothing a client sent is echoed back.
+It sends with the relay's own account, which holds no role (`registerIdentityBySig` needs none).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -24,14 +27,15 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 
 from memberledger.onchain import revert_reason, tx_hex
-from memberledger.relay import (
+from memberledger.site.relay import (
     MAX_BODY_BYTES,
     MAX_SIGNATURE_LIFETIME,
-    MIN_DEADLINE_MARGIN,
     RateLimiter,
-    RelayLimits,
     RelayRefused,
+    RelaySettings,
 )
+
+log = logging.getLogger("memberledger.proofs.relay")
 
 IDENTITY_RELAY_PATH = "/relay/identity"
 EIP712_NAME = "MemberLedger MembershipProofs"
@@ -92,34 +96,32 @@ def typed_data(registration: IdentityRegistration, chain_id: int, proofs: str) -
 def parse_registration(body: bytes) -> tuple[IdentityRegistration, bytes]:
     """The registration and signature of a request body, or `RelayRefused` (400)."""
     if len(body) > MAX_BODY_BYTES:
-        raise RelayRefused(413, "too_large", f"The request is larger than {MAX_BODY_BYTES} bytes.")
+        raise RelayRefused(413, "too_large")
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RelayRefused(400, "bad_request", "The request is not valid JSON.") from exc
+        raise RelayRefused(400, "bad_request") from exc
     if not isinstance(data, dict) or data.keys() != _KEYS:
-        raise RelayRefused(
-            400, "bad_request", f"The request must have exactly: {', '.join(sorted(_KEYS))}."
-        )
+        raise RelayRefused(400, "bad_request")
     member = data["member"]
     if not isinstance(member, str) or not _ADDRESS.fullmatch(member):
-        raise RelayRefused(400, "bad_request", "member must be an address.")
+        raise RelayRefused(400, "bad_request", field="member")
     values = {}
     for name in ("identityCommitment", "nonce", "deadline"):
         value = data[name]
         if isinstance(value, str) and _DECIMAL.fullmatch(value):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**256:
-            raise RelayRefused(400, "bad_request", f"{name} must be a whole number below 2^256.")
+            raise RelayRefused(400, "bad_request", field=name)
         values[name] = value
     if not 0 < values["identityCommitment"] < SNARK_SCALAR_FIELD:
-        raise RelayRefused(400, "bad_request", "identityCommitment is not a Semaphore commitment.")
+        raise RelayRefused(400, "bad_request", field="identityCommitment")
     signature = data["signature"]
     if not isinstance(signature, str) or not _SIGNATURE.fullmatch(signature):
-        raise RelayRefused(400, "bad_request", "The signature must be 0x and 130 hex digits.")
+        raise RelayRefused(400, "bad_request", field="signature")
     raw = bytes.fromhex(signature[2:])
     if raw[64] not in (27, 28) or not 0 < int.from_bytes(raw[32:64], "big") <= _HALF_ORDER:
-        raise RelayRefused(400, "bad_signature", "The signature is not valid. Sign again.")
+        raise RelayRefused(400, "bad_signature", field="signature")
     registration = IdentityRegistration(
         str(to_checksum_address(member)),
         values["identityCommitment"],
@@ -137,7 +139,7 @@ class IdentityRelay:
     registry: Any
     sender: Any
     chain_id: int
-    limits: RelayLimits = field(default_factory=RelayLimits)
+    limits: RelaySettings = field(default_factory=RelaySettings)
     clock: Callable[[], float] = time.time
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _per_ip: RateLimiter = field(init=False, repr=False)
@@ -148,13 +150,13 @@ class IdentityRelay:
         self._per_member = RateLimiter(self.limits.per_member, self.limits.window)
 
     def relay(self, body: bytes, client: str) -> dict[str, Any]:
-        _limited(self._per_ip.hit(f"ip:{client}"), "from your network")
+        _limited(self._per_ip.hit(f"ip:{client}"), "rate_limited_ip")
         registration, signature = parse_registration(body)
         now = int(self.clock())
-        if registration.deadline < now + MIN_DEADLINE_MARGIN:
-            raise RelayRefused(400, "expired", "This signed registration has expired. Sign again.")
+        if registration.deadline < now + self.limits.deadline_margin:
+            raise RelayRefused(400, "expired", field="deadline")
         if registration.deadline > now + MAX_SIGNATURE_LIFETIME:
-            raise RelayRefused(400, "deadline_too_far", "The deadline is too far ahead.")
+            raise RelayRefused(400, "deadline_too_far", field="deadline")
         proofs_address = str(to_checksum_address(str(self.proofs.address)))
         signable = encode_typed_data(
             full_message=typed_data(registration, self.chain_id, proofs_address)
@@ -162,39 +164,26 @@ class IdentityRelay:
         try:
             signer = Account.recover_message(signable, signature=signature)
         except Exception as exc:  # eth_keys' BadSignature and friends
-            raise RelayRefused(400, "bad_signature", "The signature is not valid.") from exc
+            raise RelayRefused(400, "bad_signature", field="signature") from exc
         if signer != registration.member:
-            raise RelayRefused(
-                400, "bad_signature", "The signature does not belong to this member."
-            )
-        _limited(self._per_member.hit(f"member:{registration.member}"), "for this membership")
+            raise RelayRefused(400, "bad_signature", field="signature")
+        _limited(self._per_member.hit(f"member:{registration.member}"), "rate_limited_member")
         with self._lock:
             if not bool(self.registry.isActive(registration.member)):
-                raise RelayRefused(403, "not_member", "Only active members can register.")
+                raise RelayRefused(403, "not_member")
             if int(self.proofs.nonces(registration.member)) != registration.nonce:
-                raise RelayRefused(
-                    409, "used_nonce", "This signed registration was already used. Sign again."
-                )
+                raise RelayRefused(409, "used_nonce", field="nonce")
             method = self.proofs.registerIdentityBySig
             arguments = (registration.as_struct(), signature)
             try:
                 method.call(*arguments, sender=self.sender)
             except Exception as exc:
-                raise RelayRefused(
-                    409,
-                    "refused_by_chain",
-                    f"The programme would refuse this registration ({revert_reason(exc)}).",
-                ) from exc
+                log.info("identity registration refused by the chain: %s", revert_reason(exc))
+                raise RelayRefused(409, "refused_by_chain") from exc
             receipt = method(*arguments, sender=self.sender)
         return {"txHash": tx_hex(receipt.txn_hash), "blockNumber": int(receipt.block_number)}
 
 
-def _limited(retry_after: float | None, scope: str) -> None:
+def _limited(retry_after: float | None, code: str) -> None:
     if retry_after is not None:
-        seconds = max(1, int(retry_after + 0.999))
-        raise RelayRefused(
-            429,
-            "rate_limited",
-            f"Too many requests {scope} in a short time. Please wait {seconds} seconds.",
-            retry_after=seconds,
-        )
+        raise RelayRefused(429, code, retry_after=max(1, int(retry_after + 0.999)))

@@ -23,8 +23,8 @@ from memberledger.proofs.groups import GROUP_COUNT
 from memberledger.proofs.publish import groups_at, read_publication
 from memberledger.proofs.relay import IDENTITY_RELAY_PATH, IdentityRelay
 from memberledger.proofs.settings import TREE_DEPTH, proof_settings
-from memberledger.relay import RelayLimits
 from memberledger.rpc import NodeClient, node_url
+from memberledger.site.relay import RelaySettings
 
 GROUPS_PATH = "/proofs/groups/"
 #: Where web/build.mjs puts the depth's proving files, relative to the page.
@@ -90,7 +90,7 @@ def open_proofs_site(
     chain: Any,
     registry: Any,
     relay_sender: Any | None,
-    limits: RelayLimits,
+    limits: RelaySettings,
 ) -> ProofsSite | None:
     """The private-proofs part of the member site, when proofs are deployed on this chain;
     with `relay_sender`, gas-free identity registrations are relayed as that account."""

@@ -7,7 +7,7 @@
 import type { Address, PublicClient, WalletClient } from "viem";
 import { proofsAbi } from "./abi";
 import { identityMessage } from "./message";
-import { proofStrings, type ProofStrings } from "./strings";
+import { t } from "../i18n";
 
 export interface ProofsConfig {
   address: Address;
@@ -64,7 +64,6 @@ function make<K extends keyof HTMLElementTagNameMap>(
 }
 
 export class ProofPanel {
-  private readonly say: ProofStrings = proofStrings();
   private context?: ProofContext;
   private readonly select = make("select", { id: "proof-group" });
   private readonly campaign = make("input", { id: "proof-campaign", autocomplete: "off", spellcheck: false });
@@ -77,29 +76,30 @@ export class ProofPanel {
   private readonly result = make("div", { id: "proof-result", hidden: true });
   private pendingCommitment?: bigint;
 
+  private readonly title = make("h2", { id: "proof-title" });
+  private readonly intro = make("p");
+  private readonly whatLabel = make("label", { htmlFor: "proof-group" });
+  private readonly campaignLabel = make("label", { htmlFor: "proof-campaign" });
+  private readonly campaignHint = make("p", { className: "hint", id: "proof-campaign-hint" });
+
   constructor(
     private readonly root: HTMLElement,
     private readonly config: ProofsConfig,
     private readonly chainId: number,
   ) {
-    const s = this.say;
     this.status.setAttribute("role", "status");
     this.warning.setAttribute("role", "alert");
     this.warning.dataset.tone = "error";
-    this.button.textContent = s.make;
-    this.register.textContent = s.registerOwn;
-    this.registerFree.textContent = s.registerFree;
     this.campaign.required = true;
     this.campaign.setAttribute("aria-describedby", "proof-campaign-hint");
-    this.progress.setAttribute("aria-label", s.title);
     const form = make(
       "form",
       { id: "proof-form" },
-      make("label", { htmlFor: "proof-group" }, s.whatLabel),
+      this.whatLabel,
       this.select,
-      make("label", { htmlFor: "proof-campaign" }, s.campaignLabel),
+      this.campaignLabel,
       this.campaign,
-      make("p", { className: "hint", id: "proof-campaign-hint" }, s.campaignHint),
+      this.campaignHint,
       this.button,
     );
     form.addEventListener("submit", (event) => {
@@ -109,8 +109,8 @@ export class ProofPanel {
     this.register.addEventListener("click", () => void this.registerIdentity());
     this.registerFree.addEventListener("click", () => void this.registerWithoutFee());
     root.replaceChildren(
-      make("h2", { id: "proof-title" }, s.title),
-      make("p", {}, s.intro),
+      this.title,
+      this.intro,
       form,
       this.progress,
       this.status,
@@ -120,6 +120,23 @@ export class ProofPanel {
       this.result,
     );
     root.setAttribute("aria-labelledby", "proof-title");
+    this.relabel();
+  }
+
+  /** Write every fixed text in the page's current language (again after a language change;
+   * messages already shown stay in the language they were written in). */
+  relabel(): void {
+    const c = t();
+    this.title.textContent = c.proofTitle;
+    this.intro.textContent = c.proofIntro;
+    this.whatLabel.textContent = c.proofWhatLabel;
+    this.campaignLabel.textContent = c.proofCampaignLabel;
+    this.campaignHint.textContent = c.proofCampaignHint;
+    this.button.textContent = c.proofMake;
+    this.register.textContent = c.proofRegisterOwn;
+    this.registerFree.textContent = c.proofRegisterFree;
+    this.progress.setAttribute("aria-label", c.proofTitle);
+    if (this.context) this.render(this.context);
   }
 
   /** Show the panel for this member (only active members can prove anything). */
@@ -130,7 +147,7 @@ export class ProofPanel {
     const chosen = this.select.value;
     this.select.replaceChildren(
       ...Array.from({ length: Math.min(context.tier, GROUPS - 1) + 1 }, (_, group) =>
-        make("option", { value: String(group) }, this.say.group(group, context.tierName(group))),
+        make("option", { value: String(group) }, t().proofGroup(group, context.tierName(group))),
       ),
     );
     this.select.value = chosen && Number(chosen) <= context.tier ? chosen : String(Math.min(context.tier, GROUPS - 1));
@@ -149,22 +166,22 @@ export class ProofPanel {
 
   private async makeProof(): Promise<void> {
     const context = this.context;
-    if (!context?.active) return this.tell(this.say.notActive, "error");
+    if (!context?.active) return this.tell(t().proofNotActive, "error");
     const campaign = this.campaign.value.trim();
     if (!campaign) {
       this.campaign.focus();
-      return this.tell(this.say.campaignMissing, "error");
+      return this.tell(t().proofCampaignMissing, "error");
     }
     const group = Number(this.select.value);
     this.button.disabled = true;
     this.result.hidden = this.register.hidden = this.registerFree.hidden = this.warning.hidden = true;
     try {
-      this.step(0, this.say.stepSign);
+      this.step(0, t().proofStepSign);
       const signature = await context.writer().signMessage({
         account: context.account,
         message: identityMessage(this.chainId, this.config.address),
       });
-      this.step(1, this.say.stepGroup);
+      this.step(1, t().proofStepGroup);
       const [published, scope] = await Promise.all([
         this.fetchGroup(group),
         context.reader.readContract({
@@ -175,7 +192,7 @@ export class ProofPanel {
         }),
       ]);
       if (published.size > 0 && published.size < this.config.minGroup) {
-        this.warning.textContent = this.say.smallGroup(published.size, this.config.minGroup);
+        this.warning.textContent = t().proofSmallGroup(published.size, this.config.minGroup);
         this.warning.hidden = false;
       }
       const answer = await this.prove({
@@ -193,12 +210,12 @@ export class ProofPanel {
           this.pendingCommitment = BigInt(answer.commitment);
           this.register.hidden = false;
           this.registerFree.hidden = !this.config.relayUrl;
-          return this.tell(this.say.notInGroup, "info");
+          return this.tell(t().proofNotInGroup, "info");
         }
-        return this.tell(this.say.failed(answer.message), "error");
+        return this.tell(t().proofFailed(answer.message), "error");
       }
       if (answer.kind !== "done") return;
-      this.step(4, this.say.done(answer.seconds.toFixed(1)));
+      this.step(4, t().proofDone(answer.seconds.toFixed(1)));
       this.status.dataset.tone = "success";
       await this.offer({
         type: "memberledger-membership-proof",
@@ -211,7 +228,7 @@ export class ProofPanel {
       });
     } catch (error) {
       this.progress.hidden = true;
-      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+      this.tell(t().proofFailed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
     } finally {
       this.button.disabled = false;
     }
@@ -229,7 +246,7 @@ export class ProofPanel {
       worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
         const message = event.data;
         if (message.kind === "progress") {
-          const steps = { group: [1, this.say.stepGroup], files: [2, this.say.stepFiles], proving: [3, this.say.stepProving] } as const;
+          const steps = { group: [1, t().proofStepGroup], files: [2, t().proofStepFiles], proving: [3, t().proofStepProving] } as const;
           const [value, text] = steps[message.step];
           this.step(value, text);
           return;
@@ -246,7 +263,6 @@ export class ProofPanel {
   }
 
   private async offer(file: Record<string, unknown>): Promise<void> {
-    const s = this.say;
     const text = JSON.stringify(file);
     const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
     const link = make("a", {
@@ -254,11 +270,11 @@ export class ProofPanel {
       href: URL.createObjectURL(blob),
       download: `membership-proof-${String(file.campaign).replace(/[^A-Za-z0-9_-]+/g, "_")}.json`,
       className: "button",
-    }, s.download);
+    }, t().proofDownload);
     const area = make("textarea", { id: "proof-text", readOnly: true, rows: 6, value: text });
     const copied = make("span", { className: "hint", id: "proof-copied" });
     copied.setAttribute("role", "status");
-    const copy = make("button", { type: "button", id: "proof-copy", className: "secondary" }, s.copy);
+    const copy = make("button", { type: "button", id: "proof-copy", className: "secondary" }, t().proofCopy);
     copy.addEventListener("click", async () => {
       area.select();
       try {
@@ -266,19 +282,19 @@ export class ProofPanel {
       } catch {
         document.execCommand("copy");
       }
-      copied.textContent = s.copied;
+      copied.textContent = t().proofCopied;
     });
     // qrcode is CommonJS: bundled, its functions sit on the module's default export.
     const qrcode = await import("qrcode");
     const toDataURL = qrcode.toDataURL ?? (qrcode as unknown as { default: typeof qrcode }).default.toDataURL;
     const qr = make("img", {
       id: "proof-qr",
-      alt: s.qrAlt,
+      alt: t().proofQrAlt,
       src: await toDataURL(text, { errorCorrectionLevel: "L", margin: 2, scale: 3 }),
     });
     this.result.replaceChildren(
       make("p", {}, link),
-      make("label", { htmlFor: "proof-text" }, s.textLabel),
+      make("label", { htmlFor: "proof-text" }, t().proofTextLabel),
       area,
       make("p", {}, copy, " ", copied),
       qr,
@@ -301,9 +317,9 @@ export class ProofPanel {
       });
       await context.reader.waitForTransactionReceipt({ hash });
       this.register.hidden = this.registerFree.hidden = true;
-      this.tell(this.say.registered, "success");
+      this.tell(t().proofRegistered, "success");
     } catch (error) {
-      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+      this.tell(t().proofFailed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
     } finally {
       this.register.disabled = false;
     }
@@ -344,9 +360,9 @@ export class ProofPanel {
       const answer = (await response.json()) as { message?: string };
       if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
       this.register.hidden = this.registerFree.hidden = true;
-      this.tell(this.say.registered, "success");
+      this.tell(t().proofRegistered, "success");
     } catch (error) {
-      this.tell(this.say.failed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
+      this.tell(t().proofFailed(error instanceof Error ? error.message.split("\n")[0]! : String(error)), "error");
     } finally {
       this.registerFree.disabled = false;
     }
