@@ -111,12 +111,14 @@ def wait_for(page: Page, selector: str) -> None:
         raise AssertionError(f"{selector} did not appear; the panel says: {status!r}") from exc
 
 
-def open_panel(open_page: OpenPage, proof_stack: ProofStack, member: str) -> tuple[Page, list[str]]:
-    page = open_page(WalletSettings(account=member))
+def open_panel(
+    open_page: OpenPage, proof_stack: ProofStack, member: str, **options: Any
+) -> tuple[Page, list[str]]:
+    page = open_page(WalletSettings(account=member), **options)
     attempted = block_the_world(page)
     page.goto(proof_stack.site.url)
     page.wait_for_selector("body[data-ready=true]")
-    page.get_by_role("button", name="Connect wallet").click()
+    page.locator("#wallet-list button").first.click()
     page.wait_for_selector("#proof-panel:not([hidden])")
     return page, attempted
 
@@ -292,3 +294,32 @@ def test_identity_relay_refuses_expired_request(proof_stack: ProofStack) -> None
     body = signed_registration(proof_stack, member, deadline=proof_stack.stack.now() - 1)
     answer = post_registration(proof_stack, body)
     assert (answer.status, answer.body["error"]) == (400, "expired")
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run('#proof-panel', { resultTypes: ['violations'] })"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_proof_panel_speaks_the_language_and_passes_axe(
+    proof_stack: ProofStack, open_page: OpenPage, locale: str
+) -> None:
+    member = proof_stack.stack.enroll(tier=3).address
+    page, _ = open_panel(open_page, proof_stack, member, locale=locale, bypass_csp=True)
+    title = page.locator("#proof-title").inner_text()
+    assert title == ("证明我的会员身份" if locale == "zh-CN" else "Prove my membership")
+    page.locator("#proof-campaign").fill(CAMPAIGN)
+    page.locator("#proof-make").click()  # not registered: the registration offer appears
+    wait_for(page, "#proof-register:not([hidden])")
+    assert serious_axe_violations(page) == []

@@ -126,6 +126,11 @@ export class ProofPanel {
   /** Write every fixed text in the page's current language (again after a language change;
    * messages already shown stay in the language they were written in). */
   relabel(): void {
+    this.writeTexts();
+    if (this.context) this.render(this.context);
+  }
+
+  private writeTexts(): void {
     const c = t();
     this.title.textContent = c.proofTitle;
     this.intro.textContent = c.proofIntro;
@@ -136,12 +141,12 @@ export class ProofPanel {
     this.register.textContent = c.proofRegisterOwn;
     this.registerFree.textContent = c.proofRegisterFree;
     this.progress.setAttribute("aria-label", c.proofTitle);
-    if (this.context) this.render(this.context);
   }
 
   /** Show the panel for this member (only active members can prove anything). */
   render(context: ProofContext): void {
     this.context = context;
+    this.writeTexts(); // the language may have been chosen after the panel was built
     this.root.hidden = !context.active;
     if (!context.active) return;
     const chosen = this.select.value;
