@@ -24,8 +24,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "programme": frozenset({"pii", "store", "chain"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
     "ops": frozenset({"pii", "store", "chain", "programme"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "ops"}),
-    "cli": frozenset({"pii", "store", "intake", "chain", "programme", "bulk", "ops", "site"}),
+    # Private proofs: groups from the chain, published exactly once like a bulk run.
+    "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "ops", "proofs"}),
+    "cli": frozenset(
+        {"pii", "store", "intake", "chain", "programme", "bulk", "ops", "proofs", "site"}
+    ),
 }
 #: Top-level modules that are a room of their own.
 TOP_LEVEL_ROOMS = {"programme": "programme"}

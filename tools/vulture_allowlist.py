@@ -17,3 +17,8 @@ _.forfeited  # ErasureReceipt.forfeited, read by `ape run erase` and the tests
 cli  # every scripts/*.py exposes `cli`, which `ape run` calls
 exc_type  # the context-manager protocol's __exit__ arguments
 tb
+publish_  # scripts/proofs.py: click subcommands, registered by their decorators
+audit_
+verify
+set_window
+log_message  # http.server's hook (bench/zk.py serves the page's files quietly)
