@@ -94,6 +94,17 @@ def test_top_level_holds_at_most_ten_modules() -> None:
     assert len(list(PACKAGE.glob("*.py"))) <= 10
 
 
+def test_test_modules_have_unique_names() -> None:
+    """The tests mirror the rooms, so two rooms' tests easily share a name (chain/test_gas.py and
+    contracts/test_gas.py did); pytest's default import mode then refuses the second file and
+    the whole run stops at collection."""
+    tests = Path(__file__).resolve().parent
+    names: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
+
+
 def backwards_imports(path: Path, room: str) -> list[str]:
     """The imports of `path` (in `room`) that point at a room it may not import."""
     allowed = frozenset({"base"}) if room == "base" else ALLOWED[room] | {room, "base"}
