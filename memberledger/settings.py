@@ -25,6 +25,8 @@ from dotenv import dotenv_values
 PREFIX = "MEMBERLEDGER_"
 DEFAULT_VAULT_PATH = Path("data/vault.db")
 DEFAULT_DEPLOYMENTS = Path("deployments")
+#: Where `make node` listens and `ethereum:local:foundry` looks for a running node.
+DEFAULT_NODE_HOST = "http://127.0.0.1:8545"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Settings:
     browser_rpc_url: str = ""
     #: MEMBERLEDGER_RPC_URL: the operator's node, for `--network "$MEMBERLEDGER_RPC_URL"`.
     rpc_url: str = ""
+    #: MEMBERLEDGER_NODE_HOST: the local node's address, "http://HOST:PORT" (`make node`
+    #: listens there; `ethereum:local:foundry` uses a node running there, else starts one
+    #: there), or "auto" for a throw-away node on a free port (tests).
+    node_host: str = DEFAULT_NODE_HOST
 
     def __repr__(self) -> str:
         shown = {
@@ -88,6 +94,7 @@ def read_settings(
         deployments=Path(text("DEPLOYMENTS") or DEFAULT_DEPLOYMENTS),
         browser_rpc_url=text("BROWSER_RPC_URL"),
         rpc_url=text("RPC_URL"),
+        node_host=text("NODE_HOST") or DEFAULT_NODE_HOST,
     )
 
 

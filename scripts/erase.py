@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.render import erasure_table
 from memberledger.ops.erasure import erase_member
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Erase a member (GDPR)")
+@click.command(cls=OperatorCommand, short_help="Erase a member (GDPR)")
 @click.argument("wallet_or_id")
 @click.option(
     "--account", "alias", help="Ape account that signs (default locally: test account 0)."

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from ape.logging import LogLevel, logger
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.ops.members import subject_access_package, write_package
 from memberledger.programme import open_programme
 
@@ -19,7 +18,7 @@ from memberledger.programme import open_programme
 logger.set_level(LogLevel.WARNING)
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Export a member's data as JSON")
+@click.command(cls=OperatorCommand, short_help="Export a member's data as JSON")
 @click.argument("wallet_or_id")
 @click.option(
     "--output",

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.member_site import WEB_ROOT, open_member_site
 from memberledger.relay import RelayLimits
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Serve the member page and relay")
+@click.command(cls=OperatorCommand, short_help="Serve the member page and relay")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option(

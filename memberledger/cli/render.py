@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
@@ -11,6 +12,13 @@ from memberledger.bulk.courier import Delivery
 from memberledger.bulk.enrollment import EnrollmentResult
 from memberledger.bulk.rewards import RewardsResult
 from memberledger.bulk.run import BulkResult, Estimate, RunFigures
+from memberledger.chain.accounts import is_development_chain
+from memberledger.chain.deployment import (
+    PUBLIC_CHAIN_ADMIN_DELAY,
+    Deployment,
+    DeploymentEstimate,
+    RoleHandover,
+)
 from memberledger.consent import describe
 from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
@@ -18,6 +26,64 @@ from memberledger.ops.members import MemberView
 from memberledger.ops.report import ProgrammeReport
 from memberledger.ops.verification import VerificationResult
 from memberledger.tiers import TIERS
+
+
+def deployment_table(
+    deployment: Deployment, manifest: Path, roles: RoleHandover, admin_delay: int
+) -> Table:
+    table = _table(f"Deployed on chain {deployment.chain_id}", "what", "value")
+    table.add_row("MembershipRegistry", deployment.registry)
+    table.add_row("LoyaltyPoints", deployment.points)
+    table.add_row("deploy block", str(deployment.deploy_block))
+    table.add_row("policy version", f"{deployment.policy_version} ({deployment.policy_hash[:18]}…)")
+    table.add_row("admin", f"{deployment.deployer} (transfers wait {_duration(admin_delay)})")
+    for role, holder in (
+        ("registrar", roles.registrar),
+        ("issuer", roles.issuer),
+        ("pauser", roles.pauser),
+    ):
+        if holder and holder != deployment.deployer:
+            table.add_row(role, f"{holder} (the deployer renounced it)")
+        else:
+            table.add_row(role, f"{deployment.deployer} (the deployer)")
+    table.add_row("compiler", f"solc {deployment.compiler_version}")
+    table.add_row("manifest", str(manifest))
+    table.add_row("verification input", deployment.standard_input)
+    if not is_development_chain(deployment.chain_id) and admin_delay < PUBLIC_CHAIN_ADMIN_DELAY:
+        table.caption = (
+            f"warning: an admin transfer waits only {_duration(admin_delay)}; a day or more "
+            "gives the organisation time to notice and cancel one it did not intend"
+        )
+    elif not roles.count:
+        table.caption = (
+            "the deployer holds every role: hand registrar, issuer and pauser to other "
+            "accounts with `ape run roles grant` (or deploy with --registrar/--issuer/--pauser)"
+        )
+    return table
+
+
+def deployment_estimate_table(estimate: DeploymentEstimate, chain_id: int, sender: str) -> Table:
+    table = _table(f"Dry run on chain {chain_id}: nothing sent", "transaction", "gas")
+    for what, gas in estimate.rows:
+        table.add_row(what, f"{gas:,}")
+    table.add_row("total", f"{estimate.total_gas:,}")
+    gwei = estimate.gas_price_wei / 1e9
+    table.caption = (
+        f"cost at the current gas price ({gwei:.3f} gwei): "
+        f"{estimate.total_cost_wei / 1e18:.6f} ETH, signed by {sender}"
+    )
+    return table
+
+
+def _duration(seconds: int) -> str:
+    if seconds == 0:
+        return "no time at all"
+    if seconds % 86_400 == 0:
+        days = seconds // 86_400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3_600 == 0:
+        return f"{seconds // 3_600} h"
+    return f"{seconds:,} s"
 
 
 def enrollment_summary(result: EnrollmentResult) -> Table:
