@@ -13,6 +13,7 @@ from memberledger.chain.gas import CREDIT_GAS
 from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.options import bulk_options, run_options
 from memberledger.cli.render import deliveries_table, estimate_table, rewards_summary
+from memberledger.ops.credits import credited_points
 from memberledger.programme import open_programme
 
 
@@ -32,7 +33,9 @@ def cli(file: Path, alias: str | None, **options: object) -> None:
     console = Console()
     with open_programme(project, chain, accounts, alias, console=console) as programme:
         result = issue_rewards(programme, file, run_options(**options))  # type: ignore[arg-type]
-    console.print(rewards_summary(result))
+        batches = [(delivery.batch_id, delivery.block) for delivery in result.deliveries]
+        credited = credited_points(programme, batches) if batches else None
+    console.print(rewards_summary(result, credited))
     if result.estimate is not None:
         console.print(estimate_table(result.estimate, "credit"))
     if result.deliveries:

@@ -90,10 +90,14 @@ def enrollment_summary(result: EnrollmentResult) -> Table:
     return _bulk_summary(result, f"Enrollment of {result.path.name}", "members", "enrolled")
 
 
-def rewards_summary(result: RewardsResult) -> Table:
-    extra = ("base points of the new events (before tier multipliers)", str(result.new_points))
+def rewards_summary(result: RewardsResult, credited: int | None = None) -> Table:
+    """`credited`: the points the chain minted for this run's batches (tier multipliers
+    applied), when the run sent any."""
+    extra = [("base points of the new events (before tier multipliers)", f"{result.new_points:,}")]
+    if credited is not None:
+        extra.append(("points credited on chain (after tier multipliers)", f"{credited:,}"))
     return _bulk_summary(
-        result, f"Rewards of {result.path.name}", "reward events", "credited", extra
+        result, f"Rewards of {result.path.name}", "reward events", "credited", *extra
     )
 
 

@@ -3,6 +3,10 @@
 Registry events are indexed by member; points are the ERC-20 `Transfer` logs to and from the
 wallet (mints are credits, burns are redemptions and forfeits) and the token's own
 `Redeemed` and `PointsForfeited`. Everything is read from the deploy block in the manifest.
+
+A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
+batch (`BatchCredited` in the same transaction), and this vault's send journal knows which
+event ids the batch holds, in the order the token minted them.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memberledger.chain.deployment import DEFAULT_REWARDS
-from memberledger.chain.reads import event_logs, tx_hex
+from memberledger.chain.reads import event_logs, event_logs_between, tx_hex
 from memberledger.consent import describe
 from memberledger.identifiers import ZERO_ADDRESS
 from memberledger.programme import Programme
@@ -43,6 +47,8 @@ class HistoryEvent:
     name: str
     summary: str
     arguments: dict[str, str | int] = field(default_factory=dict)
+    #: For a credit: the reward event id it paid for (from this vault's journal).
+    reward_event: str | None = None
 
     @property
     def when(self) -> str:
@@ -69,6 +75,8 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
         if str(log.event_arguments["to"]) != wallet:  # a transfer to oneself is listed once
             logs.append(("Transfer", log))
 
+    credits = [log for name, log in logs if name == "Transfer" and _is_mint(log)]
+    event_ids = _credit_event_ids(programme, wallet, credits)
     timestamps: dict[int, int] = {}
     events = []
     for name, log in logs:
@@ -76,6 +84,7 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
         if block not in timestamps:
             timestamps[block] = int(chain.blocks[block].timestamp)
         arguments = {key: _plain(value) for key, value in log.event_arguments.items()}
+        credited = event_ids.get(_log_key(log)) if name == "Transfer" else None
         events.append(
             HistoryEvent(
                 block=block,
@@ -83,11 +92,57 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
                 timestamp=timestamps[block],
                 tx_hash=tx_hex(log.transaction_hash),
                 name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet),
+                summary=_summary(name, arguments, wallet, credited),
                 arguments=arguments,
+                reward_event=credited.event_id if credited else None,
             )
         )
     return sorted(events, key=lambda event: (event.block, event.log_index))
+
+
+@dataclass(frozen=True)
+class CreditedEvent:
+    """The reward event a credit paid for, with its base points (before the multiplier)."""
+
+    event_id: str
+    base_points: int
+
+
+def _credit_event_ids(
+    programme: Programme, wallet: str, credits: list[Any]
+) -> dict[tuple[str, int], CreditedEvent]:
+    """For each mint to `wallet`, the reward event it paid: the n-th mint to the wallet in a
+    transaction is the n-th entry for the wallet in the batch that transaction applied."""
+    by_tx: dict[str, list[Any]] = {}
+    for log in credits:
+        by_tx.setdefault(tx_hex(log.transaction_hash), []).append(log)
+    found: dict[tuple[str, int], CreditedEvent] = {}
+    points = programme.points
+    for tx_hash, mints in by_tx.items():
+        block = int(mints[0].block_number)
+        applied = [
+            log
+            for log in event_logs_between(points.BatchCredited, block, block)
+            if tx_hex(log.transaction_hash) == tx_hash
+        ]
+        if len(applied) != 1:
+            continue
+        batch = programme.journal.get("0x" + bytes(applied[0].batchId).hex())
+        if batch is None:  # credited by another vault's journal, or by hand
+            continue
+        entries = [entry for entry in batch.credits if entry.wallet == wallet]
+        ordered = sorted(mints, key=lambda log: int(log.log_index))
+        for log, entry in zip(ordered, entries, strict=False):
+            found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
+    return found
+
+
+def _is_mint(log: Any) -> bool:
+    return str(log.event_arguments["from"]) == ZERO_ADDRESS
+
+
+def _log_key(log: Any) -> tuple[str, int]:
+    return tx_hex(log.transaction_hash), int(log.log_index)
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -100,7 +155,9 @@ def _name(name: str, arguments: dict[str, str | int]) -> str:
     return "Transfer"
 
 
-def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
+def _summary(
+    name: str, args: dict[str, str | int], wallet: str, credited: CreditedEvent | None = None
+) -> str:
     match name:
         case "MemberEnrolled":
             return (
@@ -128,7 +185,12 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
             return f"{args['amount']} points forfeited by {args['by']}"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
-                return f"+{args['value']} points credited"
+                if credited is None:
+                    return f"+{args['value']} points credited"
+                return (
+                    f"+{args['value']} points credited for reward event {credited.event_id} "
+                    f"({credited.base_points} base points times the tier multiplier)"
+                )
             if args["to"] == ZERO_ADDRESS:
                 return f"-{args['value']} points burnt"
             if args["to"] == wallet:
