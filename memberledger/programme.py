@@ -26,7 +26,10 @@ from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.chain.signer import Signer, signer_for
 from memberledger.settings import settings
 from memberledger.store.database import Database
+from memberledger.store.fulfilments import Fulfilments
 from memberledger.store.journal import Journal
+from memberledger.store.letters_sent import LettersSent
+from memberledger.store.member_notes import MemberNotes
 from memberledger.store.vault import Vault
 
 
@@ -78,6 +81,20 @@ class Programme:
             for abi in contract.contract_type.abi
         ]
         return ErrorDecoder(items)
+
+    @cached_property
+    def fulfilments(self) -> Fulfilments:
+        """Rewards handed out, recorded in the vault file."""
+        return Fulfilments(self.database)
+
+    @cached_property
+    def letters_sent(self) -> LettersSent:
+        return LettersSent(self.database)
+
+    @cached_property
+    def notes(self) -> MemberNotes:
+        """The operator's sealed notes on members (a suspension's reason)."""
+        return MemberNotes(self.database, self.vault.sealer)
 
     @property
     def phone_region(self) -> str | None:

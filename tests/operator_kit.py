@@ -188,6 +188,30 @@ BASE_MEMBERS = [
 ]
 
 
+def enroll_new(
+    operator: Operator, prefix: str, count: int = 1, **overrides: str
+) -> list[dict[str, str]]:
+    """Enroll `count` new members of a test's own (`<prefix>-0`, ...) with `ape run enroll`:
+    the rows as written."""
+    rows = [member_row(f"{prefix}-{i}", **overrides) for i in range(count)]
+    operator.run("enroll", write_members(operator.workdir / f"{prefix}.csv", rows)).ok()
+    return rows
+
+
+def one_red_line(run: Run) -> str:
+    """The error line of a refused command, after checking that it is the only thing said on
+    stderr (warnings aside) and that the exit code is 2."""
+    assert run.returncode == 2, f"expected exit code 2:\n{run.output}"
+    lines = [
+        line
+        for line in run.stderr.splitlines()
+        if line.strip() and not line.startswith(("warning:", "WARNING:", "INFO:"))
+    ]
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.stderr
+    assert "Traceback" not in run.output
+    return lines[0]
+
+
 def table_value(text: str, label: str) -> str:
     """The last cell of the first table row (in a script's output) whose text has `label`."""
     for line in text.splitlines():

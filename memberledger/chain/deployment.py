@@ -311,6 +311,25 @@ def attach(project: Any, chain: Any, root: Path | None = None) -> tuple[Deployme
                 f"(was the local node restarted without its state, or is --network another "
                 f"node?): on the right node, run `ape run deploy --force` to start afresh"
             )
-    registry = project.MembershipRegistry.at(deployment.registry)
-    points = project.LoyaltyPoints.at(deployment.points)
+    registry = contract_at(chain, project.MembershipRegistry, deployment.registry)
+    points = contract_at(chain, project.LoyaltyPoints, deployment.points)
     return deployment, registry, points
+
+
+def contract_at(chain: Any, container: Any, address: str) -> Any:
+    """The project's contract at `address`, with this project's ABI only.
+
+    `ContainerType.at` merges the ABI with whatever Ape cached on disk for that address, and
+    on a URL network (`--network http://...`) Ape keys that cache by address alone: every
+    fresh Anvil deploys to the same first addresses, so an older version of a contract (from
+    another checkout, or before a redeploy) would leak its events and errors into this one
+    (seen: two `MemberEnrolled` events, and `event.range` gone). The manifest says exactly
+    which contract is there, so its type replaces the cached one."""
+    return chain.contracts.instance_at(
+        address,
+        contract_type=container.contract_type,
+        fetch_from_explorer=False,
+        fetch_from_disk=False,
+        detect_proxy=False,
+        replace=True,
+    )

@@ -76,6 +76,49 @@ def node_unavailable(exc: BaseException, network: str | None = None) -> NodeUnav
     )
 
 
+def _command_name(parent: click.Context | None, name: str | None) -> str:
+    """`members tier` for `ape run members tier`: what to put after `ape run`."""
+    full = f"{parent.command_path} {name or ''}" if parent else (name or "")
+    words = full.split()
+    if words[:2] == ["ape", "run"]:
+        words = words[2:]
+    return " ".join(words) or "the command"
+
+
+def _usage_refused(exc: click.UsageError, name: str) -> NoReturn:
+    message = " ".join(exc.format_message().split())
+    refuse(MemberLedgerError(f"{message} (see `ape run {name} --help`)"))
+
+
+class OperatorGroup(click.Group):
+    """A script of several commands (`ape run members tier|suspend|...`): a mistyped command
+    name is one red line too."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            if settings().verbose:
+                raise
+            _usage_refused(exc, _command_name(parent, info_name or self.name))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            if settings().verbose:
+                raise
+            _usage_refused(exc, _command_name(ctx.parent, ctx.info_name))
+
+
 class OperatorCommand(ConnectedProviderCommand):
     """Ape's connected command with MemberLedger's boundary around what happens before the
     command body runs: parsing the options and connecting to the node."""
@@ -92,9 +135,7 @@ class OperatorCommand(ConnectedProviderCommand):
         except click.UsageError as exc:
             if settings().verbose:
                 raise
-            name = info_name or self.name or "the command"
-            message = " ".join(exc.format_message().split())
-            refuse(MemberLedgerError(f"{message} (see `ape run {name} --help`)"))
+            _usage_refused(exc, _command_name(parent, info_name or self.name))
 
     def invoke(self, ctx: click.Context) -> Any:
         network = _network_text(ctx.params.get("network"))

@@ -22,6 +22,7 @@ from memberledger.chain.deployment import (
 from memberledger.consent import describe
 from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
+from memberledger.ops.lifecycle import ActionOutcome
 from memberledger.ops.members import MemberView
 from memberledger.ops.report import ProgrammeReport
 from memberledger.ops.verification import VerificationResult
@@ -207,6 +208,16 @@ def member_table(view: MemberView) -> Table:
         table.add_row("e-mail", escape(personal.email), "never on chain")
         table.add_row("phone", personal.phone or "-", "never on chain")
         table.add_row("birth date", personal.birth_date or "-", "never on chain")
+        if stored is not None and not stored.given_spelling:
+            table.add_row("spelling", "lower-cased by MemberLedger 0.1 (original lost)", "")
+        if stored is not None and stored.pending_commitment is not None:
+            table.add_row(
+                "update waiting",
+                f"`ape run members update {escape(stored.member_id)}` finishes it",
+                "",
+            )
+        for note in view.notes:
+            table.add_row(f"{note.action} reason", escape(note.text), f"({note.created_at})")
     elif view.vault_problem:
         table.add_row("personal data", f"[red]{escape(view.vault_problem)}[/]", "")
     elif stored is not None:
@@ -224,6 +235,30 @@ def history_table(events: Sequence[HistoryEvent], limit: int | None = None) -> T
         table.add_row(
             str(event.block), event.when, event.name, event.summary, _short(event.tx_hash)
         )
+    return table
+
+
+def action_line(outcome: ActionOutcome) -> str:
+    """One action's result, as one line of rich markup."""
+    who = escape(outcome.member_id or "(not in vault)") + f" ({outcome.wallet})"
+    if not outcome.changed:
+        return f"{who}: {escape(outcome.outcome)}"
+    sent = f"; tx {outcome.tx_hash}, block {outcome.block}" if outcome.tx_hash else ""
+    return f"[green]{escape(outcome.action)}[/] {who}: {escape(outcome.outcome)}{sent}"
+
+
+def actions_table(outcomes: Sequence[ActionOutcome], title: str) -> Table:
+    table = _table(title, "member", "action", "outcome", "tx hash", "block")
+    for outcome in outcomes:
+        table.add_row(
+            escape(outcome.member_id or outcome.wallet),
+            outcome.action,
+            escape(outcome.outcome),
+            outcome.tx_hash or "-",
+            str(outcome.block or "-"),
+        )
+    sent = sum(1 for outcome in outcomes if outcome.tx_hash)
+    table.caption = f"{sent} transaction{'s' if sent != 1 else ''} sent" if sent else "nothing sent"
     return table
 
 

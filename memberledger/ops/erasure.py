@@ -64,8 +64,10 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
                     "`ape run enroll` with their file again to finish it, then erase"
                 )
         programme.vault.erase(stored.member_id)
+        notes = programme.notes.forget(stored.member_id)
+        kept = f" and {notes} sealed note{'s' if notes != 1 else ''}" if notes else ""
         receipt.steps.append(
-            ErasureStep("vault", "deleted personal data and salt (crypto-shredded)")
+            ErasureStep("vault", f"deleted personal data and salt{kept} (crypto-shredded)")
         )
 
     # 2. registry

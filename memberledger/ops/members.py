@@ -3,7 +3,7 @@ subject-access package a member may ask for is `memberledger.ops.subject_access`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
 from memberledger.errors import InvalidField, UnknownMember, VaultKeyError
@@ -11,6 +11,7 @@ from memberledger.identifiers import parse_wallet
 from memberledger.ops.history import HistoryEvent, member_history
 from memberledger.pii.canonical import PersonalData
 from memberledger.programme import Programme
+from memberledger.store.member_notes import MemberNote
 from memberledger.store.vault import MemberStatus, StoredMember
 
 
@@ -24,6 +25,8 @@ class MemberView:
     chain: ChainMember
     balance: int
     history: list[HistoryEvent]
+    #: The operator's notes on the member (a suspension's reason), oldest first.
+    notes: list[MemberNote] = field(default_factory=list)
 
     @property
     def commitment_matches(self) -> bool | None:
@@ -61,10 +64,11 @@ def locate(programme: Programme, wallet_or_id: str) -> tuple[StoredMember | None
 
 def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
     stored, wallet = locate(programme, wallet_or_id)
-    personal, problem = None, None
+    personal, problem, notes = None, None, []
     if stored is not None and stored.status is not MemberStatus.ERASED:
         try:
             personal = programme.vault.member_record(stored.member_id).shown
+            notes = programme.notes.of(stored.member_id)
         except VaultKeyError as exc:
             problem = str(exc)
     return MemberView(
@@ -75,4 +79,5 @@ def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
         chain=read_member(programme.registry, wallet),
         balance=int(programme.points.balanceOf(wallet)),
         history=member_history(programme, wallet),
+        notes=notes,
     )

@@ -71,6 +71,11 @@ def _problem(programme: Programme, member: StoredMember, result: VerificationRes
     if chain.status in (ChainStatus.NONE, ChainStatus.ERASED):
         return f"enrolled in the vault, but {chain.status.word} on chain"
     if chain.commitment != recomputed:
+        if member.pending_commitment is not None and chain.commitment == member.pending_commitment:
+            return (
+                "the chain holds the commitment of an update that was interrupted: run "
+                f"`ape run members update {member.member_id}` to finish it"
+            )
         shown = chain.commitment.hex if chain.commitment else "none"
         return f"the chain holds {shown}, the vault's data commits to {recomputed.hex}"
     return None
