@@ -20,7 +20,7 @@ help:
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
-	@echo "make bench  - bulk enrollment and issuance, 100,000 members, on a private Anvil"
+	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the relay, on private Anvils"
 	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
@@ -60,10 +60,12 @@ $(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs tools/v
 	@echo "toolchain ready: $$($(BIN)/anvil --version | head -1), solc $(SOLC_VERSION) (solc-js)"
 	@touch $@
 
-# Browser tests drive Debian's Chromium (no test tool downloads a browser).
+# Browser tests drive Debian's Chromium (no test tool downloads a browser); a CJK font lets
+# the Simplified Chinese page render in tests and screenshots.
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+	command -v chromium >/dev/null && fc-list | grep -qi zenhei || \
+	  (apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-zenhei)
 	@touch $@
 
 compile: setup
@@ -84,7 +86,9 @@ fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test \
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
-# Bulk enrollment and issuance end to end on its own Anvil; figures in bench/results.json.
+# Bulk enrollment and issuance end to end on its own Anvil, then the relay section
+# (bench/relay.py: relayed requests a second, valid requests under a flood); figures in
+# bench/results.json.
 bench: setup
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py

@@ -1,4 +1,6 @@
-"""`make bench`: bulk enrollment and reward issuance, end to end, against a private Anvil.
+"""`make bench`: bulk enrollment and reward issuance, end to end, against a private Anvil;
+then the relay section (bench/relay.py): relayed requests per second, and valid requests
+served while idle connections and a flood of invalid requests hit the member site.
 
 Starts its own Anvil on a free port, deploys both contracts, writes a members CSV and a
 credits CSV (100,000 rows each by default) into a temporary folder, and runs, in this one
@@ -10,7 +12,7 @@ Prints a table and writes the figures to bench/results.json. Time is measured fr
 to the package function to its return (CSV to confirmed on chain and recorded in the vault);
 Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
-    .venv/bin/python bench/bench.py [--members 100000] [--baseline 100]
+    .venv/bin/python bench/bench.py [--members 100000] [--baseline 100] [--section relay]
 
 Then `bench/fast_paths.py` compares the hand-written fast paths with their libraries.
 """
@@ -160,7 +162,12 @@ def main() -> int:
     parser.add_argument(
         "--skip-fast-paths", action="store_true", help="not the fast paths' comparison"
     )
+    parser.add_argument(
+        "--section", choices=("all", "bulk", "relay"), default="all", help="what to measure"
+    )
     args = parser.parse_args()
+    if args.section == "relay":
+        return relay_section(args.out, {})
 
     from rich.console import Console
     from rich.table import Table
@@ -276,7 +283,18 @@ def main() -> int:
         previous = json.loads(args.out.read_text())
         args.out.write_text(json.dumps({**previous, **fast_paths.run()}, indent=2) + "\n")
     console.print(f"written to {args.out}")
-    return 0
+    return relay_section(args.out, figures) if args.section == "all" else 0
+
+
+def relay_section(out: Path, figures: dict[str, Any]) -> int:
+    """The relay section (bench/relay.py), written beside the bulk figures."""
+    import relay
+
+    figures = figures or (json.loads(out.read_text()) if out.exists() else {})
+    figures["relay"] = relay.run()
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    relay.print_table(figures["relay"])
+    return 0 if figures["relay"]["under_attack"]["valid_within_1s"] else 1
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ DEFAULT_VAULT_PATH = Path("data/vault.db")
 DEFAULT_DEPLOYMENTS = Path("deployments")
 #: Where `make node` listens and `ethereum:local:foundry` looks for a running node.
 DEFAULT_NODE_HOST = "http://127.0.0.1:8545"
+DEFAULT_PROGRAMME_FILE = Path("programme.toml")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class Settings:
     #: listens there; `ethereum:local:foundry` uses a node running there, else starts one
     #: there), or "auto" for a throw-away node on a free port (tests).
     node_host: str = DEFAULT_NODE_HOST
+    #: MEMBERLEDGER_PROGRAMME: the programme file (name, page, reward catalogue, multipliers).
+    programme_file: Path = DEFAULT_PROGRAMME_FILE
+    #: MEMBERLEDGER_RELAYER: the Ape account the consent relay pays with (no role held).
+    relayer: str = ""
+    #: MEMBERLEDGER_RELAYER_PASSPHRASE: unlocks the relayer's account for a service.
+    relayer_passphrase: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -64,7 +71,7 @@ class Settings:
         return f"Settings({shown})"
 
 
-_SECRETS = frozenset({"vault_key", "account_passphrase"})
+_SECRETS = frozenset({"vault_key", "account_passphrase", "relayer_passphrase"})
 
 
 def read_settings(
@@ -95,6 +102,9 @@ def read_settings(
         browser_rpc_url=text("BROWSER_RPC_URL"),
         rpc_url=text("RPC_URL"),
         node_host=text("NODE_HOST") or DEFAULT_NODE_HOST,
+        programme_file=Path(text("PROGRAMME") or DEFAULT_PROGRAMME_FILE),
+        relayer=text("RELAYER"),
+        relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
     )
 
 

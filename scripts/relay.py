@@ -12,8 +12,10 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from memberledger.cli.boundary import OperatorCommand, reports_errors
-from memberledger.member_site import WEB_ROOT, open_member_site
-from memberledger.relay import RelayLimits
+from memberledger.settings import settings
+from memberledger.site.app import RELAY_PATH, WEB_ROOT
+from memberledger.site.relay import DEFAULT_DEADLINE_MARGIN, RelaySettings
+from memberledger.site.server import ServerSettings, open_member_site
 
 
 @click.command(cls=OperatorCommand, short_help="Serve the member page and relay")
@@ -22,12 +24,20 @@ from memberledger.relay import RelayLimits
 @click.option(
     "--account",
     "alias",
-    help="Ape account that pays for relayed consent changes (default locally: test account 0).",
+    help="Ape account that pays for relayed changes; it must hold no role in either contract "
+    "(default: MEMBERLEDGER_RELAYER; locally test account 9, which deploy gives no role).",
+)
+@click.option(
+    "--programme",
+    "programme_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The programme file: name, operator, contact, logo, colours, privacy policy, reward "
+    "names (default: MEMBERLEDGER_PROGRAMME, else programme.toml).",
 )
 @click.option(
     "--rpc-url",
-    envvar="MEMBERLEDGER_BROWSER_RPC_URL",
-    help="RPC URL the page and members' wallets use (default locally: this node's URL).",
+    help="RPC URL the page and members' wallets use (default: MEMBERLEDGER_BROWSER_RPC_URL; "
+    "locally this node's URL).",
 )
 @click.option("--chain-name", help="Network name shown when the page asks a wallet to add it.")
 @click.option(
@@ -39,9 +49,24 @@ from memberledger.relay import RelayLimits
 )
 @click.option("--per-ip", default=30, show_default=True, help="Requests per client IP per window.")
 @click.option(
-    "--per-member", default=5, show_default=True, help="Signed requests per member per window."
+    "--per-member",
+    default=5,
+    show_default=True,
+    help="Fresh signed requests per member per window.",
 )
 @click.option("--window", default=60.0, show_default=True, help="Rate-limit window in seconds.")
+@click.option(
+    "--deadline-margin",
+    default=DEFAULT_DEADLINE_MARGIN / 60,
+    show_default=True,
+    help="Minutes a signed change must still be valid after the latest block to be sent.",
+)
+@click.option(
+    "--max-connections", default=2048, show_default=True, help="Open connections at most."
+)
+@click.option(
+    "--read-timeout", default=10.0, show_default=True, help="Seconds to send a request head."
+)
 @click.option("--no-relay", is_flag=True, help="Serve the page only; consent costs members gas.")
 @click.option(
     "--deploy", is_flag=True, help="Deploy first if this local chain has no deployment yet."
@@ -51,18 +76,22 @@ def cli(
     host: str,
     port: int,
     alias: str | None,
+    programme_path: Path | None,
     rpc_url: str | None,
     chain_name: str | None,
     web_root: Path,
     per_ip: int,
     per_member: int,
     window: float,
+    deadline_margin: float,
+    max_connections: int,
+    read_timeout: float,
     no_relay: bool,
     deploy: bool,
 ) -> None:
     """Serve the member page (web/dist), its config.json and, unless --no-relay, the relay
-    that submits members' signed consent changes (POST /relay/consent) with the operator's
-    account. Runs until Ctrl-C."""
+    that sends members' signed consent changes (POST /relay/consent) with its own account.
+    Runs until Ctrl-C or SIGTERM (requests in progress finish first)."""
     logging.basicConfig(
         level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)]
     )
@@ -70,13 +99,20 @@ def cli(
         project,
         chain,
         accounts,
-        host=host,
-        port=port,
+        settings=ServerSettings(
+            host=host, port=port, max_connections=max_connections, read_timeout=read_timeout
+        ),
+        programme_path=programme_path or settings().programme_file,
         account_alias=alias,
-        rpc_url=rpc_url,
+        rpc_url=rpc_url or settings().browser_rpc_url or None,
         chain_name=chain_name,
         web_root=web_root,
-        limits=RelayLimits(per_ip=per_ip, per_member=per_member, window=window),
+        relay_settings=RelaySettings(
+            per_ip=per_ip,
+            per_member=per_member,
+            window=window,
+            deadline_margin=int(deadline_margin * 60),
+        ),
         relay_enabled=not no_relay,
         deploy_if_missing=deploy,
     )
@@ -85,13 +121,8 @@ def cli(
     table.add_column("value")
     table.add_row("page", site.url)
     table.add_row("chain", str(chain.chain_id))
-    table.add_row("relay", f"{site.url}/relay/consent" if site.relay else "off")
+    table.add_row("relay", f"{site.url}{RELAY_PATH}" if site.relay else "off")
     if site.relay:
         table.add_row("relayer", site.relay.relayer)
     Console().print(table)
-    try:
-        site.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        site.server_close()
+    site.serve()

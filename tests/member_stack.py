@@ -1,10 +1,11 @@
 """The local stack a member's browser talks to, shared by the web and relay tests: a private
-Anvil with 64 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
+Anvil with 160 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
 real `ape run relay` serving the built page, its config.json and the relay. The registrar's
 part (enroll, credit, suspend) is played through web3 against the registry directly.
 
-Accounts: 0 deploys and relays (Ape's test account 0), 1 is registrar and issuer, 2..63 are
-members, handed out one or two per test so tests never share a member.
+Accounts: 0 deploys (Ape's test account 0, holding every role), 1 is registrar and issuer, 9
+relays (the relay's local default: an account with no role), the others up to 159 are members,
+handed out one or two per test so tests never share a member.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from memberledger.pii.canonical import PersonalData
 from memberledger.pii.commitment import Commitment, commit_person
 
 ROOT = Path(__file__).resolve().parents[1]
-ANVIL_ACCOUNTS = 64
+ANVIL_ACCOUNTS = 160
 START_TIMEOUT = 90
-#: Generous limits for the shared site; tests/relay starts its own strict one.
+#: The relay's account on a local chain (memberledger.site.server.LOCAL_RELAYER_INDEX).
+RELAYER_INDEX = 9
+#: Generous limits for the shared site; tests/site starts its own strict one.
 RELAXED_LIMITS = ("--per-ip", "10000", "--per-member", "10000")
 
 
@@ -115,7 +118,7 @@ class MemberStack:
 
     @property
     def relayer(self) -> str:
-        return str(self.web3.eth.accounts[0])
+        return str(self.web3.eth.accounts[RELAYER_INDEX])
 
     @property
     def registrar(self) -> str:
@@ -129,6 +132,8 @@ class MemberStack:
         """A funded account no other test has used."""
         if self._next_account >= ANVIL_ACCOUNTS:
             raise RuntimeError(f"all {ANVIL_ACCOUNTS} Anvil accounts are in use")
+        if self._next_account == RELAYER_INDEX:
+            self._next_account += 1
         account = str(self.web3.eth.accounts[self._next_account])
         self._next_account += 1
         return account
@@ -178,6 +183,9 @@ class MemberStack:
 
     def suspend(self, member: str) -> None:
         self._send(self.registry.functions.suspend(member), self.registrar)
+
+    def erase(self, member: str) -> None:
+        self._send(self.registry.functions.erase(member), self.registrar)
 
     def record(self, member: str) -> Any:
         return self.registry.functions.memberOf(member).call()
@@ -296,7 +304,7 @@ _SHARED = _Shared()
 
 @pytest.fixture(scope="session")
 def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iterator[MemberStack]:
-    """One stack for the whole session, shared by tests/web and tests/relay (each conftest
+    """One stack for the whole session, shared by tests/web and tests/site (each conftest
     imports this fixture; the stack starts once and stops after its last user)."""
     if _SHARED.stack is None:
         node, url = _start_anvil()

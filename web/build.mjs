@@ -12,7 +12,7 @@ const web = dirname(fileURLToPath(import.meta.url));
 const dist = join(web, "dist");
 
 const options = {
-  entryPoints: { app: join(web, "src/main.ts"), commitment: join(web, "src/commitment.ts") },
+  entryPoints: { app: join(web, "src/main.ts"), commitment: join(web, "src/commitment.ts"), i18n: join(web, "src/i18n.ts") },
   outdir: dist,
   bundle: true,
   splitting: true,

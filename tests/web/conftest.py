@@ -67,12 +67,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def open_page(browser: Browser, stack: MemberStack) -> Iterator[OpenPage]:
     """Open the member page in a fresh browser context, with the given wallets injected
-    (none: a browser without any wallet). Console errors fail the test."""
+    (none: a browser without any wallet), in the browser language `locale` (English unless
+    told). Uncaught page errors fail the test."""
     contexts = []
     errors: list[str] = []
 
-    def open_(*wallets: WalletSettings, width: int = 1024, height: int = 900) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def open_(
+        *wallets: WalletSettings,
+        width: int = 1024,
+        height: int = 900,
+        locale: str = "en-US",
+        bypass_csp: bool = False,
+    ) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, bypass_csp=bypass_csp
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         for wallet in wallets:

@@ -14,7 +14,8 @@ from member_stack import ROOT, MemberStack
 from playwright.sync_api import Page
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-DOCS_CARD = ROOT / "docs" / "images" / "member-card.png"
+DOCS_IMAGES = ROOT / "docs" / "images"
+DOCS_CARD = DOCS_IMAGES / "member-card.png"
 WALLET_SCRIPT = (Path(__file__).parent / "injected_wallet.js").read_text()
 
 #: open_page(*wallets, width=..., height=...): the member page with those wallets injected.
@@ -33,6 +34,10 @@ class WalletSettings:
     uuid: str = "6f0d6d6e-0000-4000-8000-000000000001"
     announce: bool = True
     legacy: bool = True
+    announce_delay_ms: int = 0
+    mobile_errors: bool = False
+    signature_form: str = ""
+    unsupported: Sequence[str] = ()
 
     def script(self, stack: MemberStack) -> str:
         settings = {
@@ -46,6 +51,10 @@ class WalletSettings:
             "uuid": self.uuid,
             "announce": self.announce,
             "legacy": self.legacy,
+            "announceDelayMs": self.announce_delay_ms,
+            "mobileErrors": self.mobile_errors,
+            "signatureForm": self.signature_form,
+            "unsupported": list(self.unsupported),
         }
         return f"window.__walletSettings = {json.dumps(settings)};\n{WALLET_SCRIPT}"
 
@@ -70,7 +79,32 @@ def update_docs_card(page: Page) -> None:
     page.locator("#card").screenshot(path=str(DOCS_CARD))
 
 
+def update_docs_image(page: Page, path: Path) -> None:
+    """A README picture of the whole page: written when missing, or when
+    MEMBERLEDGER_UPDATE_DOCS=1."""
+    if path.exists() and os.environ.get("MEMBERLEDGER_UPDATE_DOCS") != "1":
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
 def wallet_calls(page: Page, method: str) -> list[Any]:
     """The params of every call the page made to the injected wallet with `method`."""
     calls: list[dict[str, Any]] = page.evaluate("window.__wallet.calls")
     return [call["params"] for call in calls if call["method"] == method]
+
+
+def quirky_wallet(account: str, **options: Any) -> WalletSettings:
+    """The second injected wallet: behaves like the wallets members really have (MetaMask
+    Mobile's nested error codes, an EIP-6963 announcement 800 ms after load and no
+    window.ethereum, v = 0/1 signatures as Ledger through MetaMask gives)."""
+    settings: dict[str, Any] = {
+        "name": "Mobile Wallet",
+        "uuid": "6f0d6d6e-0000-4000-8000-00000000000a",
+        "legacy": False,
+        "announce_delay_ms": 800,
+        "mobile_errors": True,
+        "signature_form": "low-v",
+    }
+    settings.update(options)
+    return WalletSettings(account, **settings)

@@ -275,20 +275,52 @@ def test_redeem_reward_updates_balance(open_page: OpenPage, stack: MemberStack) 
 
 
 def test_redeem_without_enough_points(open_page: OpenPage, stack: MemberStack) -> None:
+    """A reward the member cannot afford cannot be redeemed: its button is disabled and
+    says how many points are missing."""
     member = stack.enroll(tier=0)
     balance = stack.credit(member.address, 120)
     sent = stack.tx_count(member.address)
     cost = DEFAULT_REWARDS[2][0]
     page = open_card(open_page, member.address)
 
-    page.get_by_role("button", name=f"Redeem cinema ticket for {cost} points").click()
-
-    expect(page.locator("#rewards-message")).to_have_text(
-        f"The cinema ticket costs {cost} points, but you have {balance}. "
-        f"Collect {cost - balance} more points first."
-    )
+    button = page.get_by_role("button", name=f"Redeem cinema ticket for {cost} points")
+    expect(button).to_be_disabled()
+    missing = page.locator("#rewards li", has_text="Cinema ticket").locator(".reward-missing")
+    expect(missing).to_have_text(f"{cost - balance} more points needed")
+    expect(button).to_have_attribute("aria-describedby", "reward-missing-2")
+    expect(
+        page.get_by_role("button", name=f"Redeem coffee voucher for {COFFEE_COST} points")
+    ).to_be_enabled()
+    button.click(force=True)
     assert stack.tx_count(member.address) == sent
     assert stack.balance(member.address) == balance
+    screenshot(page, "reward-unaffordable", "#rewards-panel")
+
+
+def test_erased_member_is_told_plainly(open_page: OpenPage, stack: MemberStack) -> None:
+    """Erased by the programme: the page says so, and not "at your request"."""
+    member = stack.enroll()
+    stack.erase(member.address)
+    page = open_page(WalletSettings(member.address))
+    connect(page)
+    expect(page.locator("#notice")).to_have_text(
+        "Your membership record was erased. No personal data is kept about you."
+    )
+    expect(page.locator("#history li").first).to_contain_text("Your record was erased")
+    expect(page.locator("#card")).to_be_hidden()
+
+
+def test_member_who_left_then_erased_is_told_at_their_request(
+    open_page: OpenPage, stack: MemberStack
+) -> None:
+    member = stack.enroll()
+    stack.as_member(member.address, stack.registry.functions.leave())
+    stack.erase(member.address)
+    page = open_page(WalletSettings(member.address))
+    connect(page)
+    expect(page.locator("#notice")).to_have_text(
+        "Your membership record was erased at your request. No personal data is kept about you."
+    )
 
 
 def test_history_lists_members_events_with_times(open_page: OpenPage, stack: MemberStack) -> None:

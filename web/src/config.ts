@@ -1,5 +1,6 @@
-// What the server tells the page (GET config.json): the chain, the contracts, the relay and
-// the programme's words for tiers, consent purposes and rewards.
+// What the server tells the page (GET config.json): the chain, the contracts, the relay, the
+// programme (name, operator, contact, logo, policy) and its words for tiers, consent purposes
+// and rewards.
 
 import type { Address } from "viem";
 
@@ -11,6 +12,18 @@ export interface ConsentPurpose {
 export interface Reward {
   id: number;
   description: string;
+  /** The reward's name in other languages, by language tag. */
+  names?: Record<string, string>;
+}
+
+export interface ProgrammeSettings {
+  name: string;
+  names?: Record<string, string>;
+  operator: string;
+  contactEmail: string;
+  contactUrl: string | null;
+  logoUrl: string | null;
+  privacyPolicyUrl: string;
 }
 
 export interface PageConfig {
@@ -22,7 +35,10 @@ export interface PageConfig {
   points: Address;
   deployBlock: number;
   relayUrl: string | null;
+  /** The operator's history endpoint (GET <historyUrl>/<wallet>), if it runs one. */
+  historyUrl: string | null;
   phoneRegion: string | null;
+  programme: ProgrammeSettings;
   tiers: Record<string, string>;
   consentPurposes: ConsentPurpose[];
   rewards: Reward[];

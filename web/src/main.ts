@@ -1,113 +1,92 @@
 // The member page: connect a wallet, show the membership card, change consent (own
-// transaction or gas-free through the relay), redeem rewards, read the history from the
-// chain and check the member's data against the on-chain commitment.
+// transaction or gas-free through the relay), redeem rewards, read the history and check
+// the member's data against the on-chain commitment, in the member's language.
+//
+// This file wires the parts together; each job lives in its own module: wallet discovery
+// (wallet.ts) and the wallet's network (network.ts), chain reads (chain.ts), history
+// (history.ts), the relay client (relay.ts), words (i18n.ts, words.ts) and drawing the page
+// (view.ts, dom.ts).
 
-import {
-  createPublicClient,
-  createWalletClient,
-  custom,
-  decodeEventLog,
-  defineChain,
-  getAddress,
-  http,
-  numberToHex,
-  pad,
-  toEventSelector,
-  type Address,
-  type Chain,
-  type Hex,
-  type PublicClient,
-  type WalletClient,
-} from "viem";
+import { getAddress, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
 
-import { consentChangeTypes, EIP712_NAME, EIP712_VERSION, pointsAbi, registryAbi, Status } from "./abi";
-import { commitPerson, InvalidField, parseSalt, type FieldName } from "./commitment";
+import { pointsAbi, registryAbi, Status } from "./abi";
+import { chainReader, confirmed, programmeChain, readMembership, type Membership } from "./chain";
 import { loadConfig, type PageConfig, type Reward } from "./config";
-import { explain, say } from "./messages";
-import { discoverWallets, errorCode, UNKNOWN_CHAIN, type Wallet } from "./wallet";
+import { busy, element, say, show, tell, translatePage, type Tone } from "./dom";
+import { chainHistory, operatorHistory, tellHistory, withFallback, type HistorySource, type ProgrammeEvent } from "./history";
+import { preferredLanguage, setLanguage, t, type Catalogue, type Lang, type Text } from "./i18n";
+import { explain } from "./messages";
+import { switchToProgrammeChain, walletChainId, walletClient } from "./network";
+import { relayConsent } from "./relay";
+import {
+  chosenConsent,
+  renderAccount,
+  renderCard,
+  renderConsent,
+  renderFrame,
+  renderHistory,
+  renderRewards,
+  renderWallets,
+} from "./view";
+import { watchWallets, type Wallet } from "./wallet";
+import { consentWords, rewardName } from "./words";
 
-/** How long a gas-free consent signature stays valid. */
-const SIGNATURE_LIFETIME_SECONDS = 600n;
-
-interface MemberRecord {
-  commitment: Hex;
-  consent: number;
-  tier: number;
-  status: Status;
-  policyVersion: number;
-  since: number;
-}
-
-interface Membership {
-  record: MemberRecord;
-  balance: bigint;
-  policyVersion: number;
-  symbol: string;
-  decimals: number;
-  costs: Map<number, bigint>;
-}
-
-type Tone = "info" | "success" | "error";
-
-const element = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing from index.html`);
-  return found as T;
-};
-
-function show(id: string, visible: boolean): void {
-  element(id).hidden = !visible;
-}
-
-function tell(id: string, text: string, tone: Tone = "info"): void {
-  const target = element(id);
-  target.textContent = text;
-  target.dataset.tone = tone;
-  target.hidden = text === "";
-}
-
-const FIELD_WORDS: Record<FieldName, string> = {
-  full_name: "full name",
-  email: "e-mail address",
-  phone: "phone number",
-  birth_date: "birth date",
-  salt: "salt",
-};
-
-const STATUS_WORDS: Record<Status, string> = {
-  [Status.None]: "Not a member",
-  [Status.Active]: "Active",
-  [Status.Suspended]: "Suspended",
-  [Status.Revoked]: "Ended",
-  [Status.Erased]: "Erased",
-};
+const LANGUAGE_KEY = "memberledger.language";
 
 class MemberPage {
   private wallet?: Wallet;
+  private wallets: Wallet[] = [];
   private account?: Address;
   private membership?: Membership;
+  private events?: ProgrammeEvent[];
   private generation = 0;
   private listening = false;
   private readonly chain: Chain;
   private readonly reader: PublicClient;
+  private readonly history: HistorySource;
 
   constructor(private readonly config: PageConfig) {
-    this.chain = defineChain({
-      id: config.chainId,
-      name: config.chainName,
-      nativeCurrency: config.nativeCurrency,
-      rpcUrls: { default: { http: [config.rpcUrl] } },
-    });
-    this.reader = createPublicClient({
-      chain: this.chain,
-      transport: http(config.rpcUrl, { batch: true, retryCount: 1 }),
-      pollingInterval: 250,
-    }) as PublicClient;
+    this.chain = programmeChain(config);
+    this.reader = chainReader(this.chain, config.rpcUrl);
+    const chain = chainHistory(this.reader, config);
+    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl), chain) : chain;
+  }
+
+  // ---------------------------------------------------------------- language
+
+  private changeLanguage(lang: Lang): void {
+    setLanguage(lang);
+    try {
+      window.localStorage.setItem(LANGUAGE_KEY, lang);
+    } catch {
+      // storage may be switched off; the choice then lasts for this visit
+    }
+    translatePage();
+    renderFrame(this.config, (next) => this.changeLanguage(next));
+    if (!this.account) renderWallets(this.wallets, (wallet) => void this.connect(wallet));
+    else renderAccount(this.account);
+    element("network-text").textContent = t().networkText(this.config.chainName);
+    if (this.membership) {
+      renderCard(this.config, this.membership);
+      renderConsent(this.config, this.membership, true);
+      renderRewards(this.config, this.membership, (reward) => void this.redeem(reward));
+    }
+    if (this.events && this.account) renderHistory(tellHistory(this.config, this.events, this.account));
   }
 
   // ---------------------------------------------------------------- wallet and network
 
-  async start(): Promise<void> {
+  start(ready: () => void): void {
+    let saved: string | null = null;
+    try {
+      saved = window.localStorage.getItem(LANGUAGE_KEY);
+    } catch {
+      saved = null;
+    }
+    setLanguage(preferredLanguage(saved, navigator.languages ?? [navigator.language]));
+    translatePage();
+    renderFrame(this.config, (lang) => this.changeLanguage(lang));
+    element("network-text").textContent = t().networkText(this.config.chainName);
     element("switch-network").addEventListener("click", () => void this.switchNetwork());
     element("watch-asset").addEventListener("click", () => void this.watchAsset());
     element<HTMLFormElement>("consent-form").addEventListener("submit", (event) => {
@@ -121,33 +100,23 @@ class MemberPage {
     });
     if (!this.config.relayUrl) show("save-relay", false);
 
-    const wallets = await discoverWallets();
-    const list = element("wallet-list");
-    list.replaceChildren();
-    if (wallets.length === 0) {
-      this.notice(say.walletMissing);
-      return;
-    }
-    if (wallets.length > 1) this.notice(say.chooseWallet, "info");
-    for (const wallet of wallets) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "wallet";
-      if (wallet.info.icon.startsWith("data:image/")) {
-        const icon = document.createElement("img");
-        icon.src = wallet.info.icon;
-        icon.alt = "";
-        icon.width = icon.height = 24;
-        button.append(icon);
+    let first = true;
+    watchWallets((wallets) => {
+      this.wallets = wallets;
+      if (this.wallet) return; // connected already: a late wallet changes nothing
+      renderWallets(wallets, (wallet) => void this.connect(wallet));
+      if (wallets.length === 0) this.notice(say("walletMissing"));
+      else if (wallets.length > 1) this.notice(say("chooseWallet"), "info");
+      else this.notice(null);
+      if (first) {
+        first = false;
+        ready();
       }
-      button.append(wallets.length > 1 ? `Connect with ${wallet.info.name}` : "Connect wallet");
-      button.addEventListener("click", () => void this.connect(wallet));
-      list.append(button);
-    }
+    });
   }
 
   private async connect(wallet: Wallet): Promise<void> {
-    this.notice("");
+    this.notice(null);
     let accounts: string[];
     try {
       accounts = (await wallet.provider.request({ method: "eth_requestAccounts" })) as string[];
@@ -156,7 +125,7 @@ class MemberPage {
       return;
     }
     if (!accounts?.length) {
-      this.notice(say.rejected);
+      this.notice(say("rejected"));
       return;
     }
     this.wallet = wallet;
@@ -170,61 +139,28 @@ class MemberPage {
           return;
         }
         this.account = getAddress(changed[0]!);
+        renderAccount(this.account);
         void this.refresh();
       });
+      wallet.provider.on("disconnect", () => this.notice(say("disconnected")));
     }
     show("connect-panel", false);
-    const account = element("account");
-    account.textContent = `Wallet ${this.account.slice(0, 6)}…${this.account.slice(-4)}`;
-    account.title = this.account;
-    account.hidden = false;
+    renderAccount(this.account);
     await this.refresh();
   }
 
-  private async walletChainId(): Promise<number> {
-    const chainId = (await this.wallet!.provider.request({ method: "eth_chainId" })) as string;
-    return Number.parseInt(chainId, 16);
-  }
-
   private async switchNetwork(): Promise<void> {
-    const provider = this.wallet!.provider;
-    const chainId = numberToHex(this.config.chainId);
     try {
-      await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+      await switchToProgrammeChain(this.wallet!.provider, this.config);
     } catch (error) {
-      if (errorCode(error) !== UNKNOWN_CHAIN) {
-        this.notice(explain(error));
-        return;
-      }
-      try {
-        await provider.request({
-          method: "wallet_addEthereumChain",
-          params: [
-            {
-              chainId,
-              chainName: this.config.chainName,
-              rpcUrls: [this.config.rpcUrl],
-              nativeCurrency: this.config.nativeCurrency,
-            },
-          ],
-        });
-        if ((await this.walletChainId()) !== this.config.chainId) {
-          await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
-        }
-      } catch (addError) {
-        this.notice(explain(addError));
-        return;
-      }
+      this.notice(explain(error));
+      return;
     }
     await this.refresh();
   }
 
   private writer(): WalletClient {
-    return createWalletClient({
-      account: this.account!,
-      chain: this.chain,
-      transport: custom(this.wallet!.provider),
-    });
+    return walletClient(this.wallet!.provider, this.account!, this.chain);
   }
 
   // ---------------------------------------------------------------- the card
@@ -234,7 +170,7 @@ class MemberPage {
     const panels = ["card", "consent-panel", "rewards-panel", "history-panel", "check-panel"];
     let chainId: number;
     try {
-      chainId = await this.walletChainId();
+      chainId = await walletChainId(this.wallet!.provider);
     } catch (error) {
       this.notice(explain(error));
       return;
@@ -242,286 +178,84 @@ class MemberPage {
     if (generation !== this.generation) return;
     if (chainId !== this.config.chainId) {
       panels.forEach((id) => show(id, false));
-      element("network-text").textContent =
-        `The programme runs on ${this.config.chainName}. Your wallet will ask you to switch to it, and to add it first if it does not know it yet.`;
       show("network-panel", true);
-      this.notice(say.wrongNetwork(this.config.chainName));
+      this.notice((c) => c.wrongNetwork(this.config.chainName));
       return;
     }
     show("network-panel", false);
-    this.notice("");
+    this.notice(null);
+    const account = this.account!;
     let membership: Membership;
     try {
-      membership = await this.readMembership(this.account!);
+      membership = await readMembership(this.reader, this.config, account);
     } catch (error) {
       this.notice(explain(error));
       return;
     }
     if (generation !== this.generation) return;
     this.membership = membership;
+    this.events = undefined;
     const status = membership.record.status;
     if (status === Status.None) {
       panels.forEach((id) => show(id, false));
-      this.notice(say.notMember);
+      this.notice(say("notMember"));
       return;
     }
-    if (status === Status.Suspended) this.notice(say.suspended);
-    if (status === Status.Revoked) this.notice(say.ended);
-    if (status === Status.Erased) this.notice(say.erased);
-    this.renderCard(membership);
-    this.renderConsent(membership);
-    this.renderRewards(membership);
+    if (status === Status.Suspended) this.notice(say("suspended"));
+    if (status === Status.Revoked) this.notice(say("ended"));
+    if (status === Status.Erased) this.notice(say("erased"));
+    renderCard(this.config, membership);
+    renderConsent(this.config, membership, false);
+    renderRewards(this.config, membership, (reward) => void this.redeem(reward));
+    if (status === Status.Suspended) tell("rewards-message", say("suspended"), "error");
     show("card", status !== Status.Erased);
     show("consent-panel", status !== Status.Erased);
     show("save-relay", Boolean(this.config.relayUrl) && status !== Status.Revoked);
     show("rewards-panel", status === Status.Active || status === Status.Suspended);
     show("check-panel", status !== Status.Erased);
     show("history-panel", true);
-    await this.renderHistory(generation);
+    await this.showHistory(generation, account, status);
   }
 
-  private async readMembership(account: Address): Promise<Membership> {
-    const { registry, points } = this.config;
-    const read = this.reader;
-    const [record, balance, policyVersion, symbol, decimals, ...costs] = await Promise.all([
-      read.readContract({ address: registry, abi: registryAbi, functionName: "memberOf", args: [account] }),
-      read.readContract({ address: points, abi: pointsAbi, functionName: "balanceOf", args: [account] }),
-      read.readContract({ address: registry, abi: registryAbi, functionName: "policyVersion" }),
-      read.readContract({ address: points, abi: pointsAbi, functionName: "symbol" }),
-      read.readContract({ address: points, abi: pointsAbi, functionName: "decimals" }),
-      ...this.config.rewards.map((reward) =>
-        read.readContract({ address: points, abi: pointsAbi, functionName: "rewardCost", args: [BigInt(reward.id)] }),
-      ),
-    ]);
-    return {
-      record: { ...record, status: record.status as Status },
-      balance,
-      policyVersion,
-      symbol,
-      decimals,
-      costs: new Map(this.config.rewards.map((reward, index) => [reward.id, costs[index] as bigint])),
-    };
-  }
-
-  private consentWords(flags: number): string {
-    const words = this.config.consentPurposes.filter((p) => flags & p.flag).map((p) => p.words);
-    if (words.length === 0) return "nothing beyond running your membership";
-    if (words.length === 1) return words[0]!;
-    return `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
-  }
-
-  private tierName(tier: number): string {
-    const name = this.config.tiers[String(tier)] ?? `tier ${tier}`;
-    return name.charAt(0).toUpperCase() + name.slice(1);
-  }
-
-  private renderCard({ record, balance }: Membership): void {
-    element("card-status").textContent = STATUS_WORDS[record.status];
-    element("card").dataset.status = Status[record.status].toLowerCase();
-    element("card-tier").textContent = this.tierName(record.tier);
-    element("card-since").textContent = record.since
-      ? new Date(record.since * 1000).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" })
-      : "–";
-    element("card-points").textContent = `${balance} points`;
-    element("card-consent").textContent = this.consentWords(record.consent);
-  }
-
-  private renderConsent({ record, policyVersion }: Membership): void {
-    const options = element("consent-options");
-    options.replaceChildren();
-    for (const purpose of this.config.consentPurposes) {
-      const id = `consent-${purpose.flag}`;
-      const row = document.createElement("div");
-      row.className = "option";
-      const box = document.createElement("input");
-      box.type = "checkbox";
-      box.id = id;
-      box.value = String(purpose.flag);
-      box.checked = (record.consent & purpose.flag) !== 0;
-      const label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = purpose.words.charAt(0).toUpperCase() + purpose.words.slice(1);
-      row.append(box, label);
-      options.append(row);
-    }
-    element("consent-policy").textContent =
-      `Saving means you agree to version ${policyVersion} of the privacy policy. You can change your mind at any time.`;
-  }
-
-  private renderRewards(membership: Membership): void {
-    const list = element("rewards");
-    list.replaceChildren();
-    for (const reward of this.config.rewards) {
-      const cost = membership.costs.get(reward.id) ?? 0n;
-      if (cost === 0n) continue;
-      const item = document.createElement("li");
-      const text = document.createElement("span");
-      text.className = "reward-name";
-      text.textContent = `${reward.description.charAt(0).toUpperCase()}${reward.description.slice(1)}`;
-      const price = document.createElement("span");
-      price.className = "reward-cost";
-      price.textContent = `${cost} points`;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = "Redeem";
-      button.setAttribute("aria-label", `Redeem ${reward.description} for ${cost} points`);
-      button.addEventListener("click", () => void this.redeem(reward));
-      item.append(text, price, button);
-      list.append(item);
-    }
-    if (membership.record.status === Status.Suspended) tell("rewards-message", say.suspended, "error");
-  }
-
-  // ---------------------------------------------------------------- history
-
-  private async renderHistory(generation: number): Promise<void> {
-    let entries: { when: Date; text: string }[];
+  private async showHistory(generation: number, account: Address, status: Status): Promise<void> {
+    let events: ProgrammeEvent[];
     try {
-      entries = await this.readHistory(this.account!);
+      events = await this.history.read(account);
     } catch (error) {
-      this.notice(explain(error));
+      if (generation === this.generation) this.notice(explain(error));
       return;
     }
     if (generation !== this.generation) return;
-    const list = element("history");
-    list.replaceChildren();
-    for (const entry of entries.reverse()) {
-      const item = document.createElement("li");
-      const time = document.createElement("time");
-      time.dateTime = entry.when.toISOString();
-      time.textContent = entry.when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-      const text = document.createElement("span");
-      text.textContent = entry.text;
-      item.append(time, text);
-      list.append(item);
-    }
-    if (entries.length === 0) {
-      const item = document.createElement("li");
-      item.textContent = "Nothing yet.";
-      list.append(item);
-    }
-  }
-
-  private async readHistory(account: Address): Promise<{ when: Date; text: string }[]> {
-    const { registry, points, deployBlock } = this.config;
-    const events = [...registryAbi, ...pointsAbi].filter((item) => item.type === "event");
-    const selectors = events.map((event) => toEventSelector(event));
-    const transfer = toEventSelector("Transfer(address,address,uint256)");
-    const me = pad(account.toLowerCase() as Hex, { size: 32 });
-    const fromBlock = numberToHex(deployBlock);
-    const query = (topics: (Hex | Hex[] | null)[]) =>
-      this.reader.request({
-        method: "eth_getLogs",
-        params: [{ address: [registry, points], fromBlock, toBlock: "latest", topics }],
-      });
-    const [about, received] = await Promise.all([query([selectors, me]), query([transfer, null, me])]);
-    const seen = new Set<string>();
-    const logs = [...about, ...received].filter((log) => {
-      const key = `${log.transactionHash}:${log.logIndex}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    });
-    logs.sort((a, b) => Number(BigInt(a.blockNumber!) - BigInt(b.blockNumber!)) || Number(BigInt(a.logIndex!) - BigInt(b.logIndex!)));
-    const decoded = logs.map((log) => ({
-      log,
-      event: decodeEventLog({
-        abi: getAddress(log.address) === getAddress(registry) ? registryAbi : pointsAbi,
-        data: log.data,
-        topics: log.topics as [Hex, ...Hex[]],
-      }) as { eventName: string; args: Record<string, any> },
-    }));
-    // A redemption or forfeit also burns points (a Transfer to zero): say it once.
-    const explained = new Set(
-      decoded.filter(({ event }) => event.eventName === "Redeemed" || event.eventName === "PointsForfeited").map(({ log }) => log.transactionHash),
-    );
-    const blocks = [...new Set(decoded.map(({ log }) => BigInt(log.blockNumber!)))];
-    const times = new Map(
-      await Promise.all(
-        blocks.map(async (number) => [number, (await this.reader.getBlock({ blockNumber: number })).timestamp] as const),
-      ),
-    );
-    const entries: { when: Date; text: string }[] = [];
-    for (const { log, event } of decoded) {
-      if (event.eventName === "Transfer" && explained.has(log.transactionHash)) continue;
-      const text = this.describe(event.eventName, event.args, account);
-      const seconds = times.get(BigInt(log.blockNumber!)) ?? 0n;
-      entries.push({ when: new Date(Number(seconds) * 1000), text });
-    }
-    return entries;
-  }
-
-  private describe(name: string, args: Record<string, any>, account: Address): string {
-    const zero = "0x0000000000000000000000000000000000000000";
-    const reward = (id: bigint) => this.config.rewards.find((r) => BigInt(r.id) === id)?.description ?? `reward ${id}`;
-    switch (name) {
-      case "MemberEnrolled":
-        return `You joined as a ${this.tierName(Number(args.tier))} member and agreed to ${this.consentWords(Number(args.consent))}.`;
-      case "CommitmentRotated":
-        return "Your personal details were updated; a new fingerprint of them is on record.";
-      case "TierChanged":
-        return `Your tier changed from ${this.tierName(Number(args.oldTier))} to ${this.tierName(Number(args.newTier))}.`;
-      case "ConsentChanged": {
-        const by = getAddress(args.by) === account ? "you saved it with your wallet" : "saved without a fee through the programme";
-        return `Your privacy choices changed: you agree to ${this.consentWords(Number(args.newFlags))} (policy version ${args.policyVersion}; ${by}).`;
-      }
-      case "MemberSuspended":
-        return "The programme suspended your membership.";
-      case "MemberReinstated":
-        return "The programme reinstated your membership.";
-      case "MemberRevoked":
-        return "The programme ended your membership.";
-      case "MemberLeft":
-        return "You left the programme.";
-      case "MemberErased":
-        return "Your record was erased; the programme keeps no personal data about you.";
-      case "Redeemed":
-        return `You redeemed the ${reward(args.rewardId)} for ${args.cost} points.`;
-      case "PointsForfeited":
-        return `${args.amount} points were forfeited after your membership ended.`;
-      case "Transfer":
-        if (args.from === zero) return `You earned ${args.value} points.`;
-        if (args.to === zero) return `${args.value} points were removed.`;
-        if (getAddress(args.to) === account) return `You received ${args.value} points from ${args.from}.`;
-        return `You sent ${args.value} points to ${args.to}.`;
-      default:
-        return name;
+    this.events = events;
+    const entries = tellHistory(this.config, events, account);
+    renderHistory(entries);
+    // Erased "at your request" only when the member asked to leave before the erasure.
+    if (status === Status.Erased && entries.some((entry) => entry.eventName === "MemberLeft")) {
+      this.notice(say("erasedAtRequest"));
     }
   }
 
   // ---------------------------------------------------------------- actions
 
-  private async busy<T>(section: string, work: () => Promise<T>): Promise<T | undefined> {
-    const panel = element(section);
-    const buttons = [...panel.querySelectorAll("button")];
-    panel.setAttribute("aria-busy", "true");
-    buttons.forEach((button) => (button.disabled = true));
-    try {
-      return await work();
-    } finally {
-      buttons.forEach((button) => (button.disabled = false));
-      panel.removeAttribute("aria-busy");
-    }
-  }
-
   private async saveConsent(mode: "own" | "relay"): Promise<void> {
     const membership = this.membership;
     if (!membership) return;
-    const boxes = [...element("consent-options").querySelectorAll<HTMLInputElement>("input[type=checkbox]")];
-    const flags = boxes.reduce((sum, box) => (box.checked ? sum | Number(box.value) : sum), 0);
+    const flags = chosenConsent();
     const { record, policyVersion } = membership;
     if (flags === record.consent && record.policyVersion === policyVersion) {
-      tell("consent-message", say.nothingToSave);
+      tell("consent-message", say("nothingToSave"));
       return;
     }
-    tell("consent-message", mode === "own" ? "Confirm the transaction in your wallet…" : "Sign the message in your wallet…");
-    await this.busy("consent-panel", async () => {
+    tell("consent-message", say(mode === "own" ? "confirmTransaction" : "signMessage"));
+    await busy("consent-panel", async () => {
       try {
         const hash = mode === "own" ? await this.setConsentOwn(flags, policyVersion) : await this.setConsentRelayed(flags, policyVersion);
         if (!hash) return;
-        tell("consent-message", "Saving…");
-        await this.confirmed(hash);
+        tell("consent-message", say("saving"));
+        await confirmed(this.reader, hash);
         await this.refresh();
-        const how = mode === "own" ? "Saved" : "Saved without a fee";
-        tell("consent-message", `${how}. You now agree to ${this.consentWords(flags)}.`, "success");
+        const agreed = (c: Catalogue) => (mode === "own" ? c.saved : c.savedFree)(consentWords(this.config, flags));
+        tell("consent-message", agreed, "success");
       } catch (error) {
         tell("consent-message", explain(error), "error");
       }
@@ -540,45 +274,14 @@ class MemberPage {
   }
 
   private async setConsentRelayed(flags: number, policyVersion: number): Promise<Hex | undefined> {
-    const account = this.account!;
-    const [nonce, block] = await Promise.all([
-      this.reader.readContract({ address: this.config.registry, abi: registryAbi, functionName: "nonces", args: [account] }),
-      this.reader.getBlock(),
-    ]);
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    const deadline = (block.timestamp > now ? block.timestamp : now) + SIGNATURE_LIFETIME_SECONDS;
-    const message = { member: account, flags, policyVersion, nonce, deadline };
-    const signature = await this.writer().signTypedData({
-      account,
-      domain: { name: EIP712_NAME, version: EIP712_VERSION, chainId: this.config.chainId, verifyingContract: this.config.registry },
-      types: consentChangeTypes,
-      primaryType: "ConsentChange",
-      message,
-    });
-    let response: Response;
-    try {
-      response = await fetch(this.config.relayUrl!, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          chainId: this.config.chainId,
-          verifyingContract: this.config.registry,
-          member: account,
-          flags,
-          policyVersion,
-          nonce: nonce.toString(),
-          deadline: deadline.toString(),
-          signature,
-        }),
-      });
-    } catch {
-      tell("consent-message", say.relayUnavailable, "error");
-      return undefined;
+    const outcome = await relayConsent(this.reader, this.writer(), this.config, this.account!, flags, policyVersion);
+    if ("txHash" in outcome) return outcome.txHash;
+    if ("refused" in outcome) {
+      const { refused, message } = outcome;
+      tell("consent-message", (c) => c.relay[refused] ?? message, "error");
+    } else {
+      tell("consent-message", say("relayUnavailable"), "error");
     }
-    const answer = (await response.json().catch(() => null)) as { txHash?: Hex; message?: string } | null;
-    if (response.ok && answer?.txHash) return answer.txHash;
-    const refused = response.status >= 400 && response.status < 500 && answer?.message;
-    tell("consent-message", refused ? answer!.message! : say.relayUnavailable, "error");
     return undefined;
   }
 
@@ -586,14 +289,15 @@ class MemberPage {
     const membership = this.membership;
     if (!membership) return;
     const cost = membership.costs.get(reward.id) ?? 0n;
-    if (membership.record.status === Status.Suspended) return tell("rewards-message", say.suspended, "error");
-    if (membership.record.status !== Status.Active) return tell("rewards-message", say.notMember, "error");
-    if (cost === 0n) return tell("rewards-message", say.rewardUnavailable(reward.description), "error");
+    const name = () => rewardName(reward);
+    if (membership.record.status === Status.Suspended) return tell("rewards-message", say("suspended"), "error");
+    if (membership.record.status !== Status.Active) return tell("rewards-message", say("notMember"), "error");
+    if (cost === 0n) return tell("rewards-message", (c) => c.rewardUnavailable(name()), "error");
     if (membership.balance < cost) {
-      return tell("rewards-message", say.notEnoughPoints(reward.description, cost, membership.balance), "error");
+      return tell("rewards-message", (c) => c.notEnoughPoints(name(), cost, membership.balance), "error");
     }
-    tell("rewards-message", "Confirm the transaction in your wallet…");
-    await this.busy("rewards-panel", async () => {
+    tell("rewards-message", say("confirmTransaction"));
+    await busy("rewards-panel", async () => {
       try {
         const { request } = await this.reader.simulateContract({
           account: this.account!,
@@ -603,20 +307,15 @@ class MemberPage {
           args: [BigInt(reward.id)],
         });
         const hash = await this.writer().writeContract(request);
-        tell("rewards-message", "Redeeming…");
-        await this.confirmed(hash);
+        tell("rewards-message", say("redeeming"));
+        await confirmed(this.reader, hash);
         await this.refresh();
         const left = this.membership?.balance ?? membership.balance - cost;
-        tell("rewards-message", `You redeemed the ${reward.description} for ${cost} points. You have ${left} points left.`, "success");
+        tell("rewards-message", (c) => c.redeemed(name(), cost, left), "success");
       } catch (error) {
         tell("rewards-message", explain(error), "error");
       }
     });
-  }
-
-  private async confirmed(hash: Hex): Promise<void> {
-    const receipt = await this.reader.waitForTransactionReceipt({ hash, pollingInterval: 250 });
-    if (receipt.status !== "success") throw new Error("the transaction was reverted");
   }
 
   private async watchAsset(): Promise<void> {
@@ -627,7 +326,7 @@ class MemberPage {
         type: "ERC20",
         options: { address: this.config.points, symbol: membership.symbol, decimals: membership.decimals },
       });
-      tell("card-message", added ? "Your points now show in your wallet." : "Your wallet did not add the points.", added ? "success" : "info");
+      tell("card-message", say(added ? "assetAdded" : "assetNotAdded"), added ? "success" : "info");
     } catch (error) {
       tell("card-message", explain(error), "error");
     }
@@ -636,6 +335,8 @@ class MemberPage {
   private async checkData(): Promise<void> {
     const form = element<HTMLFormElement>("check-form");
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    // The phone number rules are large: loaded only when a member checks their data.
+    const { commitPerson, InvalidField, parseSalt } = await import("./commitment");
     let commitment: Hex;
     try {
       const salt = parseSalt(value("salt"));
@@ -643,7 +344,8 @@ class MemberPage {
       commitment = commitPerson(raw, salt, this.config.phoneRegion).commitment;
     } catch (error) {
       if (error instanceof InvalidField) {
-        return tell("check-message", `Please check the ${FIELD_WORDS[error.field]}: ${error.reason}.`, "error");
+        const { field, reason } = error;
+        return tell("check-message", (c) => c.checkField(c.fieldWords[field], reason), "error");
       }
       throw error;
     }
@@ -654,21 +356,13 @@ class MemberPage {
         functionName: "commitmentMatches",
         args: [this.account!, commitment],
       });
-      if (matches) {
-        tell("check-message", "Your details match the record on the chain.", "success");
-      } else {
-        tell(
-          "check-message",
-          "These details do not match the record on the chain. Check the spelling of each field and the salt you were given; if they are right, ask the programme team to correct your record.",
-          "error",
-        );
-      }
+      tell("check-message", say(matches ? "matches" : "mismatch"), matches ? "success" : "error");
     } catch (error) {
       tell("check-message", explain(error), "error");
     }
   }
 
-  private notice(text: string, tone: Tone = "error"): void {
+  private notice(text: Text | null, tone: Tone = "error"): void {
     tell("notice", text, tone);
   }
 }
@@ -678,11 +372,15 @@ async function main(): Promise<void> {
   try {
     config = await loadConfig();
   } catch {
-    tell("notice", say.noConnection, "error");
+    setLanguage(preferredLanguage(null, navigator.languages ?? []));
+    translatePage();
+    tell("notice", say("noConnection"), "error");
+    document.body.dataset.ready = "true";
     return;
   }
-  await new MemberPage(config).start();
-  document.body.dataset.ready = "true";
+  new MemberPage(config).start(() => {
+    document.body.dataset.ready = "true";
+  });
 }
 
 void main();

@@ -1,15 +1,19 @@
 """The gas-free consent relay, over HTTP, against a real chain: it relays a member's valid
-signature, and refuses everything else before spending any gas (the relayer's nonce, i.e.
-its transaction count, stays the same)."""
+signature (normalising v = 0/1 and EIP-2098 compact forms), and refuses everything else
+before spending any gas (the relayer's nonce, i.e. its transaction count, stays the same),
+with a fixed sentence per refusal code."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from member_stack import MemberStack, Response, Site, request
+
+from memberledger.site.relay import SENTENCES
 
 #: The strict site's limits: requests per client IP, signed requests per member, per window.
 STRICT_PER_IP = 3
@@ -76,7 +80,18 @@ def test_relay_refuses_expired_signature(stack: MemberStack, relay_url: str) -> 
     member = stack.enroll()
     answer = post(relay_url, stack.sign_consent(member.address, 3, deadline=stack.now() - 1))
     assert (answer.status, answer.body["error"]) == (400, "expired")
-    assert answer.body["message"] == "This signed change has expired. Save again to sign a new one."
+    assert answer.body["message"] == SENTENCES["expired"]
+    assert answer.body["field"] == "deadline"
+
+
+@pytest.mark.usefixtures("no_relayed_transaction")
+def test_relay_refuses_deadline_inside_margin(stack: MemberStack, relay_url: str) -> None:
+    """Valid now, but it could pass before the transaction is mined: the relay's margin is
+    minutes (two by default), so a deadline one minute ahead is refused."""
+    member = stack.enroll()
+    answer = post(relay_url, stack.sign_consent(member.address, 3, deadline=stack.now() + 60))
+    assert (answer.status, answer.body["error"]) == (400, "expired")
+    assert stack.registry.functions.nonces(member.address).call() == 0
 
 
 @pytest.mark.usefixtures("no_relayed_transaction")
@@ -92,8 +107,12 @@ def test_relay_refuses_declared_wrong_chain(stack: MemberStack, relay_url: str) 
     member = stack.enroll()
     body = stack.sign_consent(member.address, 3, chain_id=1)
     answer = post(relay_url, {**body, "chainId": 1})
-    assert (answer.status, answer.body["error"]) == (400, "wrong_chain")
-    assert "signed for chain 1" in answer.body["message"]
+    assert (answer.status, answer.body["error"], answer.body["field"]) == (
+        400,
+        "wrong_chain",
+        "chainId",
+    )
+    assert answer.body["message"] == SENTENCES["wrong_chain"]
 
 
 @pytest.mark.usefixtures("no_relayed_transaction")
@@ -133,7 +152,7 @@ def test_relay_refuses_non_member(stack: MemberStack, relay_url: str) -> None:
     stranger = stack.fresh_account()
     answer = post(relay_url, stack.sign_consent(stranger, 1))
     assert (answer.status, answer.body["error"]) == (403, "not_member")
-    assert "not an enrolled member" in answer.body["message"]
+    assert answer.body["message"] == SENTENCES["not_member"]
 
 
 @pytest.mark.usefixtures("no_relayed_transaction")
@@ -160,7 +179,6 @@ def test_relay_refuses_change_that_changes_nothing(stack: MemberStack, relay_url
 def _malformed(valid: dict[str, Any]) -> list[tuple[str, bytes]]:
     signature = valid["signature"]
     high_s = signature[:66] + "f" * 64 + signature[-2:]
-    v_zero = signature[:-2] + "00"
     cases: list[tuple[str, Any]] = [
         ("not json", b"{member:"),
         ("not an object", [valid]),
@@ -172,9 +190,10 @@ def _malformed(valid: dict[str, Any]) -> list[tuple[str, bytes]]:
         ("negative nonce", {**valid, "nonce": -1}),
         ("boolean policy", {**valid, "policyVersion": True}),
         ("member not an address", {**valid, "member": "0x1234"}),
-        ("short signature", {**valid, "signature": signature[:-2]}),
+        ("short signature", {**valid, "signature": signature[:-4]}),
         ("high-s signature", {**valid, "signature": high_s}),
-        ("v of zero", {**valid, "signature": v_zero}),
+        ("v of 29", {**valid, "signature": signature[:-2] + "1d"}),
+        ("odd hex digits", {**valid, "signature": signature + "0"}),
     ]
     return [(name, c if isinstance(c, bytes) else json.dumps(c).encode()) for name, c in cases]
 
@@ -186,7 +205,7 @@ def test_relay_refuses_malformed_requests(stack: MemberStack, relay_url: str) ->
     for name, body in _malformed(valid):
         answer = post(relay_url, body)
         assert answer.status == 400, (name, answer.body)
-        assert answer.body["message"], name
+        assert answer.body["message"] == SENTENCES[answer.body["error"]], name
     # The valid request still works afterwards: nothing above consumed the nonce.
     assert stack.registry.functions.nonces(member.address).call() == int(valid["nonce"])
 
@@ -201,21 +220,40 @@ def test_relay_refuses_wrong_media_type_size_and_method(stack: MemberStack, rela
     assert request(relay_url.replace("/consent", "/sign"), "POST", body).status == 404
 
 
-def test_relay_limits_signed_requests_per_member(stack: MemberStack, strict_site: Site) -> None:
+def test_relay_limits_fresh_signatures_per_member(stack: MemberStack, strict_site: Site) -> None:
     url = f"{strict_site.url}/relay/consent"
     member = stack.enroll(consent=1)
-    body = stack.sign_consent(member.address, 3)
-    assert post(url, body, source="127.0.0.21").status == 200
-    for attempt in range(STRICT_PER_MEMBER - 1):  # replays, from other clients: still counted
-        assert post(url, body, source=f"127.0.0.{22 + attempt}").status == 409
+    for flags in range(2, 2 + STRICT_PER_MEMBER):
+        assert (
+            post(url, stack.sign_consent(member.address, flags), source="127.0.0.21").status == 200
+        )
     sent = stack.tx_count(stack.relayer)
 
-    answer = post(url, body, source="127.0.0.29")
+    answer = post(url, stack.sign_consent(member.address, 1), source="127.0.0.22")
 
-    assert (answer.status, answer.body["error"]) == (429, "rate_limited")
-    assert "for this membership" in answer.body["message"]
+    assert (answer.status, answer.body["error"]) == (429, "rate_limited_member")
+    assert answer.body["message"] == SENTENCES["rate_limited_member"]
     assert int(answer.headers["retry-after"]) > 0
     assert stack.tx_count(stack.relayer) == sent
+
+
+def test_relay_replays_do_not_spend_members_quota(stack: MemberStack, strict_site: Site) -> None:
+    """A member's used signature is public (it is in the transaction): replaying it, from
+    any number of clients, must not use up the member's allowance."""
+    url = f"{strict_site.url}/relay/consent"
+    member = stack.enroll(consent=1)
+    used = stack.sign_consent(member.address, 3)
+    assert post(url, used, source="127.0.0.41").status == 200
+    sent = stack.tx_count(stack.relayer)
+    for attempt in range(3 * STRICT_PER_MEMBER):  # other clients, each under its own limit
+        answer = post(url, used, source=f"127.0.0.{50 + attempt}")
+        assert (answer.status, answer.body["error"]) == (409, "used_nonce")
+    assert stack.tx_count(stack.relayer) == sent
+
+    answer = post(url, stack.sign_consent(member.address, 5), source="127.0.0.42")
+
+    assert answer.status == 200, answer.body
+    assert stack.record(member.address)[1] == 5
 
 
 @pytest.mark.usefixtures("no_relayed_transaction")
@@ -225,6 +263,77 @@ def test_relay_limits_requests_per_ip(stack: MemberStack, strict_site: Site) -> 
         assert post(url, b"{}", source="127.0.0.31").status == 400
     limited = post(url, b"{}", source="127.0.0.31")
     other_client = post(url, b"{}", source="127.0.0.32")
-    assert (limited.status, limited.body["error"]) == (429, "rate_limited")
-    assert "from your network" in limited.body["message"]
+    assert (limited.status, limited.body["error"]) == (429, "rate_limited_ip")
+    assert limited.body["message"] == SENTENCES["rate_limited_ip"]
     assert other_client.status == 400
+
+
+def _with_v(signature: str, v: int) -> str:
+    return signature[:-2] + f"{v:02x}"
+
+
+def _compact(signature: str) -> str:
+    """EIP-2098: r and (yParity << 255 | s) in 64 bytes."""
+    raw = bytes.fromhex(signature[2:])
+    parity = raw[64] - 27
+    vs = (parity << 255) | int.from_bytes(raw[32:64], "big")
+    return "0x" + (raw[:32] + vs.to_bytes(32, "big")).hex()
+
+
+def test_relay_accepts_v_zero_or_one(stack: MemberStack, relay_url: str) -> None:
+    """Ledger through MetaMask signs with v = 0/1; the relay sends the 27/28 form the
+    contract accepts."""
+    member = stack.enroll(consent=1)
+    body = stack.sign_consent(member.address, 2)
+    answer = post(
+        relay_url,
+        {**body, "signature": _with_v(body["signature"], int(body["signature"][-2:], 16) - 27)},
+    )
+    assert answer.status == 200, answer.body
+    assert stack.record(member.address)[1] == 2
+
+
+def test_relay_accepts_eip2098_compact_signature(stack: MemberStack, relay_url: str) -> None:
+    member = stack.enroll(consent=1)
+    body = stack.sign_consent(member.address, 4)
+    answer = post(relay_url, {**body, "signature": _compact(body["signature"])})
+    assert answer.status == 200, answer.body
+    assert stack.record(member.address)[1] == 4
+
+
+def test_relay_sends_several_at_once(stack: MemberStack, relay_url: str) -> None:
+    """Members' requests do not wait for each other's blocks: the relayer's nonces are
+    handed out so that all of them are sent, none refused for a nonce clash."""
+    members = [stack.enroll(consent=1) for _ in range(6)]
+    bodies = [stack.sign_consent(member.address, 6) for member in members]
+    sent = stack.tx_count(stack.relayer)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: post(relay_url, pair[1], source=f"127.0.1.{pair[0]}"),
+                enumerate(bodies),
+            )
+        )
+
+    assert [answer.status for answer in answers] == [200] * len(bodies), [a.body for a in answers]
+    assert stack.tx_count(stack.relayer) == sent + len(bodies)
+    assert all(stack.record(member.address)[1] == 6 for member in members)
+
+
+def test_relay_sends_one_of_two_identical_requests(stack: MemberStack, relay_url: str) -> None:
+    member = stack.enroll(consent=1)
+    body = stack.sign_consent(member.address, 2)
+    sent = stack.tx_count(stack.relayer)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda source: post(relay_url, body, source=source), ["127.0.2.1", "127.0.2.2"]
+            )
+        )
+
+    assert sorted(answer.status for answer in answers) == [200, 409], [a.body for a in answers]
+    (refused,) = [answer for answer in answers if answer.status == 409]
+    assert refused.body["error"] in ("in_flight", "used_nonce")
+    assert stack.tx_count(stack.relayer) == sent + 1
