@@ -14,6 +14,7 @@ files, tests, the relay's answers).
     │   └── VaultBusy        another run holds the vault's lock
     ├── JournalError         the journal and the chain disagree beyond repair by a re-run
     ├── UnknownMember        neither the vault nor the chain knows a member
+    ├── NotConfirmed         the operator did not confirm an action that cannot be undone
     ├── NodeUnavailable      the node did not answer for longer than our patience
     ├── RpcError             the node answered a call with an error (method, code, data)
     └── ChainRejected        the chain refused a transaction or a call
@@ -122,6 +123,10 @@ class VaultBusy(VaultError):
 
 class UnknownMember(MemberLedgerError):
     """Neither the vault nor the chain knows the wallet or member id."""
+
+
+class NotConfirmed(MemberLedgerError):
+    """The operator did not type what confirms an action that cannot be undone."""
 
 
 class NodeUnavailable(MemberLedgerError):

@@ -24,6 +24,7 @@ from memberledger.chain.calldata import ErrorDecoder
 from memberledger.chain.deployment import Deployment, attach
 from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.chain.signer import Signer, signer_for
+from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings
 from memberledger.store.database import Database
 from memberledger.store.fulfilments import Fulfilments
@@ -95,6 +96,18 @@ class Programme:
     def notes(self) -> MemberNotes:
         """The operator's sealed notes on members (a suspension's reason)."""
         return MemberNotes(self.database, self.vault.sealer)
+
+    @cached_property
+    def programme_file(self) -> ProgrammeFile | None:
+        """The programme file (`MEMBERLEDGER_PROGRAMME`, else programme.toml): reward names,
+        the page's facts. None when there is none; a file with mistakes is refused."""
+        path = settings().programme_file
+        return load_programme_file(path) if path.is_file() else None
+
+    def reward_name(self, reward_id: int) -> str:
+        """What the operator's lists call a reward: its name in the programme file."""
+        found = self.programme_file
+        return found.reward_name(reward_id) if found else f"reward {reward_id}"
 
     @property
     def phone_region(self) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -87,13 +88,22 @@ class Operator:
     vault_path: Path
     vault_key: bytes
 
-    def run(self, script: str, *args: str | Path, env: dict[str, str] | None = None) -> Run:
+    def run(
+        self,
+        script: str,
+        *args: str | Path,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> Run:
+        """`ape run SCRIPT ARGS --network <the node>`; `input` is typed at its prompts (none:
+        nothing can be typed, as in a pipeline)."""
         command = ["ape", "run", script, *map(str, args), "--network", self.url]
         started = time.monotonic()
         completed = subprocess.run(
             command,
             cwd=ROOT,
             env={**self.env, **(env or {})},
+            input=input if input is not None else "",
             capture_output=True,
             text=True,
             timeout=SCRIPT_TIMEOUT,
@@ -120,6 +130,18 @@ class Operator:
             database.close()
 
 
+def copy_programme_file(workdir: Path, source: Path = ROOT / "programme.toml") -> Path:
+    """The repository's programme file and the files it names, copied into `workdir`, so a
+    test that changes the catalogue changes its own copy."""
+    for relative in ("docs/privacy-policy.md", "docs/images/logo.svg"):
+        target = workdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / relative, target)
+    copied = workdir / "programme.toml"
+    shutil.copyfile(source, copied)
+    return copied
+
+
 def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
     """An operator with a fresh vault, key and manifest folder in `workdir`, who has run
     `ape run deploy` on the node at `url`. The session's own `MEMBERLEDGER_*` settings (a
@@ -132,6 +154,7 @@ def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
         MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
         MEMBERLEDGER_VAULT_KEY=key.hex(),
         MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
+        MEMBERLEDGER_PROGRAMME=str(copy_programme_file(workdir)),
         COLUMNS="200",
         NO_COLOR="1",
     )

@@ -21,11 +21,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "store": frozenset({"pii"}),
     "intake": frozenset({"pii"}),
     "chain": frozenset({"pii"}),
-    "programme": frozenset({"pii", "store", "chain"}),
+    "programme_file": frozenset(),
+    "programme": frozenset({"pii", "store", "chain", "programme_file"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
-    "ops": frozenset({"pii", "store", "chain", "programme"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "ops"}),
-    "cli": frozenset({"pii", "store", "intake", "chain", "programme", "bulk", "ops", "site"}),
+    "ops": frozenset({"pii", "store", "chain", "programme", "programme_file"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops"}),
+    "cli": frozenset(
+        {"pii", "store", "intake", "chain", "programme", "programme_file", "bulk", "ops", "site"}
+    ),
 }
 #: Top-level modules that belong to a room until they move into its folder.
 TOP_LEVEL_ROOMS = {"programme": "programme", "relay": "site", "member_site": "site"}

@@ -86,6 +86,9 @@ class Deployment:
     compiler_version: str = ""
     compiler_settings: dict[str, Any] = field(default_factory=dict)
     standard_input: str = ""
+    #: The current privacy policy's text as published, kept beside the manifest (a path
+    #: relative to the manifest's folder), for the member page to serve.
+    policy_document: str = ""
 
     @property
     def path(self) -> Path:
@@ -148,6 +151,19 @@ def load_manifest(chain_id: int, root: Path | None = None) -> Deployment:
         return Deployment(**json.loads(path.read_text()))
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{path} is not a deployment manifest: {exc}") from exc
+
+
+def keep_policy_document(
+    chain_id: int, version: int, document: Path, root: Path | None = None
+) -> str:
+    """Copy the text of policy `version` beside the manifest (`<chain id>.policies/v<N>`),
+    where it stays whatever happens to the file it came from: the path relative to the
+    manifest's folder."""
+    folder = manifest_path(chain_id, root).with_suffix(".policies")
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / f"v{version}{document.suffix or '.txt'}"
+    kept.write_bytes(document.read_bytes())
+    return f"{folder.name}/{kept.name}"
 
 
 def policy_document_hash(path: Path = POLICY_DOCUMENT) -> bytes:

@@ -24,6 +24,7 @@ from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
 from memberledger.ops.lifecycle import ActionOutcome
 from memberledger.ops.members import MemberView
+from memberledger.ops.redemptions import Redemption
 from memberledger.ops.report import ProgrammeReport
 from memberledger.ops.verification import VerificationResult
 from memberledger.tiers import TIERS
@@ -259,6 +260,22 @@ def actions_table(outcomes: Sequence[ActionOutcome], title: str) -> Table:
         )
     sent = sum(1 for outcome in outcomes if outcome.tx_hash)
     table.caption = f"{sent} transaction{'s' if sent != 1 else ''} sent" if sent else "nothing sent"
+    return table
+
+
+def redemptions_table(redemptions: Sequence[Redemption], title: str) -> Table:
+    table = _table(title, "id", "member", "reward", "points", "redeemed at (UTC)", "handed out")
+    for r in redemptions:
+        table.add_row(
+            r.redemption_id,
+            escape(r.member_id or r.wallet),
+            escape(f"{r.reward_id} {r.reward}"),
+            f"{r.points:,}",
+            r.when,
+            r.fulfilled_at or "[bold]open[/]",
+        )
+    open_count = sum(1 for r in redemptions if r.is_open)
+    table.caption = f"{len(redemptions)} redemptions, {open_count} not handed out yet"
     return table
 
 

@@ -12,10 +12,10 @@ event ids the batch holds, in the order the token minted them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memberledger.chain.deployment import DEFAULT_REWARDS
 from memberledger.chain.reads import event_logs, event_logs_between, tx_hex
 from memberledger.consent import describe
 from memberledger.identifiers import ZERO_ADDRESS
@@ -92,7 +92,7 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
                 timestamp=timestamps[block],
                 tx_hash=tx_hex(log.transaction_hash),
                 name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet, credited),
+                summary=_summary(name, arguments, wallet, credited, programme.reward_name),
                 arguments=arguments,
                 reward_event=credited.event_id if credited else None,
             )
@@ -156,7 +156,11 @@ def _name(name: str, arguments: dict[str, str | int]) -> str:
 
 
 def _summary(
-    name: str, args: dict[str, str | int], wallet: str, credited: CreditedEvent | None = None
+    name: str,
+    args: dict[str, str | int],
+    wallet: str,
+    credited: CreditedEvent | None = None,
+    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
 ) -> str:
     match name:
         case "MemberEnrolled":
@@ -179,7 +183,7 @@ def _summary(
         case "MemberLeft":
             return "left the programme"
         case "Redeemed":
-            description = DEFAULT_REWARDS.get(int(args["rewardId"]), (0, "reward"))[1]
+            description = reward_name(int(args["rewardId"]))
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"

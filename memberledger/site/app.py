@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from memberledger.site.programme_file import ProgrammeFile
+from memberledger.programme_file import ProgrammeFile
 from memberledger.site.relay import MAX_BODY_BYTES, ConsentRelay, Relayed, RelayRefused
 
 #: Where `node web/build.mjs` puts the page.
