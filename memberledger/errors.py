@@ -74,11 +74,18 @@ class ConfigError(MemberLedgerError):
 class InvalidFile(MemberLedgerError):
     """An input file has problems; every one of them is in `errors`, and nothing was sent."""
 
-    def __init__(self, path: str, errors: list[InvalidRow], total: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        errors: list[InvalidRow],
+        total: int | None = None,
+        fix: str = "Fix the file, or pass --skip-invalid",
+    ) -> None:
         super().__init__(path, errors)
         self.path = path
         self.errors = errors
         self.total = len(errors) if total is None else total
+        self.fix = fix
 
     def __str__(self) -> str:
         count = self.total
@@ -89,7 +96,7 @@ class InvalidFile(MemberLedgerError):
         )
         return (
             f"{self.path}: {count} problem{'s' if count != 1 else ''} ({listed}); "
-            "nothing was stored or sent. Fix the file, or pass --skip-invalid"
+            f"nothing was stored or sent. {self.fix}"
         )
 
 

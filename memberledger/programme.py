@@ -26,6 +26,7 @@ from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.chain.signer import Signer, signer_for
 from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings
+from memberledger.store.changes_applied import ChangesApplied
 from memberledger.store.database import Database
 from memberledger.store.fulfilments import Fulfilments
 from memberledger.store.journal import Journal
@@ -87,6 +88,11 @@ class Programme:
     def fulfilments(self) -> Fulfilments:
         """Rewards handed out, recorded in the vault file."""
         return Fulfilments(self.database)
+
+    @cached_property
+    def changes_applied(self) -> ChangesApplied:
+        """Rows of changes files already carried out (`members apply`)."""
+        return ChangesApplied(self.database)
 
     @cached_property
     def letters_sent(self) -> LettersSent:

@@ -10,7 +10,8 @@ from ape import accounts, chain, project
 from rich.console import Console
 
 from memberledger.cli.boundary import OperatorCommand, OperatorGroup, reports_errors
-from memberledger.cli.render import action_line
+from memberledger.cli.render import action_line, actions_table
+from memberledger.ops.changes import apply_changes_file
 from memberledger.ops.letters import programme_facts, write_letters
 from memberledger.ops.lifecycle import (
     change_tier,
@@ -138,5 +139,45 @@ def update(
     console.print(action_line(outcome.action), highlight=False)
     if outcome.changed_fields:
         console.print(f"changed: {', '.join(outcome.changed_fields)}")
+    for letter in letters:
+        console.print(f"new letter for {letter.member_id}: {letter.path}", highlight=False)
+
+
+@cli.command("apply", cls=OperatorCommand, short_help="Carry out a changes file")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--letters",
+    "letters_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=LETTERS_DIR,
+    show_default=True,
+    help="Folder for the new letters of members whose data changed.",
+)
+@account_option
+@reports_errors
+def apply_command(file: Path, letters_dir: Path, alias: str | None) -> None:
+    """Carry out the rows of FILE (columns member,action,value): tier, suspend (value: the
+    reason), reinstate, revoke, name, email, phone, birth_date. The whole file is checked
+    first, against the vault and the chain, and any problem is reported with its line and
+    nothing is sent. Then each row is one transaction, in file order (a member's data rows
+    together as one update). Each row done is recorded: running the same file again skips
+    it."""
+    console = Console()
+    with open_programme(project, chain, accounts, alias, console=console) as programme:
+        result = apply_changes_file(programme, file)
+        letters = (
+            write_letters(programme, result.letters_due, letters_dir, programme_facts(programme))
+            if result.letters_due
+            else []
+        )
+    if result.skipped_lines:
+        console.print(
+            f"{len(result.skipped_lines)} row(s) were carried out by an earlier run of this "
+            f"file: skipped (lines {', '.join(map(str, result.skipped_lines))})"
+        )
+    if result.outcomes:
+        console.print(actions_table(result.outcomes, f"Changes of {file.name}"))
+    elif not result.skipped_lines:
+        console.print("nothing to do: the file has no rows")
     for letter in letters:
         console.print(f"new letter for {letter.member_id}: {letter.path}", highlight=False)

@@ -24,7 +24,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "programme_file": frozenset(),
     "programme": frozenset({"pii", "store", "chain", "programme_file"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
-    "ops": frozenset({"pii", "store", "chain", "programme", "programme_file"}),
+    "ops": frozenset({"pii", "store", "intake", "chain", "programme", "programme_file"}),
     "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops"}),
     "cli": frozenset(
         {"pii", "store", "intake", "chain", "programme", "programme_file", "bulk", "ops", "site"}
@@ -42,6 +42,7 @@ TABLE_OWNERS = {
     "fulfilments": "store/fulfilments.py",
     "letters_sent": "store/letters_sent.py",
     "member_notes": "store/member_notes.py",
+    "changes_applied": "store/changes_applied.py",
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",

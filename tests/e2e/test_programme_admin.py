@@ -18,7 +18,7 @@ def programme_file(operator: Operator) -> dict[str, object]:
 def test_rewards_set_list_retire_change_chain_and_file(
     operator: Operator, contracts: Contracts
 ) -> None:
-    wallet = contracts.web3.eth.accounts[7]
+    wallet = list(contracts.web3.eth.accounts)[7]
     enroll_new(operator, "collector", wallet=wallet, tier="basic")
     operator.run(
         "issue_rewards", write_rewards(operator.workdir / "c.csv", [("gift:c", wallet, 900)])

@@ -11,7 +11,7 @@ from operator_kit import Contracts, Operator, enroll_new, one_red_line, write_re
 def test_redemptions_list_then_fulfil_records_in_the_vault(
     operator: Operator, contracts: Contracts
 ) -> None:
-    wallet = contracts.web3.eth.accounts[6]  # an unlocked Anvil account: it redeems itself
+    wallet = list(contracts.web3.eth.accounts)[6]  # an unlocked Anvil account: it redeems itself
     (member,) = enroll_new(operator, "redeemer", wallet=wallet, tier="basic")
     operator.run(
         "issue_rewards", write_rewards(operator.workdir / "r.csv", [("gift:r", wallet, 700)])

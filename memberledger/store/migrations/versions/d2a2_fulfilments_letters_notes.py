@@ -8,6 +8,9 @@
 - `member_notes`: the operator's reasons for an action (a suspension's reason), sealed like
   personal data, since a reason can say something about the member. Owned by
   `memberledger.store.member_notes`; deleted with the member's data on erasure.
+- `changes_applied`: each row of a changes file (`ape run members apply`) that was carried
+  out, by the file's SHA-256 and line, so running the same file again skips it. Owned by
+  `memberledger.store.changes_applied`.
 
 Revision: d2a2 (after d2a1)
 """
@@ -51,6 +54,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Text, nullable=False),
     )
     op.create_index("member_notes_by_member", "member_notes", ["member_id", "note_id"])
+    op.create_table(
+        "changes_applied",
+        sa.Column("file_digest", sa.Text, primary_key=True),
+        sa.Column("line", sa.Integer, primary_key=True),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("tx_hash", sa.Text),
+        sa.Column("applied_at", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
