@@ -316,9 +316,11 @@ class ProgrammeFileEditor:
         self, reward_id: int, cost: int, name: str | None = None, retired: bool = False
     ) -> ProgrammeFile:
         """Record the reward's cost (and name), and whether it is retired."""
-        values: dict[str, object] = {"cost": cost, "retired": retired}
+        values: dict[str, object] = {"cost": cost}
         if name is not None:
             values["name"] = name
+        if retired:
+            values["retired"] = True
         return self._write(f"rewards.{reward_id}", values, drop=() if retired else ("retired",))
 
     def set_multiplier(self, tier: int, bps: int) -> ProgrammeFile:

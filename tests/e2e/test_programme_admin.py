@@ -30,7 +30,6 @@ def test_rewards_set_list_retire_change_chain_and_file(
     rewards = programme_file(operator)["rewards"]
     assert isinstance(rewards, dict) and rewards["7"] == {
         "cost": 250,
-        "retired": False,
         "name": "Museum pass",
     }
     assert "# The reward catalogue" in (operator.workdir / "programme.toml").read_text()
