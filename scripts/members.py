@@ -10,6 +10,7 @@ from ape import accounts, chain, project
 from rich.console import Console
 
 from memberledger.cli.boundary import OperatorCommand, OperatorGroup, reports_errors
+from memberledger.cli.confirm import confirm_by_typing
 from memberledger.cli.render import action_line, actions_table
 from memberledger.ops.changes import apply_changes_file
 from memberledger.ops.letters import programme_facts, write_letters
@@ -20,6 +21,7 @@ from memberledger.ops.lifecycle import (
     suspend_member,
     update_member,
 )
+from memberledger.ops.move import move_member
 from memberledger.programme import open_programme
 from memberledger.tiers import parse_tier
 
@@ -179,5 +181,56 @@ def apply_command(file: Path, letters_dir: Path, alias: str | None) -> None:
         console.print(actions_table(result.outcomes, f"Changes of {file.name}"))
     elif not result.skipped_lines:
         console.print("nothing to do: the file has no rows")
+    for letter in letters:
+        console.print(f"new letter for {letter.member_id}: {letter.path}", highlight=False)
+
+
+@cli.command("move", cls=OperatorCommand, short_help="Move a membership to a new wallet")
+@click.argument("member")
+@click.argument("new_wallet", required=False)
+@click.option("--complete", is_flag=True, help="Complete the pending move (after the delay).")
+@click.option("--cancel", is_flag=True, help="Cancel the pending move.")
+@click.option("--yes", is_flag=True, help="Do not ask to type the member id to confirm.")
+@click.option(
+    "--letters",
+    "letters_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=LETTERS_DIR,
+    show_default=True,
+    help="Folder for the member's new letter once the move is complete.",
+)
+@account_option
+@reports_errors
+def move_command(
+    member: str,
+    new_wallet: str | None,
+    complete: bool,
+    cancel: bool,
+    yes: bool,
+    letters_dir: Path,
+    alias: str | None,
+) -> None:
+    """MEMBER lost their wallet: move the membership (record, consent, tier, since, points)
+    to NEW_WALLET; the old wallet can never be used again.
+
+    \b
+    Step 1 proposes the move on chain. For the registry's move delay the member's old wallet
+    can veto it (if it was not lost but stolen, say) and a registrar can cancel it (--cancel).
+    Step 2, run the same command again (or --complete) after the delay: the move completes,
+    the points are carried over, the vault's record follows, and the new letter is written.
+    You are asked to type the member id to confirm, unless --yes."""
+    console = Console()
+    with open_programme(project, chain, accounts, alias, console=console) as programme:
+        if not (yes or cancel):
+            confirm_by_typing(programme, member, "move", console)
+        outcome = move_member(programme, member, new_wallet, complete=complete, cancel=cancel)
+        letters = (
+            write_letters(programme, [outcome.member_id], letters_dir, programme_facts(programme))
+            if outcome.letter_due
+            else []
+        )
+    for step in outcome.steps:
+        sent = f"; tx {step.tx_hash}, block {step.block}" if step.tx_hash else ""
+        console.print(f"{outcome.member_id}: {step.what}{sent}", highlight=False)
     for letter in letters:
         console.print(f"new letter for {letter.member_id}: {letter.path}", highlight=False)
