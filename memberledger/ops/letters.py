@@ -58,9 +58,12 @@ def programme_facts(
     contact: str = "",
     page_url: str = "",
 ) -> ProgrammeFacts:
-    """The facts from the deployment and the settings; the programme's own name and contact
-    come from its programme file when it has one."""
+    """The facts from the deployment and the settings; the programme's own name, operator and
+    contact come from its programme file when it has one."""
     chain_id = programme.deployment.chain_id
+    found = programme.programme_file
+    if found is not None:
+        name, operator, contact = found.name, found.operator, found.contact_email
     return ProgrammeFacts(
         name=name,
         operator=operator,

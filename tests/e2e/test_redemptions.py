@@ -62,6 +62,8 @@ def test_letters_are_written_once_per_record_owner_only(operator: Operator) -> N
         assert row["wallet"] in text and row["full_name"] in text
         assert "Check my data" in text and "MetaMask" in text
         assert "Never on the chain" in text and "Erasure" in text
+        assert "Welcome to Corner Café Friends" in text  # from the programme file
+        assert "privacy@example.org" in text
         assert "<script" not in text
         assert str(letter) in run.stdout
     assert "nothing to do" in again.stdout
