@@ -26,7 +26,6 @@ from memberledger.programme import open_programme
 from memberledger.tiers import parse_tier
 
 LETTERS_DIR = Path("data/letters")
-MEMBER_HELP = "MEMBER is a member id or a wallet address."
 
 account_option = click.option(
     "--account", "alias", help="Ape account that signs (default locally: test account 0)."
@@ -229,6 +228,11 @@ def move_command(
             if outcome.letter_due
             else []
         )
+    console.print(
+        f"{outcome.member_id}: {outcome.old_wallet} -> {outcome.new_wallet or '?'} "
+        f"({outcome.state})",
+        highlight=False,
+    )
     for step in outcome.steps:
         sent = f"; tx {step.tx_hash}, block {step.block}" if step.tx_hash else ""
         console.print(f"{outcome.member_id}: {step.what}{sent}", highlight=False)

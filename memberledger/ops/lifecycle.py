@@ -24,7 +24,7 @@ from ape.exceptions import ContractLogicError, TransactionError
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member, revert_reason, tx_hex
 from memberledger.errors import ChainRejected, InvalidField, UnknownMember, VaultError
 from memberledger.ops.members import locate
-from memberledger.pii.canonical import PersonalData, as_given, canonical_bytes, canonicalize
+from memberledger.pii.canonical import as_given, canonical_bytes, canonicalize
 from memberledger.pii.commitment import SALT_LENGTH, commit
 from memberledger.programme import Programme
 from memberledger.store.vault import MemberRecord, MemberStatus, StoredMember
@@ -346,7 +346,6 @@ def _tier(tier: int) -> str:
 
 __all__ = [
     "ActionOutcome",
-    "PersonalData",
     "UpdateOutcome",
     "change_tier",
     "reinstate_member",

@@ -109,12 +109,6 @@ class Sealer:
         as the member gave it), bound to the member."""
         return self.seal(member_payload(personal, salt, given), row_binding(member_id, wallet))
 
-    def open_member(self, member_id: str, wallet: str, sealed: bytes) -> tuple[PersonalData, bytes]:
-        """A member's canonical personal data and salt, or `SealBroken` (altered, or
-        another row's)."""
-        opened = self.open_member_record(member_id, wallet, sealed)
-        return opened.personal, opened.salt
-
     def open_member_record(self, member_id: str, wallet: str, sealed: bytes) -> OpenedMember:
         """A member's whole sealed record, or `SealBroken` (altered, or another row's)."""
         payload = self.open(sealed, row_binding(member_id, wallet))

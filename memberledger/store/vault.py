@@ -419,15 +419,6 @@ class Vault:
         self._db.checkpoint()  # the old record's pages leave the write-ahead log
         return member.pending_commitment
 
-    def drop_update(self, member_id: str) -> None:
-        """Forget a staged update the chain never took."""
-        with self._db.transaction():
-            self._db.execute(
-                "UPDATE members SET pending_sealed = NULL, pending_commitment = NULL, "
-                "updated_at = ? WHERE member_id = ? AND pending_sealed IS NOT NULL",
-                (_now(), member_id),
-            )
-
     def move_wallet(self, member_id: str, new_wallet: str) -> None:
         """The member's record now belongs to `new_wallet` (the chain moved the membership):
         the sealed data is sealed again, bound to the new wallet. The old wallet is kept by
