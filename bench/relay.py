@@ -280,9 +280,9 @@ def run(members: int = 400, workers: int = 16) -> dict[str, Any]:
             deployment = deploy(project, chain, accounts.test_accounts[0])
             save_manifest(deployment, tmp / "deployments")
         web3 = Web3(Web3.HTTPProvider(url))
-        registrar = web3.eth.accounts[0]
+        registrar = next(iter(web3.eth.accounts))
         enroll = web3.eth.contract(
-            address=deployment.registry,
+            address=Web3.to_checksum_address(deployment.registry),
             abi=[
                 {
                     "type": "function",
@@ -308,6 +308,7 @@ def run(members: int = 400, workers: int = 16) -> dict[str, Any]:
             last = enroll(person.address, secrets.token_bytes(20), 1, 0).transact(
                 {"from": registrar}
             )
+        assert last is not None
         web3.eth.wait_for_transaction_receipt(last)
         chain_id = int(web3.eth.chain_id)
         deadline = int(web3.eth.get_block("latest")["timestamp"]) + 3600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from ape import accounts, chain, project
 from rich.console import Console
@@ -32,3 +34,5 @@ def cli(wallet_or_id: str, alias: str | None, yes: bool) -> None:
             confirm_by_typing(programme, wallet_or_id, "erase", console)
         receipt = erase_member(programme, wallet_or_id)
     console.print(erasure_table(receipt))
+    if not receipt.shredded:
+        sys.exit(1)

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from operator_kit import rpc
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
@@ -118,11 +120,11 @@ class MemberStack:
 
     @property
     def relayer(self) -> str:
-        return str(self.web3.eth.accounts[RELAYER_INDEX])
+        return str(list(self.web3.eth.accounts)[RELAYER_INDEX])
 
     @property
     def registrar(self) -> str:
-        return str(self.web3.eth.accounts[1])
+        return str(list(self.web3.eth.accounts)[1])
 
     @property
     def chain_id(self) -> int:
@@ -242,10 +244,8 @@ class MemberStack:
             },
             "message": message,
         }
-        answer = self.web3.provider.make_request(  # type: ignore[attr-defined]
-            "eth_signTypedData_v4", [signer or member, json.dumps(typed)]
-        )
-        return {**message, "signature": answer["result"]}
+        signature = rpc(self.web3, "eth_signTypedData_v4", signer or member, json.dumps(typed))
+        return {**message, "signature": signature}
 
     # ------------------------------------------------------------ the site
 
@@ -303,6 +303,16 @@ _SHARED = _Shared()
 
 
 @pytest.fixture(scope="session")
+def built_page() -> Path:
+    """The page as `make serve` builds it (the site serves it; tests/web drives it)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is needed to build the member page (web/build.mjs)")
+    subprocess.run([node, "web/build.mjs"], cwd=ROOT, check=True, timeout=120)
+    return ROOT / "web" / "dist"
+
+
+@pytest.fixture(scope="session")
 def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iterator[MemberStack]:
     """One stack for the whole session, shared by tests/web and tests/site (each conftest
     imports this fixture; the stack starts once and stops after its last user)."""
@@ -318,7 +328,7 @@ def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iter
             MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"), NO_COLOR="1", COLUMNS="200"
         )
         web3 = Web3(Web3.HTTPProvider(url))
-        registrar = str(web3.eth.accounts[1])
+        registrar = str(list(web3.eth.accounts)[1])
         deployed = subprocess.run(
             [
                 "ape",

@@ -30,8 +30,8 @@ ALLOWED: dict[str, frozenset[str]] = {
         {"pii", "store", "intake", "chain", "programme", "programme_file", "bulk", "ops", "site"}
     ),
 }
-#: Top-level modules that belong to a room until they move into its folder.
-TOP_LEVEL_ROOMS = {"programme": "programme", "relay": "site", "member_site": "site"}
+#: Top-level modules that are a room of their own.
+TOP_LEVEL_ROOMS = {"programme": "programme"}
 #: Table -> the one module that may name it in SQL.
 TABLE_OWNERS = {
     "members": "store/vault.py",

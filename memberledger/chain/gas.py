@@ -43,11 +43,12 @@ class GasModel:
         return GasModel(self.fixed, per_row, self.largest_batch, self.default_batch)
 
 
-#: enrollBatch: enroll_batch_1 = 56,594 and enroll_batch_100 = 2,610,065 in the snapshot.
-ENROLL_GAS = GasModel(fixed=30_801, per_row=25_793, largest_batch=649, default_batch=600)
-#: credit, first credit of each member (a zero balance becoming non-zero costs the most):
-#: credit_batch_1_first = 109,869 and credit_batch_100_first = 2,894,563.
-CREDIT_GAS = GasModel(fixed=81_741, per_row=28_129, largest_batch=590, default_batch=550)
+#: enrollBatch (packed rows, each with consent: MemberEnrolled and ConsentChanged):
+#: enroll_batch_1 = 58,370 and enroll_batch_100 = 2,769,853 in the snapshot.
+ENROLL_GAS = GasModel(fixed=30_981, per_row=27_389, largest_batch=611, default_batch=600)
+#: credit (packed rows), first credit of each member (a zero balance becoming non-zero costs
+#: the most): credit_batch_1_first = 110,858 and credit_batch_100_first = 2,893,966.
+CREDIT_GAS = GasModel(fixed=82_746, per_row=28_112, largest_batch=591, default_batch=550)
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,10 @@ class CreditedEvent:
 def _credit_event_ids(
     programme: Programme, wallet: str, credits: list[Any]
 ) -> dict[tuple[str, int], CreditedEvent]:
-    """For each mint to `wallet`, the reward event it paid: the n-th mint to the wallet in a
-    transaction is the n-th entry for the wallet in the batch that transaction applied."""
+    """For each mint to `wallet`, the reward event it paid. A credit transaction's
+    `BatchCredited` names the batch by its content hash, which is the journal's batch id;
+    the batch's rows for the wallet, less those the chain skipped (`CreditSkipped`,
+    `CreditRoundedToZero`, by event tag), are its mints to the wallet in order."""
     by_tx: dict[str, list[Any]] = {}
     for log in credits:
         by_tx.setdefault(tx_hex(log.transaction_hash), []).append(log)
@@ -120,21 +122,32 @@ def _credit_event_ids(
     points = programme.points
     for tx_hash, mints in by_tx.items():
         block = int(mints[0].block_number)
-        applied = [
-            log
-            for log in event_logs_between(points.BatchCredited, block, block)
-            if tx_hex(log.transaction_hash) == tx_hash
-        ]
+        applied = _logs_of_tx(points.BatchCredited, block, tx_hash)
         if len(applied) != 1:
             continue
-        batch = programme.journal.get("0x" + bytes(applied[0].batchId).hex())
+        batch = programme.journal.get("0x" + bytes(applied[0].contentHash).hex())
         if batch is None:  # credited by another vault's journal, or by hand
             continue
-        entries = [entry for entry in batch.credits if entry.wallet == wallet]
+        skipped = {
+            bytes(log.eventTag)
+            for event in (points.CreditSkipped, points.CreditRoundedToZero)
+            for log in _logs_of_tx(event, block, tx_hash, member=wallet)
+        }
+        entries = [e for e in batch.credits if e.wallet == wallet and e.tag not in skipped]
         ordered = sorted(mints, key=lambda log: int(log.log_index))
         for log, entry in zip(ordered, entries, strict=False):
-            found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
+            if not entry.event_id.startswith("#"):  # learnt from the chain: no id, only a tag
+                found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
     return found
+
+
+def _logs_of_tx(event: Any, block: int, tx_hash: str, **topics: Any) -> list[Any]:
+    """The logs of `event` that transaction `tx_hash` (in `block`) emitted."""
+    return [
+        log
+        for log in event_logs_between(event, block, block, **topics)
+        if tx_hex(log.transaction_hash) == tx_hash
+    ]
 
 
 def _is_mint(log: Any) -> bool:
@@ -164,10 +177,7 @@ def _summary(
 ) -> str:
     match name:
         case "MemberEnrolled":
-            return (
-                f"enrolled, tier {_tier(args['tier'])}, consent: {_consent(args['consent'])}, "
-                f"commitment {args['commitment']}"
-            )
+            return f"enrolled, tier {_tier(args['tier'])}, commitment {args['commitment']}"
         case "CommitmentRotated":
             return f"commitment {args['oldCommitment']} -> {args['newCommitment']}"
         case "TierChanged":

@@ -41,7 +41,7 @@ from memberledger.chain.signer import signer_for
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import ConfigError
 from memberledger.programme_file import ProgrammeFile, load_programme_file
-from memberledger.settings import settings
+from memberledger.settings import settings as programme_settings
 from memberledger.site.app import RELAY_PATH, WEB_ROOT, SiteContent, create_app
 from memberledger.site.relay import ConsentRelay, RelaySettings
 from memberledger.tiers import TIERS
@@ -184,7 +184,7 @@ def page_config(
         "deployBlock": deployment.deploy_block,
         "relayUrl": RELAY_PATH if relay_enabled else None,
         "historyUrl": None,
-        "phoneRegion": settings().phone_region,
+        "phoneRegion": programme_settings().phone_region,
         "programme": programme.page_settings(),
         "tiers": {str(number): name for number, name in TIERS.items()},
         "consentPurposes": [
@@ -214,7 +214,7 @@ def relayer_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
     `MEMBERLEDGER_RELAYER`), unlocked with `MEMBERLEDGER_RELAYER_PASSPHRASE` when set, or
     locally the test account no deployment gives a role. Never the operator's
     `MEMBERLEDGER_ACCOUNT`."""
-    alias = alias or settings().relayer or None
+    alias = alias or programme_settings().relayer or None
     if not alias:
         if is_development_chain(chain_id):
             return accounts.test_accounts[LOCAL_RELAYER_INDEX]
@@ -226,7 +226,7 @@ def relayer_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
         account = accounts.load(alias)
     except Exception as exc:  # ape's AccountsError and friends
         raise ConfigError(f"no Ape account named {alias!r}: {exc}") from exc
-    passphrase = settings().relayer_passphrase
+    passphrase = programme_settings().relayer_passphrase
     if passphrase:  # a service signs without prompts
         account.set_autosign(True, passphrase=passphrase)
     return account

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from batch_rows import credits, enrollment_rows
 from eth_abi.abi import decode, encode
 from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
@@ -38,7 +39,6 @@ PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")
 COMMITMENT = keccak(b"matrix-commitment")[:20]
 NEWCOMER = to_checksum_address(keccak(b"matrix-newcomer")[:20])  # never enrolled
-BATCH_ID = keccak(b"matrix-batch")
 REWARD = 1
 FAR_FUTURE = 2**40
 
@@ -125,8 +125,10 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "enroll(address,bytes20,uint16,uint8)": Entry(
             "registrar", lambda _s: (NEWCOMER, COMMITMENT, 0b011, 1), lacks(REGISTRAR_ROLE)
         ),
-        "enrollBatch((address,bytes20,uint16,uint8)[])": Entry(
-            "registrar", lambda _s: ([(NEWCOMER, COMMITMENT, 0b011, 1)],), lacks(REGISTRAR_ROLE)
+        "enrollBatch(bytes)": Entry(
+            "registrar",
+            lambda _s: (enrollment_rows([(NEWCOMER, COMMITMENT, 0b011, 1)]),),
+            lacks(REGISTRAR_ROLE),
         ),
         "rotateCommitment(address,bytes20)": Entry(
             "registrar", lambda s: (s.member, keccak(b"new")[:20]), lacks(REGISTRAR_ROLE)
@@ -161,8 +163,8 @@ MATRIX: dict[str, dict[str, Entry]] = {
     },
     "LoyaltyPoints": {
         **ADMIN_RULES,
-        "credit(bytes32,address[],uint256[])": Entry(
-            "issuer", lambda s: (BATCH_ID, [s.member], [100]), lacks(ISSUER_ROLE)
+        "credit(bytes)": Entry(
+            "issuer", lambda s: (credits("matrix", [s.member], [100]),), lacks(ISSUER_ROLE)
         ),
         "redeem(uint256)": Entry(
             "member-self", lambda _s: (REWARD,), not_a_member("NotActiveMember")
@@ -289,8 +291,8 @@ def scene(
     points.revokeRole(ISSUER_ROLE, admin, sender=admin)
     member, recipient, suspended, revoked = members[:4]
     rows = [(account, COMMITMENT, 0b001, 0) for account in (member, recipient, suspended, revoked)]
-    registry.enrollBatch(rows, sender=registrar)
-    points.credit(b"\x01" * 32, [member, revoked], [100, 100], sender=issuer)
+    registry.enrollBatch(enrollment_rows(rows), sender=registrar)
+    points.credit(credits("scene", [member, revoked], [100, 100]), sender=issuer)
     registry.suspend(suspended, sender=registrar)
     registry.revoke(revoked, sender=registrar)
     points.setReward(REWARD, 10, sender=admin)

@@ -12,13 +12,19 @@ read back and checked, first on its own:
 
 - the sum of all balances equals `totalSupply()`;
 - a balance only grows for a member active before and after the step;
-- every applied batch id reads as applied, and replaying it reverts `BatchAlreadyApplied`;
+- every batch content an issuer applied reads as applied for that issuer and for no one else,
+  and replaying it reverts `BatchAlreadyApplied(issuer, contentHash)`;
+- an applied credit batch's `BatchCredited` counts the rows the model credited and skipped, and
+  every skipped row has its `CreditSkipped` or `CreditRoundedToZero`;
 - an erased record holds no commitment and no consent and stays erased for ever;
 - consent changes only through the member's own call, the member's signature, enrollment
-  (consent collected with the personal data) or erasure (wiped);
+  (consent collected with the personal data) or erasure (wiped); each change but erasure is
+  exactly one `ConsentChanged` with the old and new flags, and no-ops emit none;
+- re-enrolling a revoked member never widens its consent;
 - state changes only if the caller held the authority the call needs, read from the chain
   before the step (the role, the member's status, the member's signature);
-- while paused, every pause-guarded call reverts, and a reverted call changes nothing;
+- while paused, every pause-guarded call reverts, a consent change only narrows, and a reverted
+  call changes nothing;
 - `memberCount()` equals the number of active and suspended records;
 
 then against the model, field by field.
@@ -29,7 +35,7 @@ revert on Anvil (gas estimation, then a trace to enrich every revert), a web3 co
 keep-alive HTTP connection (~1.5 ms, mined, receipt included), reads a revert's custom error by
 replaying the call on the parent block, and reads the ~110 views of a check with one `eth_call`
 to Multicall3 (Ape's copy, put at its usual address with `set_code` as Ape's `Multicall` does),
-batched with the replays of applied batch ids: ~8-9 ms a step with Hypothesis' own work, about
+batched with the replays of applied batches: ~8-9 ms a step with Hypothesis' own work, about
 80 s for the `ci` profile on two cores. Each example starts from a `chain.snapshot()` that
 `teardown` restores.
 
@@ -53,6 +59,7 @@ from urllib.parse import urlparse
 
 import pytest
 from ape_ethereum.multicall.constants import MULTICALL3_ADDRESS, MULTICALL3_CODE
+from batch_rows import CREDIT_ROW_BYTES, content_hash, credit_rows, enrollment_rows, event_tag
 from eth_abi.abi import decode, encode
 from eth_abi.grammar import parse
 from eth_account import Account
@@ -64,6 +71,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -103,7 +111,11 @@ EXPIRED_DEADLINE = 1_000_000  # in 1970
 KEYLESS = tuple(
     to_checksum_address(keccak(b"invariants-keyless" + bytes([i]))[:20]) for i in range(3)
 )
-BATCH_IDS = tuple(keccak(b"invariants-batch" + bytes([i])) for i in range(6))
+BATCH_LABELS = tuple(f"invariants-batch-{i}" for i in range(6))
+CONSENT_CHANGED = keccak(text="ConsentChanged(address,uint16,uint16,uint16,address)")
+BATCH_CREDITED = keccak(text="BatchCredited(bytes32,address,uint256,uint256,uint256)")
+CREDIT_SKIPPED = keccak(text="CreditSkipped(address,bytes16,uint256,uint8)")
+CREDIT_ROUNDED_TO_ZERO = keccak(text="CreditRoundedToZero(address,bytes16,uint256,uint32)")
 COMMITMENTS = (bytes(20), *(keccak(b"invariants-commitment" + bytes([i]))[:20] for i in range(4)))
 TIERS = range(4)
 REWARDS = (1, 2, 3)
@@ -181,19 +193,41 @@ class Node:
         ]
         return sorted(self._post(body), key=lambda reply: reply["id"])
 
-    def transact(self, sender: str, to: str, data: str) -> bytes | None:
-        """Mine the call as a transaction; None if it succeeded, else its revert data."""
+    def transact(self, sender: str, to: str, data: str) -> tuple[bytes | None, list[Log]]:
+        """Mine the call as a transaction: (None, its logs) if it succeeded, else its revert
+        data and no logs."""
         call = {"from": sender, "to": to, "data": data}
         # Anvil's eth_sendTransactionSync (EIP-7966) answers with the receipt once mined.
         receipt = self.request("eth_sendTransactionSync", [call | {"gas": GAS}])
         if receipt["status"] == "0x1":
-            return None
+            return None, [_log(entry) for entry in receipt["logs"]]
         # Automine puts each transaction in a block of its own: the parent block's state is the
         # state the transaction saw, so replaying the call there yields its revert data.
         parent = hex(int(receipt["blockNumber"], 16) - 1)
         (reply,) = self.calls([[call, parent]])
         assert "error" in reply, f"{receipt['transactionHash']} reverted, its replay did not"
-        return bytes.fromhex(reply["error"].get("data", "0x")[2:])
+        return bytes.fromhex(reply["error"].get("data", "0x")[2:]), []
+
+
+@dataclass(frozen=True)
+class Log:
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+
+    def word(self, index: int) -> int:
+        return _word(self.data, 32 * index)
+
+    def topic_address(self, index: int) -> str:
+        return to_checksum_address(self.topics[index][12:])
+
+
+def _log(entry: dict[str, Any]) -> Log:
+    return Log(
+        to_checksum_address(entry["address"]),
+        tuple(bytes.fromhex(topic[2:]) for topic in entry["topics"]),
+        bytes.fromhex(entry["data"][2:]),
+    )
 
 
 class Errors:
@@ -294,6 +328,9 @@ class Step:
     statuses_before: dict[str, Status]
     consent_of: frozenset[str]
     authorised: Callable[[Observation], bool]
+    logs: tuple[Log, ...]
+    # A credit batch the model expects to apply: (rows credited, points, rows skipped).
+    credited: tuple[int, int, int] | None
 
 
 # A choice of actor or member: (pick one that suits the call?, index). Shrinks toward suiting.
@@ -332,7 +369,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.multipliers: dict[int, int] = {}
         self.rewards: dict[int, int] = {}
         self.transfers_enabled = False
-        self.applied: list[bytes] = []
+        # Credit batches applied, as (issuer, packed rows), in order.
+        self.applied: list[tuple[str, bytes]] = []
         # The chain as last checked, and the step since.
         self.previous: Observation | None = None
         self.last: Step | None = None
@@ -425,10 +463,11 @@ class LedgerMachine(RuleBasedStateMachine):
         authorised: Callable[[Observation], bool],
         pause_guarded: bool = True,
         consent_of: Iterable[str] = (),
+        credited: tuple[int, int, int] | None = None,
     ) -> bool:
         """Send the call; assert it reverted exactly as the model expects; True if it succeeded."""
         target = self.d.registry if contract == "registry" else self.d.points
-        revert = self.d.node.transact(sender, target, calldata(signature, *args))
+        revert, logs = self.d.node.transact(sender, target, calldata(signature, *args))
         call = f"{contract}.{signature.split('(')[0]} by {self.d.name(sender)}"
         self.last = Step(
             call=call,
@@ -438,6 +477,8 @@ class LedgerMachine(RuleBasedStateMachine):
             statuses_before={holder: self.status(holder) for holder in self.d.holders},
             consent_of=frozenset(consent_of),
             authorised=authorised,
+            logs=tuple(logs),
+            credited=credited if revert is None else None,
         )
         wanted = self.d.errors.encode(expected)
         assert revert == wanted, (
@@ -465,7 +506,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def enroll_rows(self, sender: str, rows: list[tuple[str, bytes, int, int]]) -> None:
         expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender)
         if expected is None and not rows:
-            expected = ("EmptyBatch", ())
+            expected = ("MalformedRows", (0,))
         expected = expected or self.consent_ready()
         for i, (member, commitment, consent, _tier) in enumerate(rows):
             in_batch = [row[0] for row in rows[:i]]
@@ -473,8 +514,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.send(
             sender,
             "registry",
-            "enrollBatch((address,bytes20,uint16,uint8)[])",
-            (rows,),
+            "enrollBatch(bytes)",
+            (enrollment_rows(rows),),
             expected,
             authorised=self.holds("registry", REGISTRAR_ROLE, sender),
             consent_of={row[0] for row in rows},
@@ -483,6 +524,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.apply_enroll(*row)
 
     def apply_enroll(self, member: str, commitment: bytes, consent: int, tier: int) -> None:
+        """A fresh record takes the form's consent; a revoked one keeps at most what it had."""
+        if self.status(member) == Status.REVOKED:
+            consent &= self.records[member].consent
         self.records[member] = Record(
             commitment, consent, tier, Status.ACTIVE, self.policy_version, since=None
         )
@@ -527,7 +571,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.do_set_tier_multiplier(admin, tier, multiplier)
             self.chain_keeps_its_promises()
         if members and amount:
-            self.do_credit(issuer, BATCH_IDS[0], members, [amount] * len(members))
+            self.do_credit(issuer, self.credit_batch(0, members, [amount] * len(members)))
 
     @rule(actor=CHOICE, who=CHOICE, commitment=COMMITMENT, consent=CONSENT, tier=TIER)
     def enroll(
@@ -651,12 +695,23 @@ class LedgerMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ member rules
 
     def consent_error(self, member: str, flags: int, version: int) -> Expected:
-        expected = self.consent_ready()
+        """Checked in this order; while paused only a change that asks for no new purpose goes
+        through."""
+        expected: Expected = None
+        if self.policy_version == 0:
+            expected = ("NoPolicyPublished", ())
         if expected is None and version != self.policy_version:
             expected = ("StalePolicy", (version, self.policy_version))
         if expected is None and flags & ~KNOWN_CONSENT_FLAGS:
             expected = ("UnknownConsentFlags", (flags,))
-        return expected or (None if self.status(member) in OF_RECORD else self.enrolled(member))
+        if expected is None and self.status(member) not in OF_RECORD:
+            expected = self.enrolled(member)
+        if expected is None and self.widens(member, flags):
+            expected = self.not_paused()
+        return expected
+
+    def widens(self, member: str, flags: int) -> bool:
+        return bool(flags & ~self.record(member).consent)
 
     def apply_consent(self, member: str, flags: int, version: int) -> None:
         self.records[member].consent = flags
@@ -673,6 +728,7 @@ class LedgerMachine(RuleBasedStateMachine):
             (flags, version),
             self.consent_error(sender, flags, version),
             authorised=self.in_status(sender, OF_RECORD),
+            pause_guarded=self.widens(sender, flags),
             consent_of={sender},
         ):
             self.apply_consent(sender, flags, version)
@@ -729,6 +785,7 @@ class LedgerMachine(RuleBasedStateMachine):
             (change, signature),
             expected or self.consent_error(member, flags, version),
             authorised=lambda _observed: signed_by == member,
+            pause_guarded=self.widens(member, flags),
             consent_of={member},
         ):
             self.nonces[member] += 1
@@ -738,7 +795,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def increase_nonce(self, actor: tuple[bool, int]) -> None:
         sender = self.member_actor(actor, Status)
         if self.send(
-            sender, "registry", "increaseNonce()", (), self.not_paused(), authorised=anyone
+            sender, "registry", "increaseNonce()", (), None, authorised=anyone, pause_guarded=False
         ):
             self.nonces[sender] += 1
 
@@ -750,8 +807,9 @@ class LedgerMachine(RuleBasedStateMachine):
             "registry",
             "leave()",
             (),
-            self.not_paused() or self.enrolled(sender),
+            self.enrolled(sender),
             authorised=self.in_status(sender, ENROLLED),
+            pause_guarded=False,
         ):
             self.records[sender].status = Status.REVOKED
 
@@ -877,10 +935,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(
         actor=CHOICE,
-        batch=st.integers(0, len(BATCH_IDS) - 1),
+        batch=st.integers(0, len(BATCH_LABELS) - 1),
         who=st.tuples(st.booleans(), st.lists(st.integers(0, 9), min_size=1, max_size=3)),
         amounts=st.lists(AMOUNT, min_size=3, max_size=3),
-        shape=st.sampled_from(("as many amounts as members",) * 10 + ("empty", "one more amount")),
+        shape=st.sampled_from(("packed rows",) * 10 + ("empty", "one byte more")),
     )
     def credit(
         self,
@@ -893,37 +951,60 @@ class LedgerMachine(RuleBasedStateMachine):
         sender = self.actor(actor, self.points_roles[ISSUER_ROLE])
         suits, indices = who
         members = [self.member((suits, i), (Status.ACTIVE,)) for i in indices]
-        amounts = amounts[: len(members)]
+        rows = self.credit_batch(batch, members, amounts[: len(members)])
         if shape == "empty":
-            members, amounts = [], []
-        elif shape == "one more amount":
-            amounts.append(1)
-        self.do_credit(sender, BATCH_IDS[batch], members, amounts)
+            rows = b""
+        elif shape == "one byte more":
+            rows += b"\x01"
+        self.do_credit(sender, rows)
 
-    def do_credit(
-        self, sender: str, batch_id: bytes, members: list[str], amounts: list[int]
-    ) -> None:
+    @precondition(lambda self: self.applied)
+    @rule(actor=CHOICE, which=st.integers(0, 20))
+    def credit_again(self, actor: tuple[bool, int], which: int) -> None:
+        """A batch some issuer applied, sent again: refused if by the same issuer; another
+        issuer's own batch otherwise (no issuer can use up another's)."""
+        sender = self.actor(actor, self.points_roles[ISSUER_ROLE])
+        _issuer, rows = self.applied[which % len(self.applied)]
+        self.do_credit(sender, rows)
+
+    @staticmethod
+    def credit_batch(batch: int, members: list[str], amounts: list[int]) -> bytes:
+        label = BATCH_LABELS[batch]
+        return credit_rows(
+            (member, amount, event_tag(f"{label}#{i}"))
+            for i, (member, amount) in enumerate(zip(members, amounts, strict=True))
+        )
+
+    def do_credit(self, sender: str, rows: bytes) -> None:
         expected = self.lacks(self.points_roles, ISSUER_ROLE, sender) or self.not_paused()
-        if expected is None and (not members or len(members) != len(amounts)):
-            expected = ("BadBatchShape", (len(members), len(amounts)))
-        if expected is None and batch_id in self.applied:
-            expected = ("BatchAlreadyApplied", (batch_id,))
-        for member, amount in zip(members, amounts, strict=False):
-            if expected is None and self.status(member) != Status.ACTIVE:
-                expected = ("NotActiveMember", (member, self.status(member)))
-            if expected is None and self.credited(member, amount) == 0:  # zero, or rounded to it
-                expected = ("ZeroAmount", (member,))
+        if expected is None and (not rows or len(rows) % CREDIT_ROW_BYTES):
+            expected = ("MalformedRows", (len(rows),))
+        if expected is None and (sender, rows) in self.applied:
+            expected = ("BatchAlreadyApplied", (sender, content_hash(rows)))
+        parsed = _credit_rows(rows) if expected is None else []
+        for i, (member, amount) in enumerate(parsed):
+            if expected is None and amount == 0:
+                expected = ("ZeroAmount", (i, member))
+        # Inactive recipients and credits that round down to nothing are skipped.
+        paid = [
+            (member, self.credited(member, amount))
+            for member, amount in parsed
+            if self.status(member) == Status.ACTIVE
+        ]
+        paid = [(member, points) for member, points in paid if points]
+        total = sum(points for _member, points in paid)
         if self.send(
             sender,
             "points",
-            "credit(bytes32,address[],uint256[])",
-            (batch_id, members, amounts),
+            "credit(bytes)",
+            (rows,),
             expected,
             authorised=self.holds("points", ISSUER_ROLE, sender),
+            credited=(len(paid), total, len(parsed) - len(paid)),
         ):
-            self.applied.append(batch_id)
-            for member, amount in zip(members, amounts, strict=True):
-                self.balances[member] += self.credited(member, amount)
+            self.applied.append((sender, rows))
+            for member, points in paid:
+                self.balances[member] += points
 
     def credited(self, member: str, amount: int) -> int:
         """Points for `amount` base points: times the tier multiplier, rounded down."""
@@ -1080,9 +1161,6 @@ class LedgerMachine(RuleBasedStateMachine):
                     reads.append(((contract, ROLE_NAMES[role], actor), address, data))
         reads += [(("multiplier", t), d.points, calldata("multiplierBps(uint8)", t)) for t in TIERS]
         reads += [(("reward", r), d.points, calldata("rewardCost(uint256)", r)) for r in REWARDS]
-        reads += [
-            (("batchApplied", b), d.points, calldata("batchApplied(bytes32)", b)) for b in BATCH_IDS
-        ]
         return reads
 
     def _multicall(self, policy_version: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
@@ -1103,33 +1181,44 @@ class LedgerMachine(RuleBasedStateMachine):
         self.multicalls[policy_version] = ([key for key, _to, _data in reads], params)
         return self.multicalls[policy_version]
 
-    def observe(self) -> tuple[Observation, list[tuple[bytes, bytes]]]:
-        """Every view, and a replay of every applied batch id by an issuer, in one batch."""
+    def observe(self) -> tuple[Observation, list[tuple[str, bytes, bytes]]]:
+        """Every view; whether each actor applied each batch content applied so far; and a
+        replay of every applied batch by its issuer: one batch of `eth_call`s."""
+        d = self.d
         keys, multicall = self._multicall(self.policy_version)
-        issuers = [a for a in self.d.actors if a in self.points_roles[ISSUER_ROLE]]
-        replays = [] if self.paused or not issuers else list(self.applied)
-        replies = self.d.node.calls(
+        hashes = sorted({content_hash(rows) for _issuer, rows in self.applied})
+        applied_keys = [("batchApplied", actor, h) for h in hashes for actor in d.actors]
+        applied_calls = [
+            (d.points, False, bytes.fromhex(calldata("batchApplied(address,bytes32)", a, h)[2:]))
+            for _key, a, h in applied_keys
+        ]
+        applied_read = {"to": MULTICALL3_ADDRESS}
+        applied_read["data"] = calldata("aggregate3((address,bool,bytes)[])", applied_calls)
+        # A replay says BatchAlreadyApplied only to an issuer, while not paused.
+        replays = [
+            (issuer, rows)
+            for issuer, rows in dict.fromkeys(self.applied)
+            if not self.paused and issuer in self.points_roles[ISSUER_ROLE]
+        ]
+        replies = d.node.calls(
             [
                 multicall,
+                [applied_read, "latest"],
                 *(
-                    [
-                        {
-                            "from": issuers[0],
-                            "to": self.d.points,
-                            "data": _replay(batch_id, self.d.pool[0]),
-                        },
-                        "latest",
-                    ]
-                    for batch_id in replays
+                    [{"from": issuer, "to": d.points, "data": _replay(rows)}, "latest"]
+                    for issuer, rows in replays
                 ),
             ]
         )
         assert "result" in replies[0], f"reading the views failed: {replies[0]}"
         results = _aggregate3_results(bytes.fromhex(replies[0]["result"][2:]))
         observed = {key: _decode(key, raw) for key, raw in zip(keys, results, strict=True)}
+        assert "result" in replies[1], f"reading batchApplied failed: {replies[1]}"
+        applied = _aggregate3_results(bytes.fromhex(replies[1]["result"][2:]))
+        observed |= {key: _word(raw, 0) for key, raw in zip(applied_keys, applied, strict=True)}
         replayed = [
-            (batch_id, bytes.fromhex(reply.get("error", {}).get("data", "0x")[2:]))
-            for batch_id, reply in zip(replays, replies[1:], strict=True)
+            (issuer, rows, bytes.fromhex(reply.get("error", {}).get("data", "0x")[2:]))
+            for (issuer, rows), reply in zip(replays, replies[2:], strict=True)
         ]
         return observed, replayed
 
@@ -1144,7 +1233,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.check_model(observed)
         self.previous, self.last = observed, None
 
-    def check_chain(self, observed: Observation, replayed: list[tuple[bytes, bytes]]) -> None:
+    def check_chain(self, observed: Observation, replayed: list[tuple[str, bytes, bytes]]) -> None:
         """The invariants the contracts' headers state, from the chain alone."""
         d = self.d
         balances = sum(observed[("balance", holder)] for holder in d.holders)
@@ -1161,15 +1250,16 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 assert member not in self.ever_erased, f"erased {d.name(member)} is {status}"
                 assert (status == Status.NONE) == (commitment == bytes(20)), d.name(member)
-        for batch_id, revert in replayed:
-            assert observed[("batchApplied", batch_id)], f"batch 0x{batch_id.hex()} forgotten"
-            wanted = d.errors.encode(("BatchAlreadyApplied", (batch_id,)))
+        for issuer, rows, revert in replayed:
+            batch = content_hash(rows)
+            assert observed[("batchApplied", issuer, batch)], f"batch 0x{batch.hex()} forgotten"
+            wanted = d.errors.encode(("BatchAlreadyApplied", (issuer, batch)))
             assert revert == wanted, f"batch replay gave {d.errors.describe(revert)}"
 
     def check_step(self, before: Observation, after: Observation, step: Step) -> None:
         """What the last step may have changed, from the chain alone."""
         name = self.d.name
-        changed = sorted(str(key) for key in after if after[key] != before[key])
+        changed = sorted(str(key) for key in after if after[key] != before.get(key, 0))
         if step.reverted:
             assert not changed, f"reverted {step.call} changed {changed}"
         if step.pause_guarded and step.paused_before:
@@ -1180,13 +1270,49 @@ class LedgerMachine(RuleBasedStateMachine):
             if after[("balance", holder)] > before[("balance", holder)]:
                 assert step.statuses_before[holder] == Status.ACTIVE, f"{step.call} paid {holder}"
                 assert after[("member", holder)][3] == Status.ACTIVE, f"{step.call} paid {holder}"
+        announced = self.consent_changes(step.logs)
         for member in self.d.pool:
-            consent = after[("member", member)][1::3]  # (consent, policyVersion)
-            if consent != before[("member", member)][1::3]:
+            was, now = before[("member", member)], after[("member", member)]
+            consent = now[1::3]  # (consent, policyVersion)
+            if consent != was[1::3]:
                 assert member in step.consent_of, f"{step.call} changed {name(member)}'s consent"
-        for batch_id in BATCH_IDS:
-            if before[("batchApplied", batch_id)]:
-                assert after[("batchApplied", batch_id)], "batchApplied went back to false"
+            wanted = []
+            erased = now[3] == Status.ERASED and was[3] != Status.ERASED
+            fresh_without_consent = was[3] == Status.NONE and now[1] == 0
+            if consent != was[1::3] and not erased and not fresh_without_consent:
+                wanted = [(was[1], now[1], now[4])]
+            got = announced.get(member, [])
+            assert got == wanted, f"{step.call}: {name(member)}'s ConsentChanged {got} != {wanted}"
+            if was[3] == Status.REVOKED and now[3] == Status.ACTIVE:
+                assert not now[1] & ~was[1], f"{step.call} re-enrolled {name(member)} wider"
+            if step.paused_before:
+                assert not now[1] & ~was[1], f"{step.call} widened consent while paused"
+        for key, value in before.items():
+            if key[0] == "batchApplied" and value:
+                assert after[key], "batchApplied went back to false"
+        if step.credited is not None:
+            self.check_credit_logs(step)
+
+    def consent_changes(self, logs: Iterable[Log]) -> dict[str, list[tuple[int, int, int]]]:
+        """(oldFlags, newFlags, policyVersion) of each ConsentChanged the registry logged."""
+        changes: dict[str, list[tuple[int, int, int]]] = {}
+        for log in logs:
+            if log.address == self.d.registry and log.topics[0] == CONSENT_CHANGED:
+                change = (log.word(0), log.word(1), log.word(2))
+                changes.setdefault(log.topic_address(1), []).append(change)
+        return changes
+
+    def check_credit_logs(self, step: Step) -> None:
+        """BatchCredited counts what the model credited, and each skipped row says why."""
+        points = [log for log in step.logs if log.address == self.d.points]
+        (closing,) = [log for log in points if log.topics[0] == BATCH_CREDITED]
+        count, total, skipped = step.credited or (0, 0, 0)
+        got = (closing.word(0), closing.word(1), closing.word(2))
+        assert got == (count, total, skipped), f"{step.call}: BatchCredited {got}"
+        reasons = [
+            log for log in points if log.topics[0] in (CREDIT_SKIPPED, CREDIT_ROUNDED_TO_ZERO)
+        ]
+        assert len(reasons) == skipped, f"{step.call}: {len(reasons)} skip events, {skipped} skips"
 
     def check_model(self, observed: Observation) -> None:
         expected: Observation = {
@@ -1224,8 +1350,10 @@ class LedgerMachine(RuleBasedStateMachine):
             expected[("multiplier", tier)] = self.multiplier(tier)
         for reward in REWARDS:
             expected[("reward", reward)] = self.rewards.get(reward, 0)
-        for batch_id in BATCH_IDS:
-            expected[("batchApplied", batch_id)] = int(batch_id in self.applied)
+        applied = {(issuer, content_hash(rows)) for issuer, rows in self.applied}
+        for key in observed:
+            if key[0] == "batchApplied":
+                expected[key] = int(key[1:] in applied)
         wrong = {
             str(key): (observed[key], value)
             for key, value in expected.items()
@@ -1235,8 +1363,16 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @cache
-def _replay(batch_id: bytes, member: str) -> str:
-    return calldata("credit(bytes32,address[],uint256[])", batch_id, [member], [1])
+def _replay(rows: bytes) -> str:
+    return calldata("credit(bytes)", rows)
+
+
+def _credit_rows(rows: bytes) -> list[tuple[str, int]]:
+    """(wallet, base amount) of each packed credit row."""
+    return [
+        (to_checksum_address(rows[at : at + 20]), int.from_bytes(rows[at + 20 : at + 28], "big"))
+        for at in range(0, len(rows), CREDIT_ROW_BYTES)
+    ]
 
 
 def _decode(key: tuple[Any, ...], raw: bytes) -> Any:

@@ -1,6 +1,7 @@
 """LoyaltyPoints: every external function's success path, each revert with its custom error and
 arguments, the events a user sees, quiet no-ops, and the header invariants as scripted
-sequences. `points` (conftest) reads `registry`, which has policy v1 published."""
+sequences. `points` (conftest) reads `registry`, which has policy v1 published. Credit batches
+are packed rows (tests/contracts/batch_rows.py), identified on chain by issuer and content."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import ape
 import pytest
+from batch_rows import content_hash, credit_rows, credits, enrollment_rows, event_tag
 from eth_utils.crypto import keccak
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
@@ -24,17 +26,16 @@ REWARD_COST = 40
 OPENING_BALANCE = 100  # what the `holder` fixture credits to members[0]
 
 
+def welcome_bonus(wallet: Any) -> bytes:
+    return credits("welcome bonus", [wallet], [OPENING_BALANCE])
+
+
 class Status(IntEnum):
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
     REVOKED = 3
     ERASED = 4
-
-
-def batch_id(label: str) -> bytes:
-    """A batch id as the issuer's journal derives one."""
-    return keccak(text=f"batch|{label}")
 
 
 def end_membership(registry: Any, registrar: Any, wallet: Any, status: Status) -> Any:
@@ -69,14 +70,14 @@ def _deployed_first(
 def enrolled(registry: Any, registrar: Any, members: list[Any]) -> list[Any]:
     """Every member wallet enrolled and active; members[i] is at tier i."""
     rows = [(m, keccak(text=f"member {i}")[:20], 0, i) for i, m in enumerate(members)]
-    registry.enrollBatch(rows, sender=registrar)
+    registry.enrollBatch(enrollment_rows(rows), sender=registrar)
     return members
 
 
 @pytest.fixture
 def holder(points: Any, issuer: Any, enrolled: list[Any]) -> Any:
     """members[0] (tier 0, 1.00x), credited OPENING_BALANCE points."""
-    points.credit(batch_id("welcome bonus"), [enrolled[0]], [OPENING_BALANCE], sender=issuer)
+    points.credit(welcome_bonus(enrolled[0]), sender=issuer)
     return enrolled[0]
 
 
@@ -140,17 +141,19 @@ def test_credit_mints_base_points_at_default_multiplier(
     points: Any, issuer: Any, enrolled: list[Any]
 ) -> None:
     recipients, amounts = enrolled[:3], [100, 250, 1]
-    batch = batch_id("2025-01 purchases")
+    rows = credits("2025-01 purchases", recipients, amounts)
 
-    tx = points.credit(batch, recipients, amounts, sender=issuer)
+    tx = points.credit(rows, sender=issuer)
 
     assert tx.events == [
         *(points.Transfer(ZERO_ADDRESS, m, a) for m, a in zip(recipients, amounts, strict=True)),
-        points.BatchCredited(batchId=batch, count=3, total=351, issuer=issuer),
+        points.BatchCredited(
+            contentHash=content_hash(rows), issuer=issuer, count=3, total=351, skipped=0
+        ),
     ]
     assert [points.balanceOf(m) for m in recipients] == amounts
     assert points.totalSupply() == 351
-    assert points.batchApplied(batch)
+    assert points.batchApplied(issuer, content_hash(rows))
 
 
 def test_credit_applies_tier_multiplier(
@@ -158,15 +161,43 @@ def test_credit_applies_tier_multiplier(
 ) -> None:
     points.setTierMultiplier(2, 15_000, sender=admin)
     tier0, tier2 = enrolled[0], enrolled[2]
+    rows = credits("bonus", [tier0, tier2], [150, 150])
 
-    tx = points.credit(batch_id("bonus"), [tier0, tier2], [150, 150], sender=issuer)
+    tx = points.credit(rows, sender=issuer)
 
     assert tx.events == [
         points.Transfer(ZERO_ADDRESS, tier0, 150),
         points.Transfer(ZERO_ADDRESS, tier2, 225),
-        points.BatchCredited(batchId=batch_id("bonus"), count=2, total=375, issuer=issuer),
+        points.BatchCredited(
+            contentHash=content_hash(rows), issuer=issuer, count=2, total=375, skipped=0
+        ),
     ]
     assert points.balanceOf(tier2) == 225
+
+
+def test_credit_tiers_above_seven(
+    points: Any, registry: Any, admin: Any, registrar: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """Tiers 0..7 are looked up once per batch, higher tiers on every row: both pay the same."""
+    registry.setTier(enrolled[1], 200, sender=registrar)
+    points.setTierMultiplier(200, 30_000, sender=admin)
+    points.setTierMultiplier(3, 20_000, sender=admin)
+    wallets = [enrolled[1], enrolled[3], enrolled[1], enrolled[3]]
+
+    points.credit(credits("high tiers", wallets, [10, 10, 1, 1]), sender=issuer)
+
+    assert points.balanceOf(enrolled[1]) == 33
+    assert points.balanceOf(enrolled[3]) == 22
+
+
+def test_credit_multiplier_read_per_batch(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """A multiplier changed between two batches applies to the second."""
+    points.credit(credits("before", [enrolled[2]], [10]), sender=issuer)
+    points.setTierMultiplier(2, 50_000, sender=admin)
+    points.credit(credits("after", [enrolled[2]], [10]), sender=issuer)
+    assert points.balanceOf(enrolled[2]) == 10 + 50
 
 
 @pytest.mark.parametrize(
@@ -183,87 +214,95 @@ def test_credit_rounds_down(
     credited: int,
 ) -> None:
     points.setTierMultiplier(3, bps, sender=admin)
-    points.credit(batch_id("rounding"), [enrolled[3]], [amount], sender=issuer)
+    points.credit(credits("rounding", [enrolled[3]], [amount]), sender=issuer)
     assert points.balanceOf(enrolled[3]) == credited
+
+
+def test_credit_largest_base_amount(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """The base amount is a uint64; at 100.00x it still mints exactly."""
+    points.setTierMultiplier(3, MAX_BPS, sender=admin)
+    points.credit(credits("largest", [enrolled[3]], [2**64 - 1]), sender=issuer)
+    assert points.balanceOf(enrolled[3]) == (2**64 - 1) * 100
 
 
 def test_credit_same_member_twice_in_batch(points: Any, issuer: Any, enrolled: list[Any]) -> None:
     member = enrolled[0]
-    tx = points.credit(batch_id("two receipts"), [member, member], [10, 5], sender=issuer)
+    tx = points.credit(credits("two receipts", [member, member], [10, 5]), sender=issuer)
     assert tx.decode_logs(points.BatchCredited)[0].total == 15
     assert points.balanceOf(member) == 15
 
 
 def test_credit_replayed_batch(points: Any, issuer: Any, holder: Any) -> None:
-    with ape.reverts(points.BatchAlreadyApplied, batchId=batch_id("welcome bonus")):
-        points.credit(batch_id("welcome bonus"), [holder], [OPENING_BALANCE], sender=issuer)
+    rows = welcome_bonus(holder)
+    with ape.reverts(points.BatchAlreadyApplied, issuer=issuer, contentHash=content_hash(rows)):
+        points.credit(rows, sender=issuer)
     assert points.balanceOf(holder) == OPENING_BALANCE
 
 
-def test_credit_replayed_batch_with_other_rows(
-    points: Any, issuer: Any, holder: Any, enrolled: list[Any]
+def test_credit_replayed_batch_after_member_left(
+    points: Any, registry: Any, issuer: Any, holder: Any
 ) -> None:
-    with ape.reverts(points.BatchAlreadyApplied, batchId=batch_id("welcome bonus")):
-        points.credit(batch_id("welcome bonus"), [enrolled[1]], [5], sender=issuer)
+    """The batch is its content: the same rows are refused whatever became of the recipients."""
+    registry.leave(sender=holder)
+    rows = welcome_bonus(holder)
+    with ape.reverts(points.BatchAlreadyApplied, issuer=issuer, contentHash=content_hash(rows)):
+        points.credit(rows, sender=issuer)
+
+
+def test_credit_same_rows_in_other_order_is_another_batch(
+    points: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """The chain refuses the same content only: which event tags were paid is for the issuer's
+    tool to read back from the calldata of its BatchCredited transactions (see the NatSpec)."""
+    a, b = enrolled[:2]
+    first = credit_rows([(a, 10, event_tag("e1")), (b, 20, event_tag("e2"))])
+    reordered = credit_rows([(b, 20, event_tag("e2")), (a, 10, event_tag("e1"))])
+    points.credit(first, sender=issuer)
+
+    tx = points.credit(reordered, sender=issuer)
+
+    assert tx.decode_logs(points.BatchCredited)[0].contentHash == content_hash(reordered)
+    assert points.batchApplied(issuer, content_hash(first))
+    assert points.batchApplied(issuer, content_hash(reordered))
+
+
+def test_credit_same_content_by_another_issuer(
+    points: Any, admin: Any, issuer: Any, outsider: Any, enrolled: list[Any]
+) -> None:
+    """No squatting: another issuer sending our rows first does not use up our batch."""
+    points.grantRole(ISSUER_ROLE, outsider, sender=admin)
+    rows = credits("shared", [enrolled[0]], [10])
+    points.credit(rows, sender=outsider)
+    assert not points.batchApplied(issuer, content_hash(rows))
+
+    tx = points.credit(rows, sender=issuer)
+
+    assert tx.decode_logs(points.BatchCredited)[0].issuer == issuer
+    assert points.batchApplied(issuer, content_hash(rows))
+    assert points.batchApplied(outsider, content_hash(rows))
+    assert points.balanceOf(enrolled[0]) == 20
 
 
 def test_credit_failed_batch_can_be_retried(
-    points: Any, registry: Any, registrar: Any, issuer: Any, enrolled: list[Any]
+    points: Any, registry: Any, pauser: Any, issuer: Any, enrolled: list[Any]
 ) -> None:
-    batch = batch_id("retry")
-    registry.suspend(enrolled[1], sender=registrar)
-    with ape.reverts(points.NotActiveMember, member=enrolled[1], status=Status.SUSPENDED):
-        points.credit(batch, enrolled[:2], [10, 10], sender=issuer)
-    assert not points.batchApplied(batch)
+    rows = credits("retry", enrolled[:2], [10, 10])
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.credit(rows, sender=issuer)
+    assert not points.batchApplied(issuer, content_hash(rows))
 
-    registry.reinstate(enrolled[1], sender=registrar)
-    points.credit(batch, enrolled[:2], [10, 10], sender=issuer)
-    assert points.batchApplied(batch)
-
-
-def test_credit_empty_batch(points: Any, issuer: Any) -> None:
-    with ape.reverts(points.BadBatchShape, members=0, amounts=0):
-        points.credit(batch_id("empty"), [], [], sender=issuer)
-
-
-@pytest.mark.parametrize(("members_n", "amounts_n"), [(2, 1), (1, 2), (0, 1)])
-def test_credit_mismatched_lengths(
-    points: Any, issuer: Any, enrolled: list[Any], members_n: int, amounts_n: int
-) -> None:
-    with ape.reverts(points.BadBatchShape, members=members_n, amounts=amounts_n):
-        points.credit(batch_id("shape"), enrolled[:members_n], [10] * amounts_n, sender=issuer)
-
-
-def test_credit_zero_amount(points: Any, issuer: Any, enrolled: list[Any]) -> None:
-    with ape.reverts(points.ZeroAmount, member=enrolled[1]):
-        points.credit(batch_id("zero"), enrolled[:3], [10, 0, 10], sender=issuer)
-    assert points.totalSupply() == 0
-
-
-def test_credit_rounded_down_to_zero(
-    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
-) -> None:
-    """A multiplier that rounds a base amount down to nothing is refused, not a silent no-op."""
-    points.setTierMultiplier(1, 1, sender=admin)  # 0.01%: 9,999 base points give 0
-    with ape.reverts(points.ZeroAmount, member=enrolled[1]):
-        points.credit(batch_id("crumbs"), [enrolled[1]], [9_999], sender=issuer)
-    assert not points.batchApplied(batch_id("crumbs"))
-    points.credit(batch_id("crumbs"), [enrolled[1]], [10_000], sender=issuer)
-    assert points.balanceOf(enrolled[1]) == 1
-
-
-def test_credit_never_enrolled(
-    points: Any, issuer: Any, enrolled: list[Any], outsider: Any
-) -> None:
-    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
-        points.credit(batch_id("stranger"), [enrolled[0], outsider], [10, 10], sender=issuer)
-    assert points.balanceOf(enrolled[0]) == 0
+    registry.unpause(sender=pauser)
+    points.credit(rows, sender=issuer)
+    assert points.batchApplied(issuer, content_hash(rows))
 
 
 @pytest.mark.parametrize(
     "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
 )
-def test_credit_inactive_member(
+def test_credit_skips_inactive_member(
     points: Any,
     registry: Any,
     registrar: Any,
@@ -271,36 +310,163 @@ def test_credit_inactive_member(
     enrolled: list[Any],
     status: Status,
 ) -> None:
-    inactive = end_membership(registry, registrar, enrolled[2], status)
-    with ape.reverts(points.NotActiveMember, member=inactive, status=status):
-        points.credit(batch_id("inactive"), enrolled[:3], [10, 10, 10], sender=issuer)
+    """A recipient that stopped being active while the batch was pending costs only its row."""
+    inactive = end_membership(registry, registrar, enrolled[1], status)
+    rows = credits("pending", enrolled[:3], [10, 20, 30])
+
+    tx = points.credit(rows, sender=issuer)
+
+    assert tx.events == [
+        points.Transfer(ZERO_ADDRESS, enrolled[0], 10),
+        points.CreditSkipped(
+            member=inactive, eventTag=event_tag("pending#1"), amount=20, status=status
+        ),
+        points.Transfer(ZERO_ADDRESS, enrolled[2], 30),
+        points.BatchCredited(
+            contentHash=content_hash(rows), issuer=issuer, count=2, total=40, skipped=1
+        ),
+    ]
+    assert points.balanceOf(inactive) == 0
+    assert points.totalSupply() == 40
+
+
+def test_credit_skips_member_who_left(
+    points: Any, registry: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    registry.leave(sender=enrolled[0])
+    tx = points.credit(credits("left", enrolled[:2], [10, 10]), sender=issuer)
+    (skipped,) = tx.decode_logs(points.CreditSkipped)
+    assert (skipped.member, skipped.status) == (enrolled[0], Status.REVOKED)
+    assert points.balanceOf(enrolled[1]) == 10
+
+
+def test_credit_skips_never_enrolled(
+    points: Any, issuer: Any, enrolled: list[Any], outsider: Any
+) -> None:
+    tx = points.credit(credits("stranger", [enrolled[0], outsider], [10, 7]), sender=issuer)
+    assert tx.decode_logs(points.CreditSkipped)[0].event_arguments == {
+        "member": outsider,
+        "eventTag": event_tag("stranger#1"),
+        "amount": 7,
+        "status": Status.NONE,
+    }
+    assert points.balanceOf(outsider) == 0
+    assert points.balanceOf(enrolled[0]) == 10
+
+
+def test_credit_skips_zero_address(points: Any, issuer: Any) -> None:
+    rows = credits("nobody", [ZERO_ADDRESS], [10])
+    tx = points.credit(rows, sender=issuer)
+    assert tx.events == [
+        points.CreditSkipped(
+            member=ZERO_ADDRESS, eventTag=event_tag("nobody#0"), amount=10, status=Status.NONE
+        ),
+        points.BatchCredited(
+            contentHash=content_hash(rows), issuer=issuer, count=0, total=0, skipped=1
+        ),
+    ]
+
+
+def test_credit_every_row_skipped_still_applies_batch(
+    points: Any, registry: Any, registrar: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """The tool learns the batch landed, and that it paid nothing, from the chain."""
+    for wallet in enrolled[:2]:
+        registry.suspend(wallet, sender=registrar)
+    rows = credits("all frozen", enrolled[:2], [10, 10])
+
+    tx = points.credit(rows, sender=issuer)
+
+    assert len(tx.decode_logs(points.CreditSkipped)) == 2
+    assert tx.decode_logs(points.BatchCredited)[0].event_arguments == {
+        "contentHash": content_hash(rows),
+        "issuer": issuer,
+        "count": 0,
+        "total": 0,
+        "skipped": 2,
+    }
+    assert points.batchApplied(issuer, content_hash(rows))
     assert points.totalSupply() == 0
+    with ape.reverts(points.BatchAlreadyApplied, issuer=issuer, contentHash=content_hash(rows)):
+        points.credit(rows, sender=issuer)
 
 
-def test_credit_zero_address(points: Any, issuer: Any) -> None:
-    with ape.reverts(points.NotActiveMember, member=ZERO_ADDRESS, status=Status.NONE):
-        points.credit(batch_id("nobody"), [ZERO_ADDRESS], [10], sender=issuer)
+def test_credit_rounded_to_zero_is_skipped(
+    points: Any, admin: Any, issuer: Any, enrolled: list[Any]
+) -> None:
+    """A multiplier that rounds a base amount down to nothing skips the row, with its reason."""
+    points.setTierMultiplier(1, 1, sender=admin)  # 0.01%: 9,999 base points give 0
+    rows = credits("crumbs", [enrolled[1], enrolled[0]], [9_999, 5])
+
+    tx = points.credit(rows, sender=issuer)
+
+    assert tx.events == [
+        points.CreditRoundedToZero(
+            member=enrolled[1], eventTag=event_tag("crumbs#0"), amount=9_999, multiplierBps=1
+        ),
+        points.Transfer(ZERO_ADDRESS, enrolled[0], 5),
+        points.BatchCredited(
+            contentHash=content_hash(rows), issuer=issuer, count=1, total=5, skipped=1
+        ),
+    ]
+    assert points.balanceOf(enrolled[1]) == 0
+    points.credit(credits("crumbs, again", [enrolled[1]], [10_000]), sender=issuer)
+    assert points.balanceOf(enrolled[1]) == 1
+
+
+def test_credit_zero_amount(points: Any, issuer: Any, enrolled: list[Any]) -> None:
+    rows = credits("zero", enrolled[:3], [10, 0, 10])
+    with ape.reverts(points.ZeroAmount, row=1, member=enrolled[1]):
+        points.credit(rows, sender=issuer)
+    assert points.totalSupply() == 0
+    assert not points.batchApplied(issuer, content_hash(rows))
+
+
+def test_credit_zero_amount_to_inactive_member(points: Any, issuer: Any, outsider: Any) -> None:
+    """A zero base amount is the sender's mistake whoever the recipient is: not a skip."""
+    with ape.reverts(points.ZeroAmount, row=0, member=outsider):
+        points.credit(credits("zero", [outsider], [0]), sender=issuer)
+
+
+@pytest.mark.parametrize("length", [0, 1, 43, 45, 87, 89], ids=lambda n: f"{n}-bytes")
+def test_credit_malformed_rows(points: Any, issuer: Any, enrolled: list[Any], length: int) -> None:
+    rows = (credits("shape", enrolled[:3], [1, 2, 3]) + b"\x01")[:length]
+    with ape.reverts(points.MalformedRows, length=length):
+        points.credit(rows, sender=issuer)
+
+
+def test_credit_reads_rows_as_packed(points: Any, issuer: Any, enrolled: list[Any]) -> None:
+    """Byte for byte: wallet, 8-byte big-endian amount, 16-byte tag, no padding."""
+    wallet = bytes.fromhex(enrolled[0].address[2:])
+    rows = wallet + (0x0102).to_bytes(8, "big") + b"\xee" * 16
+    assert len(rows) == 44
+    points.credit(rows, sender=issuer)
+    assert points.balanceOf(enrolled[0]) == 0x0102
 
 
 def test_credit_when_registry_paused(
     points: Any, issuer: Any, enrolled: list[Any], registry_paused: None
 ) -> None:
     with ape.reverts(points.EnforcedPause):
-        points.credit(batch_id("paused"), [enrolled[0]], [10], sender=issuer)
+        points.credit(credits("paused", [enrolled[0]], [10]), sender=issuer)
 
 
 def test_credit_by_outsider(points: Any, outsider: Any, enrolled: list[Any]) -> None:
     with ape.reverts(
         points.AccessControlUnauthorizedAccount, account=outsider, neededRole=ISSUER_ROLE
     ):
-        points.credit(batch_id("forged"), [enrolled[0]], [10], sender=outsider)
+        points.credit(credits("forged", [enrolled[0]], [10]), sender=outsider)
 
 
 def test_credit_by_registry_registrar(points: Any, registrar: Any, enrolled: list[Any]) -> None:
     with ape.reverts(
         points.AccessControlUnauthorizedAccount, account=registrar, neededRole=ISSUER_ROLE
     ):
-        points.credit(batch_id("forged"), [enrolled[0]], [10], sender=registrar)
+        points.credit(credits("forged", [enrolled[0]], [10]), sender=registrar)
+
+
+def test_batchApplied_unknown_batch(points: Any, issuer: Any) -> None:
+    assert not points.batchApplied(issuer, b"\x00" * 32)
 
 
 # ---------------------------------------------------------------------------- redeem
@@ -747,7 +913,7 @@ def test_grantRole_makes_an_issuer(
 ) -> None:
     tx = points.grantRole(ISSUER_ROLE, outsider, sender=admin)
     assert tx.events == [points.RoleGranted(role=ISSUER_ROLE, account=outsider, sender=admin)]
-    points.credit(batch_id("new issuer"), [enrolled[0]], [10], sender=outsider)
+    points.credit(credits("new issuer", [enrolled[0]], [10]), sender=outsider)
     assert points.balanceOf(enrolled[0]) == 10
 
 
@@ -766,7 +932,19 @@ def test_revokeRole_removes_an_issuer(
     with ape.reverts(
         points.AccessControlUnauthorizedAccount, account=issuer, neededRole=ISSUER_ROLE
     ):
-        points.credit(batch_id("late"), [enrolled[0]], [10], sender=issuer)
+        points.credit(credits("late", [enrolled[0]], [10]), sender=issuer)
+
+
+def test_renounceRole_issuer_by_deployer(points: Any, admin: Any, enrolled: list[Any]) -> None:
+    """The deploy script hands the issuer role to another account and gives up its own."""
+    tx = points.renounceRole(ISSUER_ROLE, admin, sender=admin)
+    assert tx.events == [points.RoleRevoked(role=ISSUER_ROLE, account=admin, sender=admin)]
+    assert not points.hasRole(ISSUER_ROLE, admin)
+    assert points.hasRole(DEFAULT_ADMIN_ROLE, admin)
+    with ape.reverts(
+        points.AccessControlUnauthorizedAccount, account=admin, neededRole=ISSUER_ROLE
+    ):
+        points.credit(credits("after renouncing", [enrolled[0]], [10]), sender=admin)
 
 
 def test_acceptDefaultAdminTransfer_hands_over_settings(
@@ -817,10 +995,10 @@ def test_invariant_balances_sum_to_totalSupply(
     points.setTierMultiplier(2, 15_000, sender=admin)
     points.setTierMultiplier(3, 3_333, sender=admin)
     steps: list[Callable[[], Any]] = [
-        lambda: points.credit(batch_id("1"), enrolled, [100, 80, 61, 33, 7], sender=issuer),
+        lambda: points.credit(credits("1", enrolled, [100, 80, 61, 33, 7]), sender=issuer),
         lambda: points.redeem(REWARD, sender=a),
         lambda: points.transfer(b, 25, sender=c),
-        lambda: points.credit(batch_id("2"), [c, c, d], [3, 5, 11], sender=issuer),
+        lambda: points.credit(credits("2", [c, c, d], [3, 5, 11]), sender=issuer),
         lambda: registry.revoke(d, sender=registrar),
         lambda: points.forfeit(d, sender=registrar),
         lambda: points.redeem(REWARD, sender=b),
@@ -854,7 +1032,7 @@ def test_invariant_points_move_only_between_active_members(
                     assert registry.isActive(party)
 
     for step in (
-        lambda: points.credit(batch_id("1"), [a, b, c, d], [90, 90, 90, 90], sender=issuer),
+        lambda: points.credit(credits("1", [a, b, c, d], [90, 90, 90, 90]), sender=issuer),
         lambda: points.transfer(b, 10, sender=a),
         lambda: points.redeem(REWARD, sender=b),
     ):
@@ -870,8 +1048,9 @@ def test_invariant_points_move_only_between_active_members(
         (outsider, Status.NONE),
     ]:
         inactive = {"member": wallet, "status": status}
-        with ape.reverts(points.NotActiveMember, **inactive):
-            points.credit(batch_id(f"to {wallet}"), [wallet], [10], sender=issuer)
+        tx = points.credit(credits(f"to {wallet}", [wallet], [10]), sender=issuer)
+        assert tx.decode_logs(points.Transfer) == []
+        assert [log.status for log in tx.decode_logs(points.CreditSkipped)] == [status]
         with ape.reverts(points.NotActiveMember, **inactive):
             points.transfer(wallet, 1, sender=a)
         with ape.reverts(points.NotActiveMember, **inactive):
@@ -883,29 +1062,36 @@ def test_invariant_points_move_only_between_active_members(
 
 
 def test_invariant_batch_applied_at_most_once(
-    points: Any, registry: Any, registrar: Any, pauser: Any, issuer: Any, enrolled: list[Any]
+    points: Any,
+    registry: Any,
+    admin: Any,
+    registrar: Any,
+    pauser: Any,
+    issuer: Any,
+    outsider: Any,
+    enrolled: list[Any],
 ) -> None:
-    first, second = batch_id("first"), batch_id("second")
-    assert not points.batchApplied(first)
-    points.credit(first, enrolled[:2], [10, 20], sender=issuer)
+    first = credits("first", enrolled[:2], [10, 20])
+    second = credits("second", [enrolled[1]], [5])
+    assert not points.batchApplied(issuer, content_hash(first))
+    points.credit(first, sender=issuer)
 
-    for attempt in (
-        lambda: points.credit(first, enrolled[:2], [10, 20], sender=issuer),
-        lambda: points.credit(first, enrolled[2:], [1, 1, 1], sender=issuer),
-    ):
-        with ape.reverts(points.BatchAlreadyApplied, batchId=first):
-            attempt()
-    # Nothing the registry does afterwards un-applies it.
+    with ape.reverts(points.BatchAlreadyApplied, issuer=issuer, contentHash=content_hash(first)):
+        points.credit(first, sender=issuer)
+    # Nothing the registry or another issuer does afterwards un-applies it.
+    points.grantRole(ISSUER_ROLE, outsider, sender=admin)
+    points.credit(first, sender=outsider)
     registry.revoke(enrolled[0], sender=registrar)
     registry.erase(enrolled[0], sender=registrar)
     points.forfeit(enrolled[0], sender=registrar)
     registry.pause(sender=pauser)
     registry.unpause(sender=pauser)
-    points.credit(second, [enrolled[1]], [5], sender=issuer)
+    points.credit(second, sender=issuer)
 
-    assert points.batchApplied(first)
-    assert points.batchApplied(second)
-    assert points.balanceOf(enrolled[1]) == 25
+    assert points.batchApplied(issuer, content_hash(first))
+    assert points.batchApplied(issuer, content_hash(second))
+    assert not points.batchApplied(outsider, content_hash(second))
+    assert points.balanceOf(enrolled[1]) == 20 + 20 + 5
 
 
 def test_invariant_paused_registry_freezes_points(
@@ -922,10 +1108,11 @@ def test_invariant_paused_registry_freezes_points(
     transfers_on: None,
 ) -> None:
     revoked = enrolled[4]
-    points.credit(batch_id("before pause"), [revoked], [12], sender=issuer)
+    points.credit(credits("before pause", [revoked], [12]), sender=issuer)
     registry.revoke(revoked, sender=registrar)
     points.approve(outsider, 50, sender=holder)
     wallets = [*enrolled, outsider]
+    welcome, during = welcome_bonus(holder), credits("during pause", [holder], [10])
 
     def snapshot() -> tuple[Any, ...]:
         return (
@@ -934,14 +1121,14 @@ def test_invariant_paused_registry_freezes_points(
             [points.multiplierBps(tier) for tier in range(5)],
             [points.rewardCost(reward) for reward in (REWARD, 2)],
             points.transfersEnabled(),
-            [points.batchApplied(batch_id(label)) for label in ("welcome bonus", "during pause")],
+            [points.batchApplied(issuer, content_hash(rows)) for rows in (welcome, during)],
             points.allowance(holder, outsider),
         )
 
     before = snapshot()
     registry.pause(sender=pauser)
     for attempt in (
-        lambda: points.credit(batch_id("during pause"), [holder], [10], sender=issuer),
+        lambda: points.credit(during, sender=issuer),
         lambda: points.redeem(REWARD, sender=holder),
         lambda: points.forfeit(revoked, sender=registrar),
         lambda: points.setTierMultiplier(1, 20_000, sender=admin),

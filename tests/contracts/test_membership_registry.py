@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import ape
 import pytest
+from batch_rows import enrollment_rows
 from eth_account import Account
 from eth_utils.crypto import keccak
 
@@ -240,13 +241,25 @@ def test_enroll_records_active_member(
     tx = registry.enroll(newcomer, COMMITMENT, CONSENT, 3, sender=registrar)
 
     assert tx.events == [
-        registry.MemberEnrolled(member=newcomer, commitment=COMMITMENT, tier=3, consent=CONSENT)
+        registry.MemberEnrolled(member=newcomer, commitment=COMMITMENT, tier=3),
+        registry.ConsentChanged(
+            member=newcomer, oldFlags=0, newFlags=CONSENT, policyVersion=1, by=registrar
+        ),
     ]
     assert record_of(registry, newcomer) == Record(
         COMMITMENT, CONSENT, 3, Status.ACTIVE, 1, timestamp_of(chain, tx)
     )
     assert registry.memberCount() == 1
     assert registry.isActive(newcomer)
+
+
+def test_enroll_without_consent_is_quiet_about_consent(
+    registry: Any, registrar: Any, newcomer: Any
+) -> None:
+    """No consent given on the form: nothing changed, no ConsentChanged."""
+    tx = registry.enroll(newcomer, COMMITMENT, 0, TIER, sender=registrar)
+    assert tx.events == [registry.MemberEnrolled(member=newcomer, commitment=COMMITMENT, tier=TIER)]
+    assert record_of(registry, newcomer).consent == 0
 
 
 def test_enroll_consent_is_given_against_current_policy(
@@ -312,20 +325,105 @@ def test_enroll_already_enrolled(
 def test_enroll_revoked_member_again(
     registry: Any, registrar: Any, newcomer: Any, chain: Any
 ) -> None:
-    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    bring_to(registry, registrar, newcomer, Status.REVOKED)  # with CONSENT, under v1
     chain.pending_timestamp += 60
 
-    tx = registry.enroll(newcomer, NEW_COMMITMENT, PARTNERS, 2, sender=registrar)
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, MARKETING, 2, sender=registrar)
 
     assert tx.events == [
-        registry.MemberEnrolled(
-            member=newcomer, commitment=NEW_COMMITMENT, tier=2, consent=PARTNERS
-        )
+        registry.MemberEnrolled(member=newcomer, commitment=NEW_COMMITMENT, tier=2),
+        registry.ConsentChanged(
+            member=newcomer, oldFlags=CONSENT, newFlags=MARKETING, policyVersion=1, by=registrar
+        ),
     ]
     assert record_of(registry, newcomer) == Record(
-        NEW_COMMITMENT, PARTNERS, 2, Status.ACTIVE, 1, timestamp_of(chain, tx)
+        NEW_COMMITMENT, MARKETING, 2, Status.ACTIVE, 1, timestamp_of(chain, tx)
     )
     assert registry.memberCount() == 1
+
+
+def test_enroll_revoked_member_cannot_widen_consent(
+    registry: Any, registrar: Any, newcomer: Any
+) -> None:
+    """Revoke, then enroll again with more purposes: the registrar gets only what the member
+    had agreed to (here one purpose more is asked for and one dropped)."""
+    bring_to(registry, registrar, newcomer, Status.REVOKED)  # MARKETING | ANALYTICS
+
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, ANALYTICS | PARTNERS, TIER, sender=registrar)
+
+    assert tx.decode_logs(registry.ConsentChanged)[0].event_arguments == {
+        "member": newcomer,
+        "oldFlags": CONSENT,
+        "newFlags": ANALYTICS,
+        "policyVersion": 1,
+        "by": registrar,
+    }
+    assert record_of(registry, newcomer).consent == ANALYTICS
+    assert not registry.hasConsent(newcomer, PARTNERS)
+
+
+def test_enroll_revoked_member_after_withdrawing_consent(
+    registry: Any, registrar: Any, newcomer: Any
+) -> None:
+    """A member who withdrew everything while revoked is enrolled again without consent."""
+    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    registry.setConsent(0, 1, sender=newcomer)
+
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, EVERY_PURPOSE, TIER, sender=registrar)
+
+    assert tx.events == [
+        registry.MemberEnrolled(member=newcomer, commitment=NEW_COMMITMENT, tier=TIER)
+    ]
+    assert record_of(registry, newcomer).consent == 0
+
+
+def test_enroll_revoked_member_without_consent_under_new_policy(
+    registry: Any, admin: Any, registrar: Any, newcomer: Any
+) -> None:
+    """No consent before or after, but the record now names policy v2: a change, as for
+    setConsent. (Only a fresh enrollment without consent is quiet about consent.)"""
+    registry.enroll(newcomer, COMMITMENT, 0, TIER, sender=registrar)
+    registry.revoke(newcomer, sender=registrar)
+    registry.publishPolicy(POLICY_V2, sender=admin)
+
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, 0, TIER, sender=registrar)
+
+    assert tx.decode_logs(registry.ConsentChanged)[0].event_arguments == {
+        "member": newcomer,
+        "oldFlags": 0,
+        "newFlags": 0,
+        "policyVersion": 2,
+        "by": registrar,
+    }
+    assert record_of(registry, newcomer)[1::3] == (0, 2)
+
+
+def test_enroll_revoked_member_same_consent_same_policy_is_quiet(
+    registry: Any, registrar: Any, newcomer: Any
+) -> None:
+    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, EVERY_PURPOSE, TIER, sender=registrar)
+    assert tx.decode_logs(registry.ConsentChanged) == []
+    assert record_of(registry, newcomer).consent == CONSENT
+
+
+def test_enroll_revoked_member_under_new_policy(
+    registry: Any, admin: Any, registrar: Any, newcomer: Any
+) -> None:
+    """The same flags, now given against policy v2 on the new enrollment form: a change."""
+    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    registry.publishPolicy(POLICY_V2, sender=admin)
+
+    tx = registry.enroll(newcomer, NEW_COMMITMENT, CONSENT, TIER, sender=registrar)
+
+    assert tx.decode_logs(registry.ConsentChanged)[0].event_arguments == {
+        "member": newcomer,
+        "oldFlags": CONSENT,
+        "newFlags": CONSENT,
+        "policyVersion": 2,
+        "by": registrar,
+    }
+    assert record_of(registry, newcomer).policy_version == 2
 
 
 def test_enroll_erased_member(registry: Any, registrar: Any, newcomer: Any) -> None:
@@ -340,17 +438,20 @@ def test_enroll_erased_member(registry: Any, registrar: Any, newcomer: Any) -> N
 def test_enrollBatch_enrolls_every_row_in_order(
     registry: Any, registrar: Any, members: list[Any], chain: Any
 ) -> None:
-    rows = [
-        {"member": m, "commitment": commitment(str(i)), "consent": i % 8, "tier": i}
-        for i, m in enumerate(members)
-    ]
+    rows = [(m, commitment(str(i)), i % 8, i) for i, m in enumerate(members)]
 
-    tx = registry.enrollBatch(rows, sender=registrar)
+    tx = registry.enrollBatch(enrollment_rows(rows), sender=registrar)
 
-    assert tx.events == [
-        registry.MemberEnrolled(member=m, commitment=commitment(str(i)), tier=i, consent=i % 8)
-        for i, m in enumerate(members)
-    ]
+    expected = []
+    for i, m in enumerate(members):
+        expected.append(registry.MemberEnrolled(member=m, commitment=commitment(str(i)), tier=i))
+        if i % 8:  # row 0 gives no consent
+            expected.append(
+                registry.ConsentChanged(
+                    member=m, oldFlags=0, newFlags=i % 8, policyVersion=1, by=registrar
+                )
+            )
+    assert tx.events == expected
     since = timestamp_of(chain, tx)
     for i, m in enumerate(members):
         assert record_of(registry, m) == Record(
@@ -360,9 +461,14 @@ def test_enrollBatch_enrolls_every_row_in_order(
 
 
 def test_enrollBatch_single_row(registry: Any, registrar: Any, newcomer: Any) -> None:
-    tx = registry.enrollBatch([(newcomer, COMMITMENT, CONSENT, TIER)], sender=registrar)
+    tx = registry.enrollBatch(
+        enrollment_rows([(newcomer, COMMITMENT, CONSENT, TIER)]), sender=registrar
+    )
     assert tx.events == [
-        registry.MemberEnrolled(member=newcomer, commitment=COMMITMENT, tier=TIER, consent=CONSENT)
+        registry.MemberEnrolled(member=newcomer, commitment=COMMITMENT, tier=TIER),
+        registry.ConsentChanged(
+            member=newcomer, oldFlags=0, newFlags=CONSENT, policyVersion=1, by=registrar
+        ),
     ]
     assert registry.memberCount() == 1
 
@@ -371,15 +477,31 @@ def test_enrollBatch_revoked_member_again(
     registry: Any, registrar: Any, members: list[Any]
 ) -> None:
     bring_to(registry, registrar, members[0], Status.REVOKED)
-    rows = [(members[0], NEW_COMMITMENT, 0, 4), (members[1], COMMITMENT, 0, 0)]
-    registry.enrollBatch(rows, sender=registrar)
+    rows = [(members[0], NEW_COMMITMENT, EVERY_PURPOSE, 4), (members[1], COMMITMENT, PARTNERS, 0)]
+    registry.enrollBatch(enrollment_rows(rows), sender=registrar)
     assert registry.statusAndTier(members[0]) == (Status.ACTIVE, 4)
+    assert record_of(registry, members[0]).consent == CONSENT  # no wider than before
+    assert record_of(registry, members[1]).consent == PARTNERS  # fresh: as on the form
     assert registry.memberCount() == 2
 
 
-def test_enrollBatch_empty(registry: Any, registrar: Any) -> None:
-    with ape.reverts(registry.EmptyBatch):
-        registry.enrollBatch([], sender=registrar)
+@pytest.mark.parametrize("length", [0, 1, 42, 44, 85, 87], ids=lambda n: f"{n}-bytes")
+def test_enrollBatch_malformed_rows(
+    registry: Any, registrar: Any, members: list[Any], length: int
+) -> None:
+    rows = [(m, commitment(str(i)), CONSENT, TIER) for i, m in enumerate(members[:3])]
+    packed = (enrollment_rows(rows) + b"\x01")[:length]
+    with ape.reverts(registry.MalformedRows, length=length):
+        registry.enrollBatch(packed, sender=registrar)
+    assert registry.memberCount() == 0
+
+
+def test_enrollBatch_reads_rows_as_packed(registry: Any, registrar: Any, newcomer: Any) -> None:
+    """Byte for byte: wallet, commitment, 2-byte big-endian consent, 1-byte tier, no padding."""
+    row = bytes.fromhex(newcomer.address[2:]) + COMMITMENT + bytes([0x00, 0x05, 0xFE])
+    assert len(row) == 43
+    registry.enrollBatch(row, sender=registrar)
+    assert record_of(registry, newcomer)[:4] == (COMMITMENT, 0x05, 0xFE, Status.ACTIVE)
 
 
 def test_enrollBatch_one_bad_row_reverts_all(
@@ -389,7 +511,7 @@ def test_enrollBatch_one_bad_row_reverts_all(
     rows[3] = (members[3], ZERO_COMMITMENT, CONSENT, TIER)
 
     with ape.reverts(registry.ZeroCommitment, member=members[3]):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
 
     assert registry.memberCount() == 0
     for m in members:
@@ -403,7 +525,7 @@ def test_enrollBatch_duplicate_row(registry: Any, registrar: Any, members: list[
         (members[0], NEW_COMMITMENT, CONSENT, TIER),
     ]
     with ape.reverts(registry.AlreadyEnrolled, member=members[0]):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
     assert registry.memberCount() == 0
 
 
@@ -414,7 +536,7 @@ def test_enrollBatch_already_enrolled(
     bring_to(registry, registrar, members[1], status)
     rows = [(members[0], COMMITMENT, 0, 0), (members[1], NEW_COMMITMENT, 0, 0)]
     with ape.reverts(registry.AlreadyEnrolled, member=members[1]):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
     assert registry.memberCount() == 1
 
 
@@ -422,13 +544,13 @@ def test_enrollBatch_erased_member(registry: Any, registrar: Any, members: list[
     bring_to(registry, registrar, members[1], Status.ERASED)
     rows = [(members[0], COMMITMENT, 0, 0), (members[1], NEW_COMMITMENT, 0, 0)]
     with ape.reverts(registry.MemberIsErased, member=members[1]):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
 
 
 def test_enrollBatch_zero_address(registry: Any, registrar: Any, newcomer: Any) -> None:
     rows = [(newcomer, COMMITMENT, 0, 0), (ZERO_ADDRESS, NEW_COMMITMENT, 0, 0)]
     with ape.reverts(registry.ZeroAddress):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
 
 
 def test_enrollBatch_unknown_consent_flags(
@@ -436,26 +558,28 @@ def test_enrollBatch_unknown_consent_flags(
 ) -> None:
     rows = [(members[0], COMMITMENT, EVERY_PURPOSE, 0), (members[1], COMMITMENT, 0x10, 0)]
     with ape.reverts(registry.UnknownConsentFlags, flags=0x10):
-        registry.enrollBatch(rows, sender=registrar)
+        registry.enrollBatch(enrollment_rows(rows), sender=registrar)
 
 
 def test_enrollBatch_when_paused(
     registry: Any, registrar: Any, newcomer: Any, paused: None
 ) -> None:
     with ape.reverts(registry.EnforcedPause):
-        registry.enrollBatch([(newcomer, COMMITMENT, 0, 0)], sender=registrar)
+        registry.enrollBatch(enrollment_rows([(newcomer, COMMITMENT, 0, 0)]), sender=registrar)
 
 
 def test_enrollBatch_without_policy(unpublished_registry: Any, admin: Any, newcomer: Any) -> None:
     with ape.reverts(unpublished_registry.NoPolicyPublished):
-        unpublished_registry.enrollBatch([(newcomer, COMMITMENT, 0, 0)], sender=admin)
+        unpublished_registry.enrollBatch(
+            enrollment_rows([(newcomer, COMMITMENT, 0, 0)]), sender=admin
+        )
 
 
 def test_enrollBatch_by_outsider(registry: Any, outsider: Any, newcomer: Any) -> None:
     with ape.reverts(
         registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
     ):
-        registry.enrollBatch([(newcomer, COMMITMENT, 0, 0)], sender=outsider)
+        registry.enrollBatch(enrollment_rows([(newcomer, COMMITMENT, 0, 0)]), sender=outsider)
 
 
 # ---------------------------------------------------------------------------- memberCount
@@ -467,7 +591,8 @@ def test_memberCount_counts_active_and_suspended_members(
     a, b, c, d, e = members
     registry.enroll(a, commitment("a"), 0, 0, sender=registrar)
     registry.enrollBatch(
-        [(m, commitment(str(i)), 0, 0) for i, m in enumerate((b, c, d, e))], sender=registrar
+        enrollment_rows([(m, commitment(str(i)), 0, 0) for i, m in enumerate((b, c, d, e))]),
+        sender=registrar,
     )
     assert registry.memberCount() == 5
 
@@ -842,8 +967,54 @@ def test_setConsent_without_record(
 
 
 def test_setConsent_when_paused(registry: Any, member: Any, paused: None) -> None:
+    """Asking for a purpose the member had not agreed to waits for the pause to end."""
     with ape.reverts(registry.EnforcedPause):
         registry.setConsent(EVERY_PURPOSE, 1, sender=member)
+    assert record_of(registry, member).consent == CONSENT
+
+
+def test_setConsent_narrowing_when_paused(registry: Any, member: Any, paused: None) -> None:
+    """A member can always take consent back, even while everything else is stopped."""
+    tx = registry.setConsent(MARKETING, 1, sender=member)
+
+    assert tx.events == [
+        registry.ConsentChanged(
+            member=member, oldFlags=CONSENT, newFlags=MARKETING, policyVersion=1, by=member
+        )
+    ]
+    assert record_of(registry, member).consent == MARKETING
+
+
+def test_setConsent_same_flags_when_paused_is_quiet(
+    registry: Any, member: Any, paused: None
+) -> None:
+    assert registry.setConsent(CONSENT, 1, sender=member).logs == []
+
+
+def test_setConsent_swapping_purposes_when_paused(registry: Any, member: Any, paused: None) -> None:
+    """Dropping one purpose does not pay for adding another: that is a widening."""
+    with ape.reverts(registry.EnforcedPause):
+        registry.setConsent(MARKETING | PARTNERS, 1, sender=member)
+
+
+def test_setConsent_narrowing_under_new_policy_when_paused(
+    registry: Any, admin: Any, pauser: Any, member: Any
+) -> None:
+    registry.publishPolicy(POLICY_V2, sender=admin)
+    registry.pause(sender=pauser)
+    tx = registry.setConsent(ANALYTICS, 2, sender=member)
+    assert [log.policyVersion for log in tx.decode_logs(registry.ConsentChanged)] == [2]
+    with ape.reverts(registry.StalePolicy, given=1, current=2):
+        registry.setConsent(0, 1, sender=member)
+
+
+def test_setConsent_narrowing_by_revoked_member_when_paused(
+    registry: Any, registrar: Any, pauser: Any, newcomer: Any
+) -> None:
+    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    registry.pause(sender=pauser)
+    registry.setConsent(0, 1, sender=newcomer)
+    assert record_of(registry, newcomer).consent == 0
 
 
 def test_setConsent_without_policy(unpublished_registry: Any, newcomer: Any) -> None:
@@ -1056,6 +1227,28 @@ def test_setConsentBySig_when_paused(
     assert registry.nonces(member) == 0
 
 
+def test_setConsentBySig_narrowing_when_paused(
+    registry: Any,
+    pauser: Any,
+    outsider: Any,
+    member: Any,
+    change: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    """The gas-free relay keeps working for a member withdrawing consent during a pause."""
+    registry.pause(sender=pauser)
+    change["flags"] = 0
+
+    tx = registry.setConsentBySig(change, sign(member, domain, change), sender=outsider)
+
+    assert tx.events == [
+        registry.ConsentChanged(
+            member=member, oldFlags=CONSENT, newFlags=0, policyVersion=1, by=outsider
+        )
+    ]
+    assert registry.nonces(member) == 1
+
+
 def test_setConsentBySig_same_flags_uses_nonce_quietly(
     registry: Any, outsider: Any, member: Any, change: dict[str, Any], domain: dict[str, Any]
 ) -> None:
@@ -1088,9 +1281,21 @@ def test_increaseNonce_counts_up(registry: Any, newcomer: Any) -> None:
     assert registry.nonces(newcomer) == 2
 
 
-def test_increaseNonce_when_paused(registry: Any, member: Any, paused: None) -> None:
-    with ape.reverts(registry.EnforcedPause):
-        registry.increaseNonce(sender=member)
+def test_increaseNonce_when_paused(
+    registry: Any,
+    pauser: Any,
+    outsider: Any,
+    member: Any,
+    change: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    """A member can cancel what they signed while paused, before the pause ends."""
+    signature = sign(member, domain, change)
+    registry.pause(sender=pauser)
+    tx = registry.increaseNonce(sender=member)
+    assert tx.events == [registry.NonceIncreased(member=member, newNonce=1)]
+    with ape.reverts(registry.InvalidAccountNonce, account=member, currentNonce=1):
+        registry.setConsentBySig(change, signature, sender=outsider)
 
 
 # ---------------------------------------------------------------------------- leave
@@ -1119,9 +1324,28 @@ def test_leave_not_enrolled(registry: Any, registrar: Any, newcomer: Any, status
         registry.leave(sender=newcomer)
 
 
-def test_leave_when_paused(registry: Any, member: Any, paused: None) -> None:
-    with ape.reverts(registry.EnforcedPause):
-        registry.leave(sender=member)
+@pytest.mark.parametrize("status", [Status.ACTIVE, Status.SUSPENDED], ids=lambda s: s.name)
+def test_leave_when_paused(
+    registry: Any, registrar: Any, pauser: Any, newcomer: Any, status: Status
+) -> None:
+    """Leaving is the member's own decision: a pause does not hold them in."""
+    bring_to(registry, registrar, newcomer, status)
+    registry.pause(sender=pauser)
+
+    tx = registry.leave(sender=newcomer)
+
+    assert tx.events == [registry.MemberLeft(member=newcomer)]
+    assert record_of(registry, newcomer).status == Status.REVOKED
+    assert registry.memberCount() == 0
+
+
+def test_leave_when_paused_not_enrolled(
+    registry: Any, registrar: Any, pauser: Any, newcomer: Any
+) -> None:
+    bring_to(registry, registrar, newcomer, Status.REVOKED)
+    registry.pause(sender=pauser)
+    with ape.reverts(registry.WrongStatus, member=newcomer, status=Status.REVOKED):
+        registry.leave(sender=newcomer)
 
 
 # ---------------------------------------------------------------------------- publishPolicy
@@ -1330,6 +1554,23 @@ def test_revokeRole_removes_a_registrar(
         registry.enroll(newcomer, COMMITMENT, CONSENT, TIER, sender=registrar)
 
 
+@pytest.mark.parametrize("role", [REGISTRAR_ROLE, PAUSER_ROLE], ids=["registrar", "pauser"])
+def test_renounceRole_by_deployer(registry: Any, admin: Any, role: bytes) -> None:
+    """The deploy script hands these roles to other accounts and gives up its own."""
+    tx = registry.renounceRole(role, admin, sender=admin)
+    assert tx.events == [registry.RoleRevoked(role=role, account=admin, sender=admin)]
+    assert not registry.hasRole(role, admin)
+    assert registry.hasRole(DEFAULT_ADMIN_ROLE, admin)
+
+
+def test_renounceRole_registrar_stops_enrolling(registry: Any, admin: Any, newcomer: Any) -> None:
+    registry.renounceRole(REGISTRAR_ROLE, admin, sender=admin)
+    with ape.reverts(
+        registry.AccessControlUnauthorizedAccount, account=admin, neededRole=REGISTRAR_ROLE
+    ):
+        registry.enroll(newcomer, COMMITMENT, CONSENT, TIER, sender=admin)
+
+
 def test_renounceRole_by_pauser(registry: Any, pauser: Any) -> None:
     tx = registry.renounceRole(PAUSER_ROLE, pauser, sender=pauser)
     assert tx.events == [registry.RoleRevoked(role=PAUSER_ROLE, account=pauser, sender=pauser)]
@@ -1473,7 +1714,8 @@ def test_invariant_memberCount_equals_active_and_suspended_records(
     a, b, c, d, e = members
     steps = [
         lambda: registry.enrollBatch(
-            [(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))], sender=registrar
+            enrollment_rows([(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))]),
+            sender=registrar,
         ),
         lambda: registry.enroll(d, commitment("d"), 0, 0, sender=registrar),
         lambda: registry.suspend(a, sender=registrar),
@@ -1515,7 +1757,9 @@ def test_invariant_erased_record_is_empty_and_final(
         (
             registry.MemberIsErased,
             {"member": member},
-            lambda: registry.enrollBatch([(member, COMMITMENT, 0, 0)], sender=registrar),
+            lambda: registry.enrollBatch(
+                enrollment_rows([(member, COMMITMENT, 0, 0)]), sender=registrar
+            ),
         ),
         (
             registry.WrongStatus,
@@ -1548,7 +1792,8 @@ def test_invariant_enrolled_record_has_nonzero_commitment(
 ) -> None:
     a, b, c, d, _ = members
     registry.enrollBatch(
-        [(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))], sender=registrar
+        enrollment_rows([(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))]),
+        sender=registrar,
     )
     for wallet, attempt in (
         (d, lambda: registry.enroll(d, ZERO_COMMITMENT, 0, 0, sender=registrar)),
@@ -1603,12 +1848,43 @@ def test_invariant_consent_changes_only_by_member_or_signature(
     assert [log.policyVersion for log in tx.decode_logs(registry.ConsentChanged)] == [2]
     assert consent() == (PARTNERS, 2)
 
+    # Enrolling the revoked member again records the form's consent, never wider than before,
+    # and says so.
+    tx = registry.enroll(member, COMMITMENT, EVERY_PURPOSE, TIER, sender=registrar)
+    assert tx.decode_logs(registry.ConsentChanged) == []
+    assert consent() == (PARTNERS, 2)
+    registry.revoke(member, sender=registrar)
+    tx = registry.enroll(member, COMMITMENT, MARKETING, TIER, sender=registrar)
+    assert [(log.newFlags, log.by) for log in tx.decode_logs(registry.ConsentChanged)] == [
+        (0, registrar)
+    ]
+    assert consent() == (0, 2)
+
     # Erasure wipes it.
     registry.erase(member, sender=registrar)
     assert consent() == (0, 0)
 
 
-def test_invariant_paused_registry_changes_nothing(
+def test_invariant_reenrollment_never_widens_consent(
+    registry: Any, registrar: Any, members: list[Any]
+) -> None:
+    """Every (previous, requested) pair: after re-enrollment, consent = requested & previous."""
+    wallet = members[0]
+    registry.enroll(wallet, COMMITMENT, 0, TIER, sender=registrar)
+    for previous in range(EVERY_PURPOSE + 1):
+        for requested in range(EVERY_PURPOSE + 1):
+            registry.setConsent(previous, 1, sender=wallet)
+            registry.revoke(wallet, sender=registrar)
+            tx = registry.enroll(wallet, COMMITMENT, requested, TIER, sender=registrar)
+            after = record_of(registry, wallet).consent
+            assert after == requested & previous
+            changes = [
+                (log.oldFlags, log.newFlags) for log in tx.decode_logs(registry.ConsentChanged)
+            ]
+            assert changes == ([] if after == previous else [(previous, after)])
+
+
+def test_invariant_paused_registry_changes_only_what_members_do_for_themselves(
     registry: Any,
     admin: Any,
     registrar: Any,
@@ -1617,11 +1893,12 @@ def test_invariant_paused_registry_changes_nothing(
     members: list[Any],
     chain: Any,
 ) -> None:
-    active, suspended, revoked, newcomer, _ = members
+    active, suspended, revoked, newcomer, leaver = members
     for wallet, status in [
         (active, Status.ACTIVE),
         (suspended, Status.SUSPENDED),
         (revoked, Status.REVOKED),
+        (leaver, Status.ACTIVE),
     ]:
         bring_to(registry, registrar, wallet, status)
     domain = signing_domain(registry, chain)
@@ -1649,20 +1926,34 @@ def test_invariant_paused_registry_changes_nothing(
     for attempt in (
         lambda: registry.enroll(newcomer, COMMITMENT, 0, 0, sender=registrar),
         lambda: registry.enroll(revoked, COMMITMENT, 0, 0, sender=registrar),
-        lambda: registry.enrollBatch([(newcomer, COMMITMENT, 0, 0)], sender=registrar),
+        lambda: registry.enrollBatch(
+            enrollment_rows([(newcomer, COMMITMENT, 0, 0)]), sender=registrar
+        ),
         lambda: registry.rotateCommitment(active, NEW_COMMITMENT, sender=registrar),
         lambda: registry.setTier(active, 9, sender=registrar),
         lambda: registry.suspend(active, sender=registrar),
         lambda: registry.reinstate(suspended, sender=registrar),
         lambda: registry.revoke(active, sender=registrar),
         lambda: registry.erase(revoked, sender=registrar),
-        lambda: registry.setConsent(0, 1, sender=active),
-        lambda: registry.setConsent(0, 1, sender=revoked),
+        lambda: registry.setConsent(EVERY_PURPOSE, 1, sender=active),
+        lambda: registry.setConsent(PARTNERS, 1, sender=revoked),
         lambda: registry.setConsentBySig(change, signature, sender=outsider),
-        lambda: registry.increaseNonce(sender=active),
-        lambda: registry.leave(sender=suspended),
         lambda: registry.publishPolicy(POLICY_V2, sender=admin),
     ):
         with ape.reverts(registry.EnforcedPause):
             attempt()
     assert snapshot() == before
+
+    # What members do for themselves goes through, and changes only their own records.
+    registry.setConsent(MARKETING, 1, sender=active)
+    registry.setConsent(0, 1, sender=revoked)
+    registry.increaseNonce(sender=suspended)
+    registry.leave(sender=leaver)
+    after = snapshot()
+    expected_records = before[0].copy()
+    expected_records[0] = before[0][0]._replace(consent=MARKETING)
+    expected_records[2] = before[0][2]._replace(consent=0)
+    expected_records[4] = before[0][4]._replace(status=Status.REVOKED)
+    expected_nonces = before[1].copy()
+    expected_nonces[1] += 1
+    assert after == (expected_records, expected_nonces, before[2] - 1, *before[3:])

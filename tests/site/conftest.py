@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from member_stack import MemberStack, member_stack  # noqa: F401 (a fixture)
+from member_stack import MemberStack, built_page, member_stack  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="session")
-def stack(member_stack: MemberStack) -> MemberStack:  # noqa: F811
+def stack(member_stack: MemberStack, built_page: Path) -> MemberStack:  # noqa: F811
+    """The stack, with the page built: the site serves it (and answers 405 for its files)."""
     return member_stack
 
 

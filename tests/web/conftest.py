@@ -6,13 +6,11 @@ wallets it asks for injected (see injected_wallet.js).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from member_stack import ROOT, MemberStack, member_stack  # noqa: F401 (a fixture)
+from member_stack import ROOT, MemberStack, built_page, member_stack  # noqa: F401 (fixtures)
 from page_kit import OpenPage, WalletSettings
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
@@ -34,16 +32,6 @@ TIMEOUT_MS = 15_000
 @pytest.fixture(scope="session")
 def stack(member_stack: MemberStack, built_page: Path) -> MemberStack:  # noqa: F811
     return member_stack
-
-
-@pytest.fixture(scope="session")
-def built_page() -> Path:
-    """The page as `make serve` builds it."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to build the member page (web/build.mjs)")
-    subprocess.run([node, "web/build.mjs"], cwd=ROOT, check=True, timeout=120)
-    return ROOT / "web" / "dist"
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ def catalogue_page(browser: Browser, stack: MemberStack) -> Any:
 
 def _shape(page: Page) -> dict[str, Any]:
     """Each catalogue's keys (nested ones too) and, for sentences with blanks, their arity."""
-    return page.evaluate(
+    shape: dict[str, Any] = page.evaluate(
         """async () => {
             const { catalogues } = await import('/i18n.js');
             const shape = (value) => typeof value === 'function' ? `fn/${value.length}`
@@ -42,6 +42,7 @@ def _shape(page: Page) -> dict[str, Any]:
             return Object.fromEntries(Object.entries(catalogues).map(([l, c]) => [l, shape(c)]));
         }"""
     )
+    return shape
 
 
 def test_catalogues_have_the_same_keys(catalogue_page: Page) -> None:

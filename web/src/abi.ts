@@ -12,7 +12,7 @@ export const registryAbi = parseAbi([
   "function nonces(address owner) view returns (uint256)",
   "function commitmentMatches(address member, bytes20 commitment) view returns (bool)",
   "function setConsent(uint16 flags, uint16 version)",
-  "event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier, uint16 consent)",
+  "event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier)",
   "event CommitmentRotated(address indexed member, bytes20 oldCommitment, bytes20 newCommitment)",
   "event TierChanged(address indexed member, uint8 oldTier, uint8 newTier)",
   "event ConsentChanged(address indexed member, uint16 oldFlags, uint16 newFlags, uint16 policyVersion, address indexed by)",

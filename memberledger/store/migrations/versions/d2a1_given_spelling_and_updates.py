@@ -9,7 +9,7 @@
   under a fresh salt, kept here until the chain holds the new commitment; then it replaces
   `sealed` and `commitment`. A run interrupted in between is finished by running it again.
 
-Revision: d2a1 (after 0001)
+Revision: d2a1 (after 0002)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d2a1"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
