@@ -12,7 +12,9 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// content exactly once.
 /// @dev Invariants (each one is an executable test):
 /// - The sum of all balances equals `totalSupply()` (ERC-20).
-/// - Points are only ever credited to, redeemed by or transferred between Active members.
+/// - Points are only ever credited to, redeemed by or transferred between Active members, with
+///   one exception: `carryOver` moves the whole balance of a Moved wallet to the wallet its
+///   membership moved to, and nowhere else.
 /// - An issuer's batch content is applied at most once; `batchApplied` never goes back to false,
 ///   and one issuer's batches never mark another's as applied.
 /// - A credit batch that is applied credits exactly its rows whose recipient is Active and whose
@@ -32,6 +34,10 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
 
     /// @dev Whether member-to-member transfers are on (slot shared with nothing else).
     bool private _transfersEnabled;
+
+    /// @dev Set by {carryOver} around its one transfer: the member-to-member transfer rules of
+    /// `_update` do not apply to it (transient: never outlives the call).
+    bool private transient _carryingOver;
 
     /// @dev Tier multiplier in basis points; 0 means unset, read as 1.00x.
     mapping(uint8 tier => uint32 bps) private _multipliers;
@@ -88,6 +94,19 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
         if (cost == 0) revert UnknownReward(rewardId);
         _burn(msg.sender, cost);
         emit Redeemed(msg.sender, rewardId, cost);
+    }
+
+    /// @inheritdoc ILoyaltyPoints
+    function carryOver(address old) external returns (uint256 amount) {
+        _requireNotPaused();
+        address newWallet = REGISTRY.movedTo(old);
+        if (newWallet == address(0)) revert NotMoved(old);
+        amount = balanceOf(old);
+        if (amount == 0) return 0;
+        _carryingOver = true;
+        _update(old, newWallet, amount);
+        _carryingOver = false;
+        emit PointsCarriedOver(old, newWallet, amount);
     }
 
     // ------------------------------------------------------------------ registrar
@@ -169,9 +188,9 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     // ------------------------------------------------------------------ internal
 
     /// @dev Transfers (neither side the zero address) need the switch on, the registry
-    /// unpaused and both parties active. Mints and burns are checked by their callers.
+    /// unpaused and both parties active. Mints, burns and {carryOver} are checked by their callers.
     function _update(address from, address to, uint256 value) internal override {
-        if (from != address(0) && to != address(0)) {
+        if (from != address(0) && to != address(0) && !_carryingOver) {
             if (!_transfersEnabled) revert TransfersDisabled();
             _requireNotPaused();
             _requireActive(from);

@@ -33,6 +33,8 @@ interface ILoyaltyPoints {
     error NotForfeitable(address member, IMembershipRegistry.Status status);
     /// @notice `account` lacks the registry's registrar role.
     error NotRegistrar(address account);
+    /// @notice `old` did not move (the registry's `movedTo(old)` is zero).
+    error NotMoved(address old);
     /// @notice The registry is paused: no state changes.
     error EnforcedPause();
 
@@ -61,6 +63,8 @@ interface ILoyaltyPoints {
     event TierMultiplierSet(uint8 indexed tier, uint32 oldBps, uint32 bps);
     /// @notice Member-to-member transfers were switched on or off.
     event TransfersEnabledSet(bool enabled);
+    /// @notice The `amount` points of `old` went with its membership to `newWallet`.
+    event PointsCarriedOver(address indexed old, address indexed newWallet, uint256 amount);
     /// @notice `amount` points of revoked or erased `member` were forfeited by `by`.
     event PointsForfeited(address indexed member, uint256 amount, address indexed by);
 
@@ -105,6 +109,16 @@ interface ILoyaltyPoints {
     /// Emits `Transfer` to the zero address and {Redeemed}.
     /// @param rewardId The reward.
     function redeem(uint256 rewardId) external;
+
+    /// @notice Move the whole balance of a wallet whose membership moved to its new wallet.
+    /// @dev Anyone may call. Requirements: registry not paused; `registry().movedTo(old)` not
+    /// zero (`NotMoved`). Works whether or not transfers are enabled, and whatever the new
+    /// wallet's status (a suspended member's points stay frozen there). A zero balance changes
+    /// nothing and emits nothing. Emits ERC-20 `Transfer(old, newWallet, amount)` and
+    /// {PointsCarriedOver}.
+    /// @param old The wallet the membership moved from.
+    /// @return amount The points carried over.
+    function carryOver(address old) external returns (uint256 amount);
 
     // ------------------------------------------------------------------ registrar
 

@@ -17,12 +17,15 @@ interface IMembershipRegistry {
     /// None: never enrolled. Active: may earn and redeem. Suspended: frozen until reinstated.
     /// Revoked: ended by the registrar or left by the member; may be enrolled again explicitly.
     /// Erased: GDPR tombstone; commitment and consent wiped; can never be enrolled again.
+    /// Moved: the membership moved to another wallet ({movedTo}); a tombstone like Erased, and the
+    /// wallet can never be used again. (Appended last: the other values keep their numbers.)
     enum Status {
         None,
         Active,
         Suspended,
         Revoked,
-        Erased
+        Erased,
+        Moved
     }
 
     /// @notice A member's record, as stored in one storage slot (layout in MembershipRegistry).
@@ -70,6 +73,14 @@ interface IMembershipRegistry {
     error DeadlineExpired(uint256 deadline);
     /// @notice The signature is not `member`'s signature of the request.
     error InvalidSignature(address member);
+    /// @notice `member` moved to `newWallet`; a moved wallet can never be used again.
+    error WalletMoved(address member, address newWallet);
+    /// @notice A move of `old` to `newWallet`, executable at `executableAt`, is already pending.
+    error MovePending(address old, address newWallet, uint40 executableAt);
+    /// @notice No move of `old` is pending.
+    error NoPendingMove(address old);
+    /// @notice The move of `old` can be completed from `executableAt` (unix seconds) on.
+    error MoveNotReady(address old, uint40 executableAt);
     /// @notice The registry is paused: no state changes.
     error EnforcedPause();
     /// @notice The registry is not paused.
@@ -104,6 +115,20 @@ interface IMembershipRegistry {
     event PolicyPublished(uint16 indexed version, bytes32 documentHash);
     /// @notice `member` cancelled every consent change signed with a nonce below `newNonce`.
     event NonceIncreased(address indexed member, uint256 newNonce);
+    /// @notice `by` proposed to move the membership of `old` to `newWallet`; anyone can complete
+    /// the move from `executableAt` on unless `old` vetoes it or a registrar cancels it first.
+    event MoveProposed(address indexed old, address indexed newWallet, uint40 executableAt, address indexed by);
+    /// @notice `old` vetoed the pending move of its membership to `newWallet`.
+    event MoveVetoed(address indexed old, address indexed newWallet);
+    /// @notice `by` cancelled the pending move of `old`'s membership to `newWallet`.
+    event MoveCancelled(address indexed old, address indexed newWallet, address indexed by);
+    /// @notice The membership of `old` (commitment, consent, tier, status, enrollment time, policy
+    /// version) now belongs to `newWallet`; `old` is a tombstone with status Moved. The consent
+    /// itself did not change: no {ConsentChanged}.
+    event MemberMoved(address indexed old, address indexed newWallet);
+    /// @notice The time between proposing and completing a move changed from `oldDelay` to
+    /// `newDelay` seconds (for moves proposed from now on).
+    event MoveDelaySet(uint32 oldDelay, uint32 newDelay);
     /// @notice State changes were paused by `account`.
     event Paused(address account);
     /// @notice State changes were resumed by `account`.
@@ -178,6 +203,39 @@ interface IMembershipRegistry {
     /// @param member The member's wallet.
     function erase(address member) external;
 
+    /// @notice Propose moving the membership of `old` to `newWallet` (a member who lost their
+    /// wallet): a time-lock with veto, so a stolen registrar key cannot move a membership unseen.
+    /// @dev Requirements: `REGISTRAR_ROLE`; not paused; `old` active or suspended (`WrongStatus`);
+    /// `newWallet` not zero (`ZeroAddress`) and never enrolled (`WrongStatus`); no move of `old`
+    /// pending (`MovePending`: cancel it first). The move can be completed from
+    /// `block.timestamp + moveDelay()` on. A move proposed before `old` was revoked and enrolled
+    /// again is void. Emits {MoveProposed}.
+    /// @param old The member's current wallet.
+    /// @param newWallet The wallet the membership moves to.
+    function proposeMove(address old, address newWallet) external;
+
+    /// @notice Cancel the pending move of `old`.
+    /// @dev Requirements: `REGISTRAR_ROLE`; a move of `old` pending (`NoPendingMove`). Possible
+    /// while paused: it only takes a pending move away. Emits {MoveCancelled}.
+    /// @param old The wallet whose move is cancelled.
+    function cancelMove(address old) external;
+
+    /// @notice Complete the pending move of `old`: its record goes to the new wallet, `old`
+    /// becomes a tombstone with status Moved (only its enrollment time stays), for ever.
+    /// @dev Anyone may call. Requirements: not paused; a move of `old` pending (`NoPendingMove`:
+    /// also when `old` is no longer active or suspended); `block.timestamp >= executableAt`
+    /// (`MoveNotReady`); the new wallet still never enrolled (`WrongStatus`). `memberCount` does
+    /// not change. Points follow with `ILoyaltyPoints.carryOver(old)`. Emits {MemberMoved}.
+    /// @param old The wallet whose membership moves.
+    function completeMove(address old) external;
+
+    /// @notice Set the time between proposing and completing a move, for moves proposed from now
+    /// on (3 days at deployment; a local chain may use 0).
+    /// @dev Requirements: `DEFAULT_ADMIN_ROLE`; not paused. A call with the current delay emits
+    /// nothing. Emits {MoveDelaySet}.
+    /// @param delay Seconds.
+    function setMoveDelay(uint32 delay) external;
+
     // ------------------------------------------------------------------ member
 
     /// @notice Change your own consent flags, agreeing to privacy policy `version`.
@@ -204,6 +262,11 @@ interface IMembershipRegistry {
     /// @notice Cancel every consent change you signed and that was not submitted yet.
     /// @dev Consumes the caller's current nonce; possible while paused. Emits {NonceIncreased}.
     function increaseNonce() external;
+
+    /// @notice Refuse the pending move of your membership to another wallet.
+    /// @dev Requirements: a move of the caller pending (`NoPendingMove`). Possible while paused, so
+    /// a pause never runs out a member's time to refuse. Emits {MoveVetoed}.
+    function vetoMove() external;
 
     /// @notice Leave the programme. Your record stays (status revoked) until erased.
     /// @dev Requirements: caller active or suspended; possible while paused. Emits {MemberLeft}.
@@ -235,6 +298,17 @@ interface IMembershipRegistry {
     /// @notice The full record of `member` (all zero if never enrolled).
     function memberOf(address member) external view returns (Member memory);
 
+    /// @notice The full records of many wallets, in the order given, in one call (all zero for a
+    /// wallet never enrolled): what {memberOf} answers for each.
+    /// @dev For off-chain readers that check thousands of wallets at once (an `eth_call`, not a
+    /// transaction). The cost grows with the count, about 2,100 gas a wallet to read its slot
+    /// plus the calldata and the answer's memory: see `members_of_4000` in `snapshots/gas.json`
+    /// for 4,000 wallets, which fits the 50,000,000-gas `eth_call` cap of geth's default and
+    /// the 30,000,000-gas blocks Anvil answers calls against. Split larger lists.
+    /// @param members The wallets.
+    /// @return records One record per wallet, in the same order.
+    function membersOf(address[] calldata members) external view returns (Member[] memory records);
+
     /// @notice Status and tier of `member`, in one call (used by the points token).
     function statusAndTier(address member) external view returns (Status status, uint8 tier);
 
@@ -251,6 +325,16 @@ interface IMembershipRegistry {
     /// @notice Whether `commitment` is the commitment on record for `member`.
     /// @dev Always false for zero commitments and erased members.
     function commitmentMatches(address member, bytes20 commitment) external view returns (bool);
+
+    /// @notice The wallet the membership of `old` moved to (zero unless `old` has status Moved).
+    function movedTo(address old) external view returns (address);
+
+    /// @notice The pending move of `old`: its new wallet and when it can be completed (zeros if
+    /// none is pending).
+    function pendingMove(address old) external view returns (address newWallet, uint40 executableAt);
+
+    /// @notice Seconds between proposing and completing a move.
+    function moveDelay() external view returns (uint32);
 
     /// @notice The current privacy-policy version (0 before the first publication).
     function policyVersion() external view returns (uint16);

@@ -31,9 +31,6 @@ from memberledger.ops.members import locate
 from memberledger.programme import Programme
 from memberledger.store.vault import MemberStatus, StoredMember
 
-#: `IMembershipRegistry.Status.Moved`, appended after Erased.
-MOVED = 5
-
 
 @dataclass(frozen=True)
 class MoveStep:
@@ -78,8 +75,8 @@ def move_member(
         if earlier is None:
             raise InvalidField("NEW_WALLET", f"{target} is the member's wallet already")
         return _finish(programme, stored, earlier, old, [])  # run again after completing
-    status = int(registry.memberOf(old).status)
-    if status == MOVED:
+    status = read_member(registry, old).status
+    if status is ChainStatus.MOVED:
         moved_to = str(registry.movedTo(old))
         if target is not None and target != moved_to:
             raise ChainRejected(
@@ -151,7 +148,7 @@ def _propose(programme: Programme, stored: StoredMember, old: str, target: str) 
             f"cannot move {stored.member_id}: their membership is {chain.status.word}; only a "
             "current membership moves"
         )
-    if int(registry.memberOf(target).status) != 0:
+    if read_member(registry, target).status is not ChainStatus.NONE:
         raise ChainRejected(
             f"{target} was enrolled before: a membership moves only to a wallet that never was "
             "one; ask the member for a fresh wallet"

@@ -39,6 +39,8 @@ PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")
 COMMITMENT = keccak(b"matrix-commitment")[:20]
 NEWCOMER = to_checksum_address(keccak(b"matrix-newcomer")[:20])  # never enrolled
+MOVE_TARGET = to_checksum_address(keccak(b"matrix-move-target")[:20])  # the member's move
+MOVED_TO = to_checksum_address(keccak(b"matrix-moved-to")[:20])  # where `moved` went
 REWARD = 1
 FAR_FUTURE = 2**40
 
@@ -49,7 +51,7 @@ WHO = {
     "registrar": {"registrar"},
     "pauser": {"pauser"},
     "issuer": {"issuer"},
-    "member-self": {"member"},  # an active member, acting for themself
+    "member-self": {"member"},  # an active member, acting for themself (a move of theirs pending)
     "anyone": set(CALLERS),
     "pending-admin": set(),  # the account an admin transfer was begun to: none here
     "approved-spender": set(),  # an account with an allowance: none here
@@ -67,6 +69,7 @@ class Scene:
     recipient: str  # active
     suspended: str
     revoked: str  # holds points
+    moved: str  # moved to MOVED_TO, held points
     consent_change: tuple[str, int, int, int, int]
     signature: bytes
 
@@ -148,6 +151,15 @@ MATRIX: dict[str, dict[str, Entry]] = {
         ),
         "increaseNonce()": Entry("anyone", no_args, None),
         "leave()": Entry("member-self", no_args, not_a_member("WrongStatus")),
+        "proposeMove(address,address)": Entry(
+            "registrar", lambda s: (s.recipient, NEWCOMER), lacks(REGISTRAR_ROLE)
+        ),
+        "cancelMove(address)": Entry("registrar", lambda s: (s.member,), lacks(REGISTRAR_ROLE)),
+        "completeMove(address)": Entry("anyone", lambda s: (s.member,), None),
+        "vetoMove()": Entry(
+            "member-self", no_args, lambda _s, caller: ("NoPendingMove", (caller,))
+        ),
+        "setMoveDelay(uint32)": Entry("admin", lambda _s: (3_600,), lacks(ADMIN_ROLE)),
         "publishPolicy(bytes32)": Entry("admin", lambda _s: (b"\x22" * 32,), lacks(ADMIN_ROLE)),
         "pause()": Entry("pauser", no_args, lacks(PAUSER_ROLE)),
         "unpause()": Entry("pauser", no_args, lacks(PAUSER_ROLE), paused_first=True),
@@ -178,6 +190,7 @@ MATRIX: dict[str, dict[str, Entry]] = {
             lambda _s, caller: ("ERC20InsufficientAllowance", (caller, 0, 1)),
         ),
         "approve(address,uint256)": Entry("anyone", lambda s: (s.recipient, 1), None),
+        "carryOver(address)": Entry("anyone", lambda s: (s.moved,), None),
         "forfeit(address)": Entry(
             "registrar", lambda s: (s.revoked,), lambda _s, caller: ("NotRegistrar", (caller,))
         ),
@@ -289,12 +302,16 @@ def scene(
     registry.revokeRole(REGISTRAR_ROLE, admin, sender=admin)
     registry.revokeRole(PAUSER_ROLE, admin, sender=admin)
     points.revokeRole(ISSUER_ROLE, admin, sender=admin)
-    member, recipient, suspended, revoked = members[:4]
-    rows = [(account, COMMITMENT, 0b001, 0) for account in (member, recipient, suspended, revoked)]
+    member, recipient, suspended, revoked, moved = members
+    rows = [(account, COMMITMENT, 0b001, 0) for account in members]
     registry.enrollBatch(enrollment_rows(rows), sender=registrar)
-    points.credit(credits("scene", [member, revoked], [100, 100]), sender=issuer)
+    points.credit(credits("scene", [member, revoked, moved], [100, 100, 100]), sender=issuer)
     registry.suspend(suspended, sender=registrar)
     registry.revoke(revoked, sender=registrar)
+    registry.setMoveDelay(0, sender=admin)  # the member's move can be completed at once
+    registry.proposeMove(moved, MOVED_TO, sender=registrar)
+    registry.completeMove(moved, sender=registrar)
+    registry.proposeMove(member, MOVE_TARGET, sender=registrar)
     points.setReward(REWARD, 10, sender=admin)
     points.setTransfersEnabled(True, sender=admin)
     change = (member.address, 0b011, 1, 0, FAR_FUTURE)
@@ -327,6 +344,7 @@ def scene(
         recipient=recipient.address,
         suspended=suspended.address,
         revoked=revoked.address,
+        moved=moved.address,
         consent_change=change,
         signature=signed.signature,
     )

@@ -2,8 +2,9 @@
 
 Each step is one transaction (enroll, batch enroll, consent change by the member or by a relayed
 EIP-712 signature, commitment rotation, tier change, suspend, reinstate, revoke, erase, leave,
-nonce increase, credit, redeem, forfeit, transfer, catalogue and multiplier changes, pause,
-unpause, policy publication, role grants, revocations and renunciations) sent by a random actor
+nonce increase, moves proposed, vetoed, cancelled and completed, move delay, credit, redeem,
+forfeit, carry-over, transfer, catalogue and multiplier changes, pause, unpause, policy
+publication, role grants, revocations and renunciations; or time passing) sent by a random actor
 about a random member: half the time one the call suits (a holder of the role it needs, a member
 in the status it needs), half the time anyone. A Python model says whether the call is allowed;
 the step asserts the transaction reverted exactly when the model says so, with the custom error
@@ -16,10 +17,16 @@ read back and checked, first on its own:
   and replaying it reverts `BatchAlreadyApplied(issuer, contentHash)`;
 - an applied credit batch's `BatchCredited` counts the rows the model credited and skipped, and
   every skipped row has its `CreditSkipped` or `CreditRoundedToZero`;
-- an erased record holds no commitment and no consent and stays erased for ever;
+- an erased or moved record holds no commitment and no consent and keeps its status for ever;
+  `movedTo` names a wallet exactly for moved records, and a move is pending only for an active
+  or suspended record;
+- a move completes only if it was pending before the step (not vetoed, not cancelled), to a
+  wallet never enrolled before; points move between wallets outside the member-to-member rules
+  only by `carryOver`, to the wallet the membership moved to;
 - consent changes only through the member's own call, the member's signature, enrollment
-  (consent collected with the personal data) or erasure (wiped); each change but erasure is
-  exactly one `ConsentChanged` with the old and new flags, and no-ops emit none;
+  (consent collected with the personal data), a move (the record, consent included, goes to the
+  new wallet) or erasure (wiped); each change but a move or erasure is exactly one
+  `ConsentChanged` with the old and new flags, and no-ops emit none;
 - re-enrolling a revoked member never widens its consent;
 - state changes only if the caller held the authority the call needs, read from the chain
   before the step (the role, the member's status, the member's signature);
@@ -36,7 +43,7 @@ keep-alive HTTP connection (~1.5 ms, mined, receipt included), reads a revert's 
 replaying the call on the parent block, and reads the ~110 views of a check with one `eth_call`
 to Multicall3 (Ape's copy, put at its usual address with `set_code` as Ape's `Multicall` does),
 batched with the replays of applied batches: ~8-9 ms a step with Hypothesis' own work, about
-80 s for the `ci` profile on two cores. Each example starts from a `chain.snapshot()` that
+100 s for the `ci` profile on two cores. Each example starts from a `chain.snapshot()` that
 `teardown` restores.
 
 Profiles (tests/contracts/conftest.py): `ci`, the default, derandomized, 200 examples of up to
@@ -83,10 +90,14 @@ class Status(IntEnum):
     SUSPENDED = 2
     REVOKED = 3
     ERASED = 4
+    MOVED = 5
 
 
 ENROLLED = (Status.ACTIVE, Status.SUSPENDED)
 OF_RECORD = (Status.ACTIVE, Status.SUSPENDED, Status.REVOKED)  # may change their consent
+TOMBSTONES = (Status.ERASED, Status.MOVED)
+MOVE_DELAYS = (0, 1_000, 3 * 24 * 3600)  # 3 days at deployment
+TIME_PASSING = 4 * 24 * 3600  # longer than any move delay
 ADMIN_ROLE = bytes(32)
 REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
 PAUSER_ROLE = keccak(text="PAUSER_ROLE")
@@ -116,6 +127,7 @@ CONSENT_CHANGED = keccak(text="ConsentChanged(address,uint16,uint16,uint16,addre
 BATCH_CREDITED = keccak(text="BatchCredited(bytes32,address,uint256,uint256,uint256)")
 CREDIT_SKIPPED = keccak(text="CreditSkipped(address,bytes16,uint256,uint8)")
 CREDIT_ROUNDED_TO_ZERO = keccak(text="CreditRoundedToZero(address,bytes16,uint256,uint32)")
+MOVE_PROPOSED = keccak(text="MoveProposed(address,address,uint40,address)")
 COMMITMENTS = (bytes(20), *(keccak(b"invariants-commitment" + bytes([i]))[:20] for i in range(4)))
 TIERS = range(4)
 REWARDS = (1, 2, 3)
@@ -317,6 +329,14 @@ class Record:
     since: int | None = 0  # None: enrolled this step; learnt from the chain at the next check
 
 
+@dataclass
+class Move:
+    new_wallet: str
+    executable_at: int
+    since: int | None  # the `since` of the record it was proposed for
+    ready: bool  # executable now: no delay, or time passed since it was proposed
+
+
 @dataclass(frozen=True)
 class Step:
     """What the checks need to know about the step just taken."""
@@ -331,10 +351,26 @@ class Step:
     logs: tuple[Log, ...]
     # A credit batch the model expects to apply: (rows credited, points, rows skipped).
     credited: tuple[int, int, int] | None
+    # A completed move's old and new wallets; where carryOver sent points.
+    moved: frozenset[str]
+    carried_to: str | None
 
 
 # A choice of actor or member: (pick one that suits the call?, index). Shrinks toward suiting.
 CHOICE = st.tuples(st.booleans(), st.integers(0, 9))
+# The same, suiting three times in four: for calls that need several suitable choices at once.
+MOSTLY_SUITING = st.tuples(st.sampled_from((True, True, True, False)), st.integers(0, 9))
+# What may follow a proposed move in the same rule (None: nothing, the move stays pending).
+AFTER_PROPOSING = (
+    None,
+    "complete",
+    "complete, carry over",
+    "complete, carry over",
+    "wait, complete",
+    "veto",
+    "veto",
+    "cancel",
+)
 COMMITMENT = st.sampled_from(COMMITMENTS)
 CONSENT = st.integers(0, KNOWN_CONSENT_FLAGS + 1)  # 8 names no purpose
 TIER = st.sampled_from(TIERS)
@@ -375,6 +411,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.previous: Observation | None = None
         self.last: Step | None = None
         self.ever_erased: set[str] = set()
+        self.ever_moved: set[str] = set()
+        # Moves: the latest proposed per old wallet, and where completed ones went.
+        self.move_delay = MOVE_DELAYS[-1]
+        self.moves: dict[str, Move] = {}
+        self.moved_to: dict[str, str] = {}
         self.reads = self._reads()
         self.multicalls: dict[int, tuple[list[tuple[Any, ...]], list[Any]]] = {}
 
@@ -464,6 +505,8 @@ class LedgerMachine(RuleBasedStateMachine):
         pause_guarded: bool = True,
         consent_of: Iterable[str] = (),
         credited: tuple[int, int, int] | None = None,
+        moved: Iterable[str] = (),
+        carried_to: str | None = None,
     ) -> bool:
         """Send the call; assert it reverted exactly as the model expects; True if it succeeded."""
         target = self.d.registry if contract == "registry" else self.d.points
@@ -479,6 +522,8 @@ class LedgerMachine(RuleBasedStateMachine):
             authorised=authorised,
             logs=tuple(logs),
             credited=credited if revert is None else None,
+            moved=frozenset(moved),
+            carried_to=carried_to,
         )
         wanted = self.d.errors.encode(expected)
         assert revert == wanted, (
@@ -501,6 +546,8 @@ class LedgerMachine(RuleBasedStateMachine):
         status = Status.ACTIVE if member in in_batch else self.status(member)
         if status in ENROLLED:
             return ("AlreadyEnrolled", (member,))
+        if status == Status.MOVED:
+            return ("WalletMoved", (member, self.moved_to[member]))
         return ("MemberIsErased", (member,)) if status == Status.ERASED else None
 
     def enroll_rows(self, sender: str, rows: list[tuple[str, bytes, int, int]]) -> None:
@@ -540,6 +587,7 @@ class LedgerMachine(RuleBasedStateMachine):
         multiplier=st.sampled_from((None, 1, 5_000, 25_000)),
         costs=st.lists(st.sampled_from((0, 1, 40, 300)), min_size=3, max_size=3),
         transfers=st.sampled_from((True, True, True, False)),
+        move_delay=st.sampled_from((0, 0, None)),
     )
     def programme_in_motion(
         self,
@@ -551,10 +599,13 @@ class LedgerMachine(RuleBasedStateMachine):
         multiplier: int | None,
         costs: list[int],
         transfers: bool,
+        move_delay: int | None,
     ) -> None:
         """Most examples start with members holding points, a catalogue and perhaps transfers:
         the registrar enrolls, the admin sets rewards and perhaps the members' tier multiplier,
-        the issuer credits the first batch. Each call is checked like a step."""
+        the issuer credits the first batch; most set no move delay, as a local chain does, so a
+        move can complete (and its points follow) within an example. Each call is checked like
+        a step."""
         admin, registrar, issuer = self.d.actors[:3]
         members = [self.d.pool[i] for i in who]
         if members:
@@ -569,6 +620,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.chain_keeps_its_promises()
         if multiplier:
             self.do_set_tier_multiplier(admin, tier, multiplier)
+            self.chain_keeps_its_promises()
+        if move_delay is not None:
+            self.do_set_move_delay(admin, move_delay)
             self.chain_keeps_its_promises()
         if members and amount:
             self.do_credit(issuer, self.credit_batch(0, members, [amount] * len(members)))
@@ -813,6 +867,175 @@ class LedgerMachine(RuleBasedStateMachine):
         ):
             self.records[sender].status = Status.REVOKED
 
+    # ------------------------------------------------------------------ move rules
+
+    def pending(self, old: str) -> Move | None:
+        """The move of `old` the registry would act on: proposed for the record `old` holds now,
+        which is active or suspended."""
+        move = self.moves.get(old)
+        if move is None or self.status(old) not in ENROLLED:
+            return None
+        return move if move.since == self.record(old).since else None
+
+    def no_pending(self, old: str) -> Expected:
+        return None if self.pending(old) else ("NoPendingMove", (old,))
+
+    @rule(
+        actor=MOSTLY_SUITING,
+        who=MOSTLY_SUITING,
+        to=MOSTLY_SUITING,
+        then=st.sampled_from(AFTER_PROPOSING),
+    )
+    def propose_move(
+        self, actor: tuple[bool, int], who: tuple[bool, int], to: tuple[bool, int], then: str | None
+    ) -> None:
+        """A registrar proposes a move; perhaps, in the next transactions (each checked like a
+        step), someone completes it, time passes first, the old wallet vetoes it or a registrar
+        cancels it; the points may follow the completed move."""
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        # A member who may veto holds a key: one of the signing members, when it suits.
+        old = self.member_actor(who, ENROLLED) if then == "veto" else self.member(who, ENROLLED)
+        new = ZERO_ADDRESS if to == (False, 9) else self.member(to, (Status.NONE,))
+        if not self.do_propose_move(sender, old, new) or then is None:
+            return
+        registrars = [a for a in self.d.actors if a in self.registry_roles[REGISTRAR_ROLE]]
+        registrar = registrars[0] if registrars else self.d.outsider
+        self.chain_keeps_its_promises()
+        if then.startswith("wait"):
+            self.time_passes()
+            self.chain_keeps_its_promises()
+        if "complete" in then:
+            self.do_complete_move(self.d.outsider, old)
+            if then.endswith("carry over"):
+                self.chain_keeps_its_promises()
+                self.do_carry_over(self.d.outsider, old)
+        elif then == "veto":
+            self.do_veto_move(old)
+        else:
+            self.do_cancel_move(registrar, old)
+
+    def do_propose_move(self, sender: str, old: str, new: str) -> bool:
+        expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender) or self.not_paused()
+        expected = expected or self.enrolled(old)
+        if expected is None and new == ZERO_ADDRESS:
+            expected = ("ZeroAddress", ())
+        if expected is None and self.status(new) != Status.NONE:
+            expected = ("WrongStatus", (new, self.status(new)))
+        if expected is None and (move := self.pending(old)):
+            expected = ("MovePending", (old, move.new_wallet, move.executable_at))
+        if not self.send(
+            sender,
+            "registry",
+            "proposeMove(address,address)",
+            (old, new),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+        ):
+            return False
+        assert self.last is not None
+        (log,) = [log for log in self.last.logs if log.topics[0] == MOVE_PROPOSED]
+        since = self.record(old).since
+        self.moves[old] = Move(new, log.word(0), since, ready=self.move_delay == 0)
+        return True
+
+    def any_pending(self) -> bool:
+        return any(self.pending(m) for m in self.moves)
+
+    # The rules below fire only once a move is pending (or done), else they would almost never
+    # meet one; half the time they still pick any wallet, so refusals are exercised too.
+    @precondition(any_pending)
+    @rule(actor=CHOICE, who=CHOICE)
+    def cancel_move(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        self.do_cancel_move(sender, self.pick(who, self.pending_olds(), self.d.pool))
+
+    def do_cancel_move(self, sender: str, old: str) -> None:
+        if self.send(
+            sender,
+            "registry",
+            "cancelMove(address)",
+            (old,),
+            self.lacks(self.registry_roles, REGISTRAR_ROLE, sender) or self.no_pending(old),
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+            pause_guarded=False,
+        ):
+            del self.moves[old]
+
+    @precondition(any_pending)
+    @rule(actor=CHOICE)
+    def veto_move(self, actor: tuple[bool, int]) -> None:
+        self.do_veto_move(self.actor(actor, [m for m in self.d.members if self.pending(m)]))
+
+    def do_veto_move(self, sender: str) -> None:
+        """`sender` refuses its move; a keyless wallet cannot, someone else tries instead."""
+        sender = sender if sender in self.d.keys else self.d.outsider
+        if self.send(
+            sender,
+            "registry",
+            "vetoMove()",
+            (),
+            self.no_pending(sender),
+            authorised=anyone,  # only ever the caller's own move
+            pause_guarded=False,
+        ):
+            del self.moves[sender]
+
+    @precondition(any_pending)
+    @rule(actor=CHOICE, who=CHOICE)
+    def complete_move(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.d.actors)  # anyone
+        self.do_complete_move(sender, self.pick(who, self.pending_olds(), self.d.pool))
+
+    def pending_olds(self) -> list[str]:
+        return [m for m in self.d.pool if self.pending(m)]
+
+    def do_complete_move(self, sender: str, old: str) -> None:
+        move = self.pending(old)
+        expected = self.not_paused() or self.no_pending(old)
+        if expected is None and move is not None and not move.ready:
+            expected = ("MoveNotReady", (old, move.executable_at))
+        new = move.new_wallet if move else ZERO_ADDRESS
+        if expected is None and self.status(new) != Status.NONE:
+            expected = ("WrongStatus", (new, self.status(new)))
+        key = ("pendingMove", old)
+        if self.send(
+            sender,
+            "registry",
+            "completeMove(address)",
+            (old,),
+            expected,
+            authorised=lambda observed: observed[key][0] == new != ZERO_ADDRESS,
+            consent_of={old, new},
+            moved={old, new},
+        ):
+            record = self.records[old]
+            self.records[new] = Record(**vars(record))
+            self.records[old] = Record(status=Status.MOVED, since=record.since)
+            self.moved_to[old] = new
+
+    @rule(actor=CHOICE, delay=st.sampled_from(MOVE_DELAYS))
+    def set_move_delay(self, actor: tuple[bool, int], delay: int) -> None:
+        self.do_set_move_delay(self.actor(actor, self.registry_roles[ADMIN_ROLE]), delay)
+
+    def do_set_move_delay(self, sender: str, delay: int) -> None:
+        if self.send(
+            sender,
+            "registry",
+            "setMoveDelay(uint32)",
+            (delay,),
+            self.lacks(self.registry_roles, ADMIN_ROLE, sender) or self.not_paused(),
+            authorised=self.holds("registry", ADMIN_ROLE, sender),
+        ):
+            self.move_delay = delay
+
+    @rule()
+    def time_passes(self) -> None:
+        """Four days, longer than any delay: every move proposed so far becomes executable."""
+        self.d.node.request("evm_increaseTime", [TIME_PASSING])
+        for move in self.moves.values():
+            move.ready = True
+        self.last = None  # no transaction: nothing to check but the model
+
     # ------------------------------------------------------------------ admin and pauser rules
 
     @rule(actor=CHOICE, zero_hash=RARELY)
@@ -1035,6 +1258,30 @@ class LedgerMachine(RuleBasedStateMachine):
         ):
             self.balances[sender] -= cost
 
+    @precondition(lambda self: self.moved_to)
+    @rule(actor=CHOICE, who=CHOICE)
+    def carry_over(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
+        sender = self.actor(actor, self.d.actors)  # anyone
+        self.do_carry_over(sender, self.member(who, (Status.MOVED,)))
+
+    def do_carry_over(self, sender: str, old: str) -> None:
+        new = self.moved_to.get(old) if self.status(old) == Status.MOVED else None
+        expected = self.not_paused()
+        if expected is None and new is None:
+            expected = ("NotMoved", (old,))
+        if self.send(
+            sender,
+            "points",
+            "carryOver(address)",
+            (old,),
+            expected,
+            authorised=self.in_status(old, (Status.MOVED,)),
+            carried_to=new,
+        ):
+            assert new is not None
+            self.balances[new] += self.balances[old]
+            self.balances[old] = 0
+
     @rule(actor=CHOICE, who=CHOICE)
     def forfeit(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
         sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
@@ -1148,6 +1395,11 @@ class LedgerMachine(RuleBasedStateMachine):
             (("statuses",), d.registry, calldata("statusesAndTiers(address[])", list(d.pool))),
         ]
         reads += [(("member", m), d.registry, calldata("memberOf(address)", m)) for m in d.pool]
+        reads += [(("movedTo", m), d.registry, calldata("movedTo(address)", m)) for m in d.pool]
+        reads += [
+            (("pendingMove", m), d.registry, calldata("pendingMove(address)", m)) for m in d.pool
+        ]
+        reads.append((("moveDelay",), d.registry, calldata("moveDelay()")))
         for holder in d.holders:
             reads.append((("nonce", holder), d.registry, calldata("nonces(address)", holder)))
             reads.append((("balance", holder), d.points, calldata("balanceOf(address)", holder)))
@@ -1244,12 +1496,18 @@ class LedgerMachine(RuleBasedStateMachine):
         packed = tuple(record[3] << 8 | record[2] for record in records.values())
         assert observed[("statuses",)] == packed, "statusesAndTiers disagrees with memberOf"
         for member, (commitment, consent, tier, status, version, _since) in records.items():
-            if status == Status.ERASED:
-                self.ever_erased.add(member)
+            if status in TOMBSTONES:
                 assert (commitment, consent, tier, version) == (bytes(20), 0, 0, 0), member
             else:
-                assert member not in self.ever_erased, f"erased {d.name(member)} is {status}"
                 assert (status == Status.NONE) == (commitment == bytes(20)), d.name(member)
+            for ever, final in ((self.ever_erased, Status.ERASED), (self.ever_moved, Status.MOVED)):
+                if status == final:
+                    ever.add(member)
+                assert member not in ever or status == final, f"{d.name(member)} left {final}"
+            moved_to = observed[("movedTo", member)]
+            assert (moved_to != ZERO_ADDRESS) == (status == Status.MOVED), d.name(member)
+            if observed[("pendingMove", member)][0] != ZERO_ADDRESS:
+                assert status in ENROLLED, f"{d.name(member)} ({status}) has a pending move"
         for issuer, rows, revert in replayed:
             batch = content_hash(rows)
             assert observed[("batchApplied", issuer, batch)], f"batch 0x{batch.hex()} forgotten"
@@ -1268,6 +1526,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert step.authorised(before), f"{step.call} changed {changed} without authority"
         for holder in self.d.holders:
             if after[("balance", holder)] > before[("balance", holder)]:
+                if holder == step.carried_to:  # the wallet a membership moved to
+                    continue
                 assert step.statuses_before[holder] == Status.ACTIVE, f"{step.call} paid {holder}"
                 assert after[("member", holder)][3] == Status.ACTIVE, f"{step.call} paid {holder}"
         announced = self.consent_changes(step.logs)
@@ -1279,7 +1539,8 @@ class LedgerMachine(RuleBasedStateMachine):
             wanted = []
             erased = now[3] == Status.ERASED and was[3] != Status.ERASED
             fresh_without_consent = was[3] == Status.NONE and now[1] == 0
-            if consent != was[1::3] and not erased and not fresh_without_consent:
+            moved = member in step.moved  # the record went to another wallet: no change of mind
+            if consent != was[1::3] and not (erased or moved or fresh_without_consent):
                 wanted = [(was[1], now[1], now[4])]
             got = announced.get(member, [])
             assert got == wanted, f"{step.call}: {name(member)}'s ConsentChanged {got} != {wanted}"
@@ -1287,6 +1548,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert not now[1] & ~was[1], f"{step.call} re-enrolled {name(member)} wider"
             if step.paused_before:
                 assert not now[1] & ~was[1], f"{step.call} widened consent while paused"
+            if now[3] == Status.MOVED and was[3] != Status.MOVED:
+                new = after[("movedTo", member)]
+                assert before[("pendingMove", member)][0] == new, f"{step.call}: unproposed move"
+                assert before[("member", new)][3] == Status.NONE, f"{step.call} merged into {new}"
+                assert now[5] == was[5] and after[("member", new)] == was, "the record changed"
         for key, value in before.items():
             if key[0] == "batchApplied" and value:
                 assert after[key], "batchApplied went back to false"
@@ -1322,6 +1588,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ("policyHash",): self.policy_hashes[self.policy_version],
             ("totalSupply",): sum(self.balances.values()),
             ("transfersEnabled",): int(self.transfers_enabled),
+            ("moveDelay",): self.move_delay,
         }
         for member in self.d.pool:
             record = self.record(member)
@@ -1334,6 +1601,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 record.status,
                 record.policy_version,
                 record.since,
+            )
+        for member in self.d.pool:
+            moved = self.status(member) == Status.MOVED
+            expected[("movedTo", member)] = self.moved_to[member] if moved else ZERO_ADDRESS
+            move = self.pending(member)
+            expected[("pendingMove", member)] = (
+                (move.new_wallet, move.executable_at) if move else (ZERO_ADDRESS, 0)
             )
         for holder in self.d.holders:
             expected[("nonce", holder)] = self.nonces[holder]
@@ -1378,6 +1652,10 @@ def _credit_rows(rows: bytes) -> list[tuple[str, int]]:
 def _decode(key: tuple[Any, ...], raw: bytes) -> Any:
     if key[0] == "member":  # (commitment, consent, tier, status, policyVersion, since)
         return (raw[:20], *(_word(raw, offset) for offset in range(32, 192, 32)))
+    if key[0] == "movedTo":
+        return to_checksum_address(raw[12:32])
+    if key[0] == "pendingMove":  # (newWallet, executableAt)
+        return (to_checksum_address(raw[12:32]), _word(raw, 32))
     if key[0] == "statuses":
         return tuple(_word(raw, offset) for offset in range(64, len(raw), 32))
     if key[0] == "policyHash":

@@ -12,6 +12,7 @@ from typing import Any
 import ape
 import pytest
 from batch_rows import content_hash, credit_rows, credits, enrollment_rows, event_tag
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
@@ -36,6 +37,7 @@ class Status(IntEnum):
     SUSPENDED = 2
     REVOKED = 3
     ERASED = 4
+    MOVED = 5
 
 
 def end_membership(registry: Any, registrar: Any, wallet: Any, status: Status) -> Any:
@@ -46,7 +48,22 @@ def end_membership(registry: Any, registrar: Any, wallet: Any, status: Status) -
         registry.revoke(wallet, sender=registrar)
     elif status == Status.ERASED:
         registry.erase(wallet, sender=registrar)
+    elif status == Status.MOVED:
+        move(registry, registrar, wallet, new_wallet(wallet))
     return wallet
+
+
+def new_wallet(wallet: Any) -> str:
+    """A wallet never enrolled, that no test key holds: where `wallet`'s membership moves."""
+    return to_checksum_address(keccak(text=f"new wallet of {wallet}")[:20])
+
+
+def move(registry: Any, registrar: Any, old: Any, new: Any) -> None:
+    """Propose the move, wait out the registry's delay, complete it."""
+    tx = registry.proposeMove(old, new, sender=registrar)
+    executable_at = tx.decode_logs(registry.MoveProposed)[0].executableAt
+    ape.chain.pending_timestamp = max(ape.chain.pending_timestamp, executable_at)
+    registry.completeMove(old, sender=registrar)
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -300,7 +317,7 @@ def test_credit_failed_batch_can_be_retried(
 
 
 @pytest.mark.parametrize(
-    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED, Status.MOVED], ids=lambda s: s.name
 )
 def test_credit_skips_inactive_member(
     points: Any,
@@ -513,7 +530,7 @@ def test_redeem_insufficient_balance(points: Any, admin: Any, holder: Any, catal
 
 
 @pytest.mark.parametrize(
-    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED, Status.MOVED], ids=lambda s: s.name
 )
 def test_redeem_inactive_member(
     points: Any, registry: Any, registrar: Any, holder: Any, catalogue: None, status: Status
@@ -534,6 +551,102 @@ def test_redeem_when_registry_paused(
 ) -> None:
     with ape.reverts(points.EnforcedPause):
         points.redeem(REWARD, sender=holder)
+
+
+# ---------------------------------------------------------------------------- carryOver
+
+
+def test_carryOver_moves_whole_balance(
+    points: Any, registry: Any, registrar: Any, outsider: Any, holder: Any
+) -> None:
+    """Transfers are off (the default): the points follow the membership all the same."""
+    new = new_wallet(holder)
+    move(registry, registrar, holder, new)
+
+    tx = points.carryOver(holder, sender=outsider)  # anyone may carry them over
+
+    assert tx.events == [
+        points.Transfer(holder, new, OPENING_BALANCE),
+        points.PointsCarriedOver(old=holder, newWallet=new, amount=OPENING_BALANCE),
+    ]
+    assert points.balanceOf(holder) == 0
+    assert points.balanceOf(new) == OPENING_BALANCE
+    assert points.totalSupply() == OPENING_BALANCE
+
+
+def test_carryOver_returns_amount(points: Any, registry: Any, registrar: Any, holder: Any) -> None:
+    move(registry, registrar, holder, new_wallet(holder))
+    assert points.carryOver.call(holder) == OPENING_BALANCE
+
+
+def test_carryOver_to_suspended_member(
+    points: Any, registry: Any, registrar: Any, outsider: Any, holder: Any
+) -> None:
+    """A suspended membership moves suspended; its points are frozen at the new wallet."""
+    registry.suspend(holder, sender=registrar)
+    move(registry, registrar, holder, new_wallet(holder))
+    points.carryOver(holder, sender=outsider)
+    assert points.balanceOf(new_wallet(holder)) == OPENING_BALANCE
+
+
+def test_carryOver_then_only_new_wallet_earns(
+    points: Any, registry: Any, registrar: Any, issuer: Any, holder: Any
+) -> None:
+    new = new_wallet(holder)
+    move(registry, registrar, holder, new)
+    points.carryOver(holder, sender=issuer)
+
+    tx = points.credit(credits("after the move", [new, holder], [5, 5]), sender=issuer)
+
+    assert [log.status for log in tx.decode_logs(points.CreditSkipped)] == [Status.MOVED]
+    assert points.balanceOf(new) == OPENING_BALANCE + 5
+    assert points.balanceOf(holder) == 0
+
+
+def test_carryOver_zero_balance_is_quiet(
+    points: Any, registry: Any, registrar: Any, enrolled: list[Any]
+) -> None:
+    move(registry, registrar, enrolled[1], new_wallet(enrolled[1]))
+    assert points.carryOver.call(enrolled[1]) == 0
+    assert points.carryOver(enrolled[1], sender=registrar).logs == []
+
+
+def test_carryOver_twice_is_quiet(points: Any, registry: Any, registrar: Any, holder: Any) -> None:
+    move(registry, registrar, holder, new_wallet(holder))
+    points.carryOver(holder, sender=registrar)
+    assert points.carryOver(holder, sender=registrar).logs == []
+    assert points.balanceOf(new_wallet(holder)) == OPENING_BALANCE
+
+
+@pytest.mark.parametrize(
+    "status", [Status.ACTIVE, Status.REVOKED, Status.ERASED], ids=lambda s: s.name
+)
+def test_carryOver_not_moved(
+    points: Any, registry: Any, registrar: Any, holder: Any, status: Status
+) -> None:
+    if status != Status.ACTIVE:
+        end_membership(registry, registrar, holder, status)
+    with ape.reverts(points.NotMoved, old=holder):
+        points.carryOver(holder, sender=registrar)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_carryOver_while_move_pending(
+    points: Any, registry: Any, registrar: Any, holder: Any
+) -> None:
+    registry.proposeMove(holder, new_wallet(holder), sender=registrar)
+    with ape.reverts(points.NotMoved, old=holder):
+        points.carryOver(holder, sender=registrar)
+
+
+def test_carryOver_when_registry_paused(
+    points: Any, registry: Any, registrar: Any, pauser: Any, holder: Any
+) -> None:
+    move(registry, registrar, holder, new_wallet(holder))
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.carryOver(holder, sender=registrar)
+    assert points.balanceOf(holder) == OPENING_BALANCE
 
 
 # ---------------------------------------------------------------------------- forfeit
@@ -580,7 +693,9 @@ def test_forfeit_zero_balance_is_quiet(
     assert tx.logs == []
 
 
-@pytest.mark.parametrize("status", [Status.ACTIVE, Status.SUSPENDED], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "status", [Status.ACTIVE, Status.SUSPENDED, Status.MOVED], ids=lambda s: s.name
+)
 def test_forfeit_current_member(
     points: Any, registry: Any, registrar: Any, holder: Any, status: Status
 ) -> None:

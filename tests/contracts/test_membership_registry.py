@@ -11,6 +11,7 @@ import ape
 import pytest
 from batch_rows import enrollment_rows
 from eth_account import Account
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
@@ -45,6 +46,7 @@ class Status(IntEnum):
     SUSPENDED = 2
     REVOKED = 3
     ERASED = 4
+    MOVED = 5
 
 
 class Record(NamedTuple):
@@ -116,7 +118,22 @@ def bring_to(registry: Any, registrar: Any, wallet: Any, status: Status) -> Any:
         registry.revoke(wallet, sender=registrar)
     elif status == Status.ERASED:
         registry.erase(wallet, sender=registrar)
+    elif status == Status.MOVED:
+        move(registry, registrar, wallet, replacement(wallet))
     return wallet
+
+
+def replacement(wallet: Any) -> str:
+    """A wallet no test key holds, never enrolled: where `wallet`'s membership can move."""
+    return to_checksum_address(keccak(text=f"new wallet of {wallet}")[:20])
+
+
+def move(registry: Any, registrar: Any, old: Any, new: Any) -> Any:
+    """Propose the move, wait out the delay, complete it; the completing transaction."""
+    tx = registry.proposeMove(old, new, sender=registrar)
+    executable_at = tx.decode_logs(registry.MoveProposed)[0].executableAt
+    ape.chain.pending_timestamp = max(ape.chain.pending_timestamp, executable_at)
+    return registry.completeMove(old, sender=registrar)
 
 
 def signing_domain(registry: Any, chain: Any, **overrides: Any) -> dict[str, Any]:
@@ -859,6 +876,14 @@ def test_erase_never_enrolled(registry: Any, registrar: Any, newcomer: Any) -> N
         registry.erase(newcomer, sender=registrar)
 
 
+def test_erase_moved_wallet(registry: Any, registrar: Any, member: Any) -> None:
+    """Nothing is left to erase at a moved wallet; its new wallet can be erased."""
+    move(registry, registrar, member, replacement(member))
+    with ape.reverts(registry.WrongStatus, member=member, status=Status.MOVED):
+        registry.erase(member, sender=registrar)
+    registry.erase(replacement(member), sender=registrar)
+
+
 def test_erase_twice(registry: Any, registrar: Any, member: Any) -> None:
     registry.erase(member, sender=registrar)
     with ape.reverts(registry.WrongStatus, member=member, status=Status.ERASED):
@@ -875,6 +900,445 @@ def test_erase_by_outsider(registry: Any, outsider: Any, member: Any) -> None:
         registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
     ):
         registry.erase(member, sender=outsider)
+
+
+# ---------------------------------------------------------------------------- moves
+
+THREE_DAYS = 3 * 24 * 3600
+
+
+@pytest.fixture
+def proposed(registry: Any, registrar: Any, member: Any, chain: Any) -> tuple[Any, str, int]:
+    """A move of `member` to a fresh wallet, proposed now: (old, new wallet, executableAt)."""
+    new = replacement(member)
+    tx = registry.proposeMove(member, new, sender=registrar)
+    return member, new, timestamp_of(chain, tx) + THREE_DAYS
+
+
+def wait_until(chain: Any, timestamp: int) -> None:
+    chain.pending_timestamp = max(chain.pending_timestamp, timestamp)
+
+
+def test_moveDelay_is_three_days_at_deployment(registry: Any) -> None:
+    assert registry.moveDelay() == THREE_DAYS
+    assert registry.DEFAULT_MOVE_DELAY() == THREE_DAYS
+
+
+def test_proposeMove_schedules_move(registry: Any, registrar: Any, member: Any, chain: Any) -> None:
+    new = replacement(member)
+
+    tx = registry.proposeMove(member, new, sender=registrar)
+
+    executable_at = timestamp_of(chain, tx) + THREE_DAYS
+    assert tx.events == [
+        registry.MoveProposed(old=member, newWallet=new, executableAt=executable_at, by=registrar)
+    ]
+    assert registry.pendingMove(member) == (new, executable_at)
+    assert registry.isActive(member)  # nothing moves before completion
+    assert registry.movedTo(member) == ZERO_ADDRESS
+
+
+def test_proposeMove_of_suspended_member(
+    registry: Any, registrar: Any, member: Any, newcomer: Any
+) -> None:
+    registry.suspend(member, sender=registrar)
+    registry.proposeMove(member, newcomer, sender=registrar)
+    assert registry.pendingMove(member)[0] == newcomer
+
+
+@pytest.mark.parametrize(
+    "status", [Status.NONE, Status.REVOKED, Status.ERASED, Status.MOVED], ids=lambda s: s.name
+)
+def test_proposeMove_not_enrolled(
+    registry: Any, registrar: Any, members: list[Any], status: Status
+) -> None:
+    old = bring_to(registry, registrar, members[0], status)
+    with ape.reverts(registry.WrongStatus, member=old, status=status):
+        registry.proposeMove(old, members[1], sender=registrar)
+
+
+def test_proposeMove_to_zero_address(registry: Any, registrar: Any, member: Any) -> None:
+    with ape.reverts(registry.ZeroAddress):
+        registry.proposeMove(member, ZERO_ADDRESS, sender=registrar)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Status.ACTIVE, Status.SUSPENDED, Status.REVOKED, Status.ERASED, Status.MOVED],
+    ids=lambda s: s.name,
+)
+def test_proposeMove_to_wallet_of_record(
+    registry: Any, registrar: Any, member: Any, newcomer: Any, status: Status
+) -> None:
+    """The new wallet must never have been enrolled: no merging of two memberships."""
+    bring_to(registry, registrar, newcomer, status)
+    with ape.reverts(registry.WrongStatus, member=newcomer, status=status):
+        registry.proposeMove(member, newcomer, sender=registrar)
+
+
+def test_proposeMove_to_itself(registry: Any, registrar: Any, member: Any) -> None:
+    with ape.reverts(registry.WrongStatus, member=member, status=Status.ACTIVE):
+        registry.proposeMove(member, member, sender=registrar)
+
+
+def test_proposeMove_already_pending(
+    registry: Any, registrar: Any, newcomer: Any, proposed: tuple[Any, str, int]
+) -> None:
+    old, new, executable_at = proposed
+    with ape.reverts(registry.MovePending, old=old, newWallet=new, executableAt=executable_at):
+        registry.proposeMove(old, newcomer, sender=registrar)
+
+
+def test_proposeMove_again_after_cancel(
+    registry: Any, registrar: Any, newcomer: Any, proposed: tuple[Any, str, int]
+) -> None:
+    old = proposed[0]
+    registry.cancelMove(old, sender=registrar)
+    registry.proposeMove(old, newcomer, sender=registrar)
+    assert registry.pendingMove(old)[0] == newcomer
+
+
+def test_proposeMove_uses_current_delay(
+    registry: Any, admin: Any, registrar: Any, member: Any, chain: Any
+) -> None:
+    registry.setMoveDelay(60, sender=admin)
+    tx = registry.proposeMove(member, replacement(member), sender=registrar)
+    assert registry.pendingMove(member)[1] == timestamp_of(chain, tx) + 60
+
+
+def test_proposeMove_when_paused(
+    registry: Any, registrar: Any, member: Any, newcomer: Any, paused: None
+) -> None:
+    with ape.reverts(registry.EnforcedPause):
+        registry.proposeMove(member, newcomer, sender=registrar)
+
+
+def test_proposeMove_by_outsider(registry: Any, outsider: Any, member: Any, newcomer: Any) -> None:
+    with ape.reverts(
+        registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
+    ):
+        registry.proposeMove(member, newcomer, sender=outsider)
+
+
+def test_completeMove_moves_record(
+    registry: Any, registrar: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, new, executable_at = proposed
+    before = record_of(registry, old)
+    count = registry.memberCount()
+    wait_until(chain, executable_at)
+
+    tx = registry.completeMove(old, sender=outsider)  # anyone may complete it
+
+    assert tx.events == [registry.MemberMoved(old=old, newWallet=new)]
+    assert record_of(registry, new) == before
+    assert record_of(registry, old) == Record(ZERO_COMMITMENT, 0, 0, Status.MOVED, 0, before.since)
+    assert registry.movedTo(old) == new
+    assert registry.pendingMove(old) == (ZERO_ADDRESS, 0)
+    assert registry.memberCount() == count
+    assert registry.hasConsent(new, CONSENT)
+    assert not registry.hasConsent(old, 0)
+    assert registry.commitmentMatches(new, COMMITMENT)
+    assert not registry.commitmentMatches(old, COMMITMENT)
+
+
+def test_completeMove_of_suspended_member_stays_suspended(
+    registry: Any, registrar: Any, member: Any
+) -> None:
+    registry.suspend(member, sender=registrar)
+    move(registry, registrar, member, replacement(member))
+    assert registry.statusAndTier(replacement(member)) == (Status.SUSPENDED, TIER)
+    assert registry.memberCount() == 1
+
+
+def test_completeMove_at_executableAt(
+    registry: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, new, executable_at = proposed
+    chain.pending_timestamp = executable_at
+    tx = registry.completeMove(old, sender=outsider)
+    assert timestamp_of(chain, tx) == executable_at
+    assert registry.movedTo(old) == new
+
+
+def test_completeMove_before_delay(
+    registry: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, _new, executable_at = proposed
+    wait_until(chain, executable_at - 1)
+    with ape.reverts(registry.MoveNotReady, old=old, executableAt=executable_at):
+        registry.completeMove(old, sender=outsider)
+
+
+def test_completeMove_with_zero_delay(
+    registry: Any, admin: Any, registrar: Any, outsider: Any, member: Any
+) -> None:
+    """A local chain sets the delay to 0: the move completes in the next block."""
+    registry.setMoveDelay(0, sender=admin)
+    registry.proposeMove(member, replacement(member), sender=registrar)
+    registry.completeMove(member, sender=outsider)
+    assert registry.movedTo(member) == replacement(member)
+
+
+def test_completeMove_without_proposal(registry: Any, outsider: Any, member: Any) -> None:
+    with ape.reverts(registry.NoPendingMove, old=member):
+        registry.completeMove(member, sender=outsider)
+
+
+def test_completeMove_twice(
+    registry: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, _new, executable_at = proposed
+    wait_until(chain, executable_at)
+    registry.completeMove(old, sender=outsider)
+    with ape.reverts(registry.NoPendingMove, old=old):
+        registry.completeMove(old, sender=outsider)
+
+
+@pytest.mark.parametrize("ending", ["leave", "revoke", "erase"])
+def test_completeMove_after_membership_ended(
+    registry: Any,
+    registrar: Any,
+    outsider: Any,
+    proposed: tuple[Any, str, int],
+    chain: Any,
+    ending: str,
+) -> None:
+    """Leaving is also a way to refuse: an ended membership has nothing to move."""
+    old, _new, executable_at = proposed
+    if ending == "leave":
+        registry.leave(sender=old)
+    else:
+        getattr(registry, ending)(old, sender=registrar)
+    wait_until(chain, executable_at)
+    with ape.reverts(registry.NoPendingMove, old=old):
+        registry.completeMove(old, sender=outsider)
+    assert registry.pendingMove(old) == (ZERO_ADDRESS, 0)
+
+
+def test_completeMove_after_revoke_and_enrolling_again(
+    registry: Any, registrar: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    """A move proposed for an earlier membership of the wallet is void: it does not revive."""
+    old, _new, executable_at = proposed
+    registry.revoke(old, sender=registrar)
+    chain.pending_timestamp += 60
+    registry.enroll(old, COMMITMENT, CONSENT, TIER, sender=registrar)
+    wait_until(chain, executable_at)
+
+    assert registry.pendingMove(old) == (ZERO_ADDRESS, 0)
+    with ape.reverts(registry.NoPendingMove, old=old):
+        registry.completeMove(old, sender=outsider)
+    registry.proposeMove(old, replacement(old), sender=registrar)  # a new one may be proposed
+
+
+def test_completeMove_new_wallet_enrolled_meanwhile(
+    registry: Any, registrar: Any, outsider: Any, member: Any, newcomer: Any, chain: Any
+) -> None:
+    tx = registry.proposeMove(member, newcomer, sender=registrar)
+    registry.enroll(newcomer, NEW_COMMITMENT, 0, 0, sender=registrar)
+    wait_until(chain, timestamp_of(chain, tx) + THREE_DAYS)
+    with ape.reverts(registry.WrongStatus, member=newcomer, status=Status.ACTIVE):
+        registry.completeMove(member, sender=outsider)
+    assert registry.isActive(member)
+
+
+def test_completeMove_when_paused(
+    registry: Any, pauser: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, _new, executable_at = proposed
+    wait_until(chain, executable_at)
+    registry.pause(sender=pauser)
+    with ape.reverts(registry.EnforcedPause):
+        registry.completeMove(old, sender=outsider)
+
+
+def test_moved_wallet_can_never_be_used_again(
+    registry: Any,
+    registrar: Any,
+    member: Any,
+    newcomer: Any,
+    change: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    new = replacement(member)
+    move(registry, registrar, member, new)
+    moved = {"member": member, "status": Status.MOVED}
+    tombstone = record_of(registry, member)
+    change["deadline"] = 2**40  # the move took days
+    signature = sign(member, domain, change)
+    for error, inputs, attempt in [
+        (
+            registry.WalletMoved,
+            {"member": member, "newWallet": new},
+            lambda: registry.enroll(member, COMMITMENT, CONSENT, TIER, sender=registrar),
+        ),
+        (
+            registry.WalletMoved,
+            {"member": member, "newWallet": new},
+            lambda: registry.enrollBatch(
+                enrollment_rows([(member, COMMITMENT, 0, 0)]), sender=registrar
+            ),
+        ),
+        (registry.WrongStatus, moved, lambda: registry.setConsent(0, 1, sender=member)),
+        (
+            registry.WrongStatus,
+            moved,
+            lambda: registry.setConsentBySig(change, signature, sender=registrar),
+        ),
+        (registry.WrongStatus, moved, lambda: registry.leave(sender=member)),
+        (registry.WrongStatus, moved, lambda: registry.setTier(member, 2, sender=registrar)),
+        (
+            registry.WrongStatus,
+            moved,
+            lambda: registry.rotateCommitment(member, NEW_COMMITMENT, sender=registrar),
+        ),
+        (registry.WrongStatus, moved, lambda: registry.suspend(member, sender=registrar)),
+        (registry.WrongStatus, moved, lambda: registry.revoke(member, sender=registrar)),
+        (registry.WrongStatus, moved, lambda: registry.erase(member, sender=registrar)),
+        (
+            registry.WrongStatus,
+            moved,
+            lambda: registry.proposeMove(member, newcomer, sender=registrar),
+        ),
+        (
+            registry.WrongStatus,
+            moved,
+            lambda: registry.proposeMove(new, member, sender=registrar),
+        ),
+        (registry.NoPendingMove, {"old": member}, lambda: registry.vetoMove(sender=member)),
+    ]:
+        with ape.reverts(error, **inputs):
+            attempt()
+        assert record_of(registry, member) == tombstone
+
+
+def test_moved_member_acts_from_new_wallet(
+    registry: Any, registrar: Any, members: list[Any]
+) -> None:
+    """The membership, consent included, works from a new wallet the member holds."""
+    old, new = members[0], members[1]
+    bring_to(registry, registrar, old, Status.ACTIVE)
+    move(registry, registrar, old, new)
+
+    tx = registry.setConsent(MARKETING, 1, sender=new)
+
+    assert tx.events == [
+        registry.ConsentChanged(
+            member=new, oldFlags=CONSENT, newFlags=MARKETING, policyVersion=1, by=new
+        )
+    ]
+    registry.leave(sender=new)
+    assert registry.memberCount() == 0
+
+
+def test_vetoMove_by_old_wallet(
+    registry: Any, outsider: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    old, new, executable_at = proposed
+
+    tx = registry.vetoMove(sender=old)
+
+    assert tx.events == [registry.MoveVetoed(old=old, newWallet=new)]
+    assert registry.pendingMove(old) == (ZERO_ADDRESS, 0)
+    wait_until(chain, executable_at)
+    with ape.reverts(registry.NoPendingMove, old=old):
+        registry.completeMove(old, sender=outsider)
+    assert registry.isActive(old)
+
+
+def test_vetoMove_when_paused(
+    registry: Any, pauser: Any, proposed: tuple[Any, str, int], chain: Any
+) -> None:
+    """A pause never runs out a member's time to refuse a move."""
+    old, new, executable_at = proposed
+    registry.pause(sender=pauser)
+    wait_until(chain, executable_at)
+    tx = registry.vetoMove(sender=old)
+    assert tx.events == [registry.MoveVetoed(old=old, newWallet=new)]
+
+
+def test_vetoMove_without_pending_move(registry: Any, member: Any) -> None:
+    with ape.reverts(registry.NoPendingMove, old=member):
+        registry.vetoMove(sender=member)
+
+
+def test_vetoMove_by_someone_else(
+    registry: Any, newcomer: Any, proposed: tuple[Any, str, int]
+) -> None:
+    """Only the old wallet can veto; anyone else has no move of their own pending."""
+    with ape.reverts(registry.NoPendingMove, old=newcomer):
+        registry.vetoMove(sender=newcomer)
+    assert registry.pendingMove(proposed[0])[0] == proposed[1]
+
+
+def test_cancelMove_by_registrar(
+    registry: Any, registrar: Any, proposed: tuple[Any, str, int]
+) -> None:
+    old, new, _executable_at = proposed
+    tx = registry.cancelMove(old, sender=registrar)
+    assert tx.events == [registry.MoveCancelled(old=old, newWallet=new, by=registrar)]
+    assert registry.pendingMove(old) == (ZERO_ADDRESS, 0)
+
+
+def test_cancelMove_when_paused(
+    registry: Any, registrar: Any, pauser: Any, proposed: tuple[Any, str, int]
+) -> None:
+    registry.pause(sender=pauser)
+    registry.cancelMove(proposed[0], sender=registrar)
+    assert registry.pendingMove(proposed[0]) == (ZERO_ADDRESS, 0)
+
+
+def test_cancelMove_without_pending_move(registry: Any, registrar: Any, member: Any) -> None:
+    with ape.reverts(registry.NoPendingMove, old=member):
+        registry.cancelMove(member, sender=registrar)
+
+
+def test_cancelMove_by_outsider(
+    registry: Any, outsider: Any, proposed: tuple[Any, str, int]
+) -> None:
+    with ape.reverts(
+        registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
+    ):
+        registry.cancelMove(proposed[0], sender=outsider)
+
+
+def test_setMoveDelay_changes_delay(registry: Any, admin: Any) -> None:
+    tx = registry.setMoveDelay(0, sender=admin)
+    assert tx.events == [registry.MoveDelaySet(oldDelay=THREE_DAYS, newDelay=0)]
+    assert registry.moveDelay() == 0
+
+
+def test_setMoveDelay_same_delay_is_quiet(registry: Any, admin: Any) -> None:
+    assert registry.setMoveDelay(THREE_DAYS, sender=admin).logs == []
+
+
+def test_setMoveDelay_keeps_pending_moves(
+    registry: Any, admin: Any, proposed: tuple[Any, str, int]
+) -> None:
+    registry.setMoveDelay(0, sender=admin)
+    assert registry.pendingMove(proposed[0])[1] == proposed[2]
+
+
+def test_setMoveDelay_when_paused(registry: Any, admin: Any, paused: None) -> None:
+    with ape.reverts(registry.EnforcedPause):
+        registry.setMoveDelay(0, sender=admin)
+
+
+def test_setMoveDelay_by_registrar(registry: Any, registrar: Any) -> None:
+    with ape.reverts(
+        registry.AccessControlUnauthorizedAccount,
+        account=registrar,
+        neededRole=DEFAULT_ADMIN_ROLE,
+    ):
+        registry.setMoveDelay(0, sender=registrar)
+
+
+def test_movedTo_is_zero_unless_moved(
+    registry: Any, registrar: Any, proposed: tuple[Any, str, int], newcomer: Any
+) -> None:
+    assert registry.movedTo(proposed[0]) == ZERO_ADDRESS  # pending only
+    assert registry.movedTo(newcomer) == ZERO_ADDRESS
 
 
 # ---------------------------------------------------------------------------- setConsent
@@ -1448,10 +1912,45 @@ def test_memberOf_never_enrolled_is_all_zero(registry: Any, newcomer: Any) -> No
     assert registry.statusAndTier(newcomer) == (Status.NONE, 0)
 
 
+def test_membersOf_answers_memberOf_for_each_wallet(
+    registry: Any, registrar: Any, members: list[Any], outsider: Any, chain: Any
+) -> None:
+    """Every status, a wallet never enrolled, a repeated wallet, the order kept."""
+    for m, status in zip(members, list(Status)[1:], strict=True):
+        bring_to(registry, registrar, m, status)
+    registry.setTier(members[0], 7, sender=registrar)
+    registry.setConsent(PARTNERS, 1, sender=members[2])  # the revoked one
+    wallets = [*members, outsider, replacement(members[4]), members[0]]
+
+    records = registry.membersOf(wallets)
+
+    assert [Record(bytes(r[0]), *r[1:]) for r in records] == [
+        record_of(registry, w) for w in wallets
+    ]
+    assert [r[3] for r in records] == [1, 2, 3, 4, 5, 0, 1, 1]
+
+
+def test_membersOf_empty_list(registry: Any) -> None:
+    assert list(registry.membersOf([])) == []
+
+
+def test_membersOf_masks_dirty_address_bits(
+    registry: Any, registrar: Any, member: Any, chain: Any
+) -> None:
+    """A wallet word with its high 96 bits set (invalid ABI) reads the wallet's record."""
+    clean = bytes(registry.membersOf.encode_input([member.address]))
+    dirty = clean[:-32] + b"\xff" * 12 + clean[-20:]
+    answer = chain.provider.web3.eth.call({"to": registry.address, "data": "0x" + dirty.hex()})
+    assert bytes(answer) == bytes(
+        chain.provider.web3.eth.call({"to": registry.address, "data": "0x" + clean.hex()})
+    )
+    assert bytes(answer)[64:84] == COMMITMENT
+
+
 def test_statusesAndTiers_packs_status_and_tier(
     registry: Any, registrar: Any, members: list[Any], outsider: Any
 ) -> None:
-    for m, status in zip(members[:4], list(Status)[1:], strict=True):
+    for m, status in zip(members[:4], list(Status)[1:5], strict=True):
         bring_to(registry, registrar, m, status)
     registry.setTier(members[0], 7, sender=registrar)
 

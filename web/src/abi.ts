@@ -12,6 +12,9 @@ export const registryAbi = parseAbi([
   "function nonces(address owner) view returns (uint256)",
   "function commitmentMatches(address member, bytes20 commitment) view returns (bool)",
   "function setConsent(uint16 flags, uint16 version)",
+  "function movedTo(address old) view returns (address)",
+  "function pendingMove(address old) view returns (address newWallet, uint40 executableAt)",
+  "function vetoMove()",
   "event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier)",
   "event CommitmentRotated(address indexed member, bytes20 oldCommitment, bytes20 newCommitment)",
   "event TierChanged(address indexed member, uint8 oldTier, uint8 newTier)",
@@ -21,6 +24,10 @@ export const registryAbi = parseAbi([
   "event MemberRevoked(address indexed member, address indexed by)",
   "event MemberLeft(address indexed member)",
   "event MemberErased(address indexed member, address indexed by)",
+  "event MoveProposed(address indexed old, address indexed newWallet, uint40 executableAt, address indexed by)",
+  "event MoveVetoed(address indexed old, address indexed newWallet)",
+  "event MoveCancelled(address indexed old, address indexed newWallet, address indexed by)",
+  "event MemberMoved(address indexed old, address indexed newWallet)",
   "error WrongStatus(address member, uint8 status)",
   "error UnknownConsentFlags(uint16 flags)",
   "error NoPolicyPublished()",
@@ -28,6 +35,7 @@ export const registryAbi = parseAbi([
   "error DeadlineExpired(uint256 deadline)",
   "error InvalidSignature(address member)",
   "error InvalidAccountNonce(address account, uint256 currentNonce)",
+  "error NoPendingMove(address old)",
   "error EnforcedPause()",
 ]);
 
@@ -40,6 +48,7 @@ export const pointsAbi = parseAbi([
   "event Transfer(address indexed from, address indexed to, uint256 value)",
   "event Redeemed(address indexed member, uint256 indexed rewardId, uint256 cost)",
   "event PointsForfeited(address indexed member, uint256 amount, address indexed by)",
+  "event PointsCarriedOver(address indexed old, address indexed newWallet, uint256 amount)",
   "error NotActiveMember(address member, uint8 status)",
   "error UnknownReward(uint256 rewardId)",
   "error EnforcedPause()",
@@ -53,6 +62,7 @@ export enum Status {
   Suspended = 2,
   Revoked = 3,
   Erased = 4,
+  Moved = 5,
 }
 
 /** The EIP-712 type the member signs for the gas-free relay (IMembershipRegistry.ConsentChange). */
