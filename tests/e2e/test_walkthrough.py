@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from operator_kit import ROOT, Contracts, Operator, Run
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from memberledger.chain.local_node import running_anvil
 from memberledger.store.database import Database
@@ -27,7 +28,7 @@ from memberledger.store.vault import MemberStatus
 
 README = ROOT / "README.md"
 LOCAL = "ethereum:local:foundry"
-ACTIVE, SUSPENDED, ERASED = 1, 2, 4
+ACTIVE, SUSPENDED, ERASED, MOVED = 1, 2, 4, 5
 
 
 def walkthrough_lines(readme: Path = README) -> list[str]:
@@ -102,6 +103,8 @@ class Walk:
         if line.startswith("#"):
             if "members redeem on the member page" in line:
                 self.members_redeem()
+            if "three days later" in line:
+                self.time_passes()
             return None
         if words[:2] == ["cp", "-r"]:
             shutil.copytree(ROOT / words[2], self.folder / words[3])
@@ -116,10 +119,16 @@ class Walk:
         if args[:2] == ["redemptions", "fulfil"]:
             assert args[2:] == ["ID", "ID"]
             args[2:] = redemption_ids(self.outputs[-1].stdout)
-        typed = "m-006\n" if args[0] == "erase" else None
+        typed = {"erase": "m-006\n", "members": "m-002\n"}.get(args[0])
         run = self.operator.run(*args, input=typed).ok()
         self.outputs.append(run)
         return run
+
+    def time_passes(self) -> None:
+        """The registry's move delay passes (three days on the node's clock)."""
+        delay = int(self.contracts().registry.functions.moveDelay().call())
+        self.web3.provider.make_request(RPCEndpoint("evm_increaseTime"), [delay + 1])
+        self.web3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
     def members_redeem(self) -> None:
         """What Ana and Émile do on the member page: redeem from their own wallets."""
@@ -151,6 +160,8 @@ def step_checks(walk: Walk) -> dict[str, Callable[[Run], None]]:
     """What each step of the walk-through must have done, by the command it starts with."""
     accounts = list(walk.web3.eth.accounts)
     ana, bo, chidi, liam, emile, farah = accounts[1:7]
+    bo_new = accounts[7]
+    moves: list[str] = []
     programme_file = walk.folder / "my-programme" / "programme.toml"
 
     def record(wallet: str) -> list[Any]:
@@ -199,6 +210,20 @@ def step_checks(walk: Walk) -> dict[str, Callable[[Run], None]]:
     def shown(run: Run) -> None:
         assert "Chidi.Okafor@NewMail.example" in run.stdout and "CommitmentRotated" in run.stdout
 
+    def moved(run: Run) -> None:
+        moves.append(run.stdout)
+        if len(moves) == 1:  # proposed: nothing moved yet
+            assert "proposed the move to " + bo_new in run.stdout
+            assert record(bo)[3] == ACTIVE
+            return
+        assert record(bo)[3] == MOVED and record(bo_new)[2] == 2  # gold, on the new wallet
+        assert balance(bo) == 0 and balance(bo_new) > 0
+        with walk.operator.vault() as vault:
+            stored = vault.get("m-002")
+            assert stored is not None and stored.wallet == bo_new
+        letter = walk.folder / "my-programme" / "letters" / "letter-m-002.html"
+        assert bo_new in letter.read_text(encoding="utf-8")
+
     def published(run: Run) -> None:
         registry = walk.contracts().registry
         assert registry.functions.policyVersion().call() == 2
@@ -245,6 +270,7 @@ def step_checks(walk: Walk) -> dict[str, Callable[[Run], None]]:
         "members apply": applied,
         "members reinstate": reinstated,
         "member m-003": shown,
+        "members move": moved,
         "programme policy publish": published,
         "programme rewards set": reward_added,
         "programme rewards list": catalogue,
