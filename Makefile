@@ -24,7 +24,7 @@ help:
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
-	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the relay, on private Anvils"
+	@echo "make bench  - bulk enrollment and issuance (100,000 members), the relay, private proofs, on private Anvils"
 	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
@@ -91,11 +91,12 @@ fuzz: setup
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
 # Bulk enrollment and issuance end to end on its own Anvil, then the relay section
-# (bench/relay.py: relayed requests a second, valid requests under a flood); figures in
-# bench/results.json.
-bench: setup
+# (bench/relay.py: relayed requests a second, valid requests under a flood), then private
+# proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in bench/results.json.
+bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/zk.py
 
 # Host and port from MEMBERLEDGER_NODE_HOST (environment or .env), like ethereum:local:foundry.
 node: setup

@@ -4,6 +4,9 @@ pragma solidity 0.8.30;
 import {AccessControlDefaultAdminRules} from
     "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ILoyaltyPoints} from "./interfaces/ILoyaltyPoints.sol";
 import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 
@@ -19,8 +22,11 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 ///   and one issuer's batches never mark another's as applied.
 /// - A credit batch that is applied credits exactly its rows whose recipient is Active and whose
 ///   points are non-zero; every other row is skipped with an event, never reverts the batch.
-/// - While the registry is paused, no balance, allowance, catalogue or setting changes.
-contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules {
+/// - While the registry is paused, no balance, allowance, catalogue or setting changes (a member
+///   may still cancel signed redemptions: `increaseNonce`).
+/// - A redemption burns exactly the catalogue cost, from an Active member who called `redeem` or
+///   signed that reward at that cost with their current nonce before the deadline.
+contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules, EIP712, Nonces {
     /// @notice Role that credits points.
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     /// @notice The registry's registrar role, which may forfeit points.
@@ -29,6 +35,10 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     uint32 public constant BASE_MULTIPLIER_BPS = 10_000;
     /// @notice Largest multiplier: 100.00x.
     uint32 public constant MAX_MULTIPLIER_BPS = 1_000_000;
+
+    /// @notice EIP-712 type hash of {RedeemRequest}.
+    bytes32 public constant REDEEM_REQUEST_TYPEHASH =
+        keccak256("RedeemRequest(address member,uint256 rewardId,uint256 cost,uint256 nonce,uint256 deadline)");
 
     IMembershipRegistry private immutable REGISTRY;
 
@@ -57,6 +67,7 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     constructor(IMembershipRegistry registry_, address admin, uint48 adminTransferDelay)
         ERC20("MemberLedger Points", "MLP")
         AccessControlDefaultAdminRules(adminTransferDelay, admin)
+        EIP712("MemberLedger LoyaltyPoints", "1")
     {
         REGISTRY = registry_;
         _grantRole(ISSUER_ROLE, admin);
@@ -88,12 +99,29 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
 
     /// @inheritdoc ILoyaltyPoints
     function redeem(uint256 rewardId) external {
-        _requireNotPaused();
-        _requireActive(msg.sender);
-        uint256 cost = _rewards[rewardId];
-        if (cost == 0) revert UnknownReward(rewardId);
+        uint256 cost = _costFor(msg.sender, rewardId);
         _burn(msg.sender, cost);
         emit Redeemed(msg.sender, rewardId, cost);
+    }
+
+    /// @inheritdoc ILoyaltyPoints
+    function redeemBySig(RedeemRequest calldata request, bytes calldata signature) external {
+        address member = request.member;
+        if (block.timestamp > request.deadline) revert DeadlineExpired(request.deadline);
+        _useCheckedNonce(member, request.nonce);
+        if (!SignatureChecker.isValidSignatureNow(member, _redeemRequestDigest(request), signature)) {
+            revert InvalidSignature(member);
+        }
+        uint256 rewardId = request.rewardId;
+        uint256 cost = _costFor(member, rewardId);
+        if (cost != request.cost) revert RewardCostChanged(rewardId, request.cost, cost);
+        _burn(member, cost);
+        emit Redeemed(member, rewardId, cost);
+    }
+
+    /// @inheritdoc ILoyaltyPoints
+    function increaseNonce() external {
+        emit NonceIncreased(msg.sender, _useNonce(msg.sender) + 1);
     }
 
     /// @inheritdoc ILoyaltyPoints
@@ -185,6 +213,11 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
         return _transfersEnabled;
     }
 
+    /// @inheritdoc ILoyaltyPoints
+    function redeemRequestDigest(RedeemRequest calldata request) external view returns (bytes32) {
+        return _redeemRequestDigest(request);
+    }
+
     // ------------------------------------------------------------------ internal
 
     /// @dev Transfers (neither side the zero address) need the switch on, the registry
@@ -270,6 +303,30 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
         assembly ("memory-safe") {
             tag := and(calldataload(add(rows.offset, add(mul(i, CREDIT_ROW_BYTES), 28))), shl(128, not(0)))
         }
+    }
+
+    /// @dev What `member` pays for `rewardId`, once the registry is unpaused, the member active
+    /// and the reward in the catalogue.
+    function _costFor(address member, uint256 rewardId) private view returns (uint256 cost) {
+        _requireNotPaused();
+        _requireActive(member);
+        cost = _rewards[rewardId];
+        if (cost == 0) revert UnknownReward(rewardId);
+    }
+
+    function _redeemRequestDigest(RedeemRequest calldata request) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    REDEEM_REQUEST_TYPEHASH,
+                    request.member,
+                    request.rewardId,
+                    request.cost,
+                    request.nonce,
+                    request.deadline
+                )
+            )
+        );
     }
 
     function _multiplier(uint8 tier) private view returns (uint32) {

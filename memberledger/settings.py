@@ -62,6 +62,11 @@ class Settings:
     relayer: str = ""
     #: MEMBERLEDGER_RELAYER_PASSPHRASE: unlocks the relayer's account for a service.
     relayer_passphrase: str = ""
+    #: MEMBERLEDGER_PROOF_ROOT_VALIDITY: seconds a replaced group root stays accepted
+    #: (checked by `memberledger.proofs.settings`).
+    proof_root_validity: str = ""
+    #: MEMBERLEDGER_PROOF_MIN_GROUP: below this many members the page warns (checked there).
+    proof_min_group: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -105,6 +110,8 @@ def read_settings(
         programme_file=Path(text("PROGRAMME") or DEFAULT_PROGRAMME_FILE),
         relayer=text("RELAYER"),
         relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
+        proof_root_validity=text("PROOF_ROOT_VALIDITY"),
+        proof_min_group=text("PROOF_MIN_GROUP"),
     )
 
 

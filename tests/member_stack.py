@@ -28,6 +28,7 @@ from operator_kit import rpc
 from web3 import Web3
 
 from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
+from memberledger.identifiers import packed_credit_rows
 from memberledger.pii.canonical import PersonalData
 from memberledger.pii.commitment import Commitment, commit_person
 
@@ -176,8 +177,9 @@ class MemberStack:
 
     def credit(self, member: str, base_points: int) -> int:
         """Credit `base_points` (times the tier multiplier); returns the new balance."""
-        batch = secrets.token_bytes(32)
-        self._send(self.points.functions.credit(batch, [member], [base_points]), self.registrar)
+        tag = secrets.token_bytes(16)  # a fresh reward event each time
+        rows = packed_credit_rows([(member, base_points, tag)])
+        self._send(self.points.functions.credit(rows), self.registrar)
         return self.balance(member)
 
     def balance(self, member: str) -> int:

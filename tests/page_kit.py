@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_IMAGES = ROOT / "docs" / "images"
 DOCS_CARD = DOCS_IMAGES / "member-card.png"
-WALLET_SCRIPT = (Path(__file__).parent / "injected_wallet.js").read_text()
+WALLET_SCRIPT = (Path(__file__).parent / "web" / "injected_wallet.js").read_text()
 
 #: open_page(*wallets, width=..., height=...): the member page with those wallets injected.
 OpenPage = Callable[..., Page]

@@ -25,9 +25,22 @@ ALLOWED: dict[str, frozenset[str]] = {
     "programme": frozenset({"pii", "store", "chain", "programme_file"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
     "ops": frozenset({"pii", "store", "intake", "chain", "programme", "programme_file"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops"}),
+    # Private proofs: groups from the chain, published exactly once like a bulk run.
+    "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops", "proofs"}),
     "cli": frozenset(
-        {"pii", "store", "intake", "chain", "programme", "programme_file", "bulk", "ops", "site"}
+        {
+            "pii",
+            "store",
+            "intake",
+            "chain",
+            "programme",
+            "programme_file",
+            "bulk",
+            "ops",
+            "proofs",
+            "site",
+        }
     ),
 }
 #: Top-level modules that are a room of their own.

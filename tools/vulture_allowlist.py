@@ -39,3 +39,8 @@ multipliers_list
 multipliers_set
 list_command
 fulfil_command
+publish_  # scripts/proofs.py: click subcommands, registered by their decorators
+audit_
+verify
+set_window
+log_message  # http.server's hook (bench/zk.py serves the page's files quietly)

@@ -10,8 +10,20 @@ import {IMembershipRegistry} from "./IMembershipRegistry.sol";
 /// transfers.
 /// @dev Roles: `DEFAULT_ADMIN_ROLE` (two-step transfer) sets multipliers, rewards and the
 /// transfer switch; `ISSUER_ROLE` credits. Forfeiting is for the registry's `REGISTRAR_ROLE`.
-/// Every state change stops while the registry is paused.
+/// Every state change stops while the registry is paused, except a member cancelling what they
+/// signed ({increaseNonce}).
 interface ILoyaltyPoints {
+    /// @notice A redemption the member signed (EIP-712) for someone else to submit, gas-free for
+    /// the member. `cost` is the price the member saw: if the catalogue changed since, the
+    /// request fails rather than charge another price.
+    struct RedeemRequest {
+        address member;
+        uint256 rewardId;
+        uint256 cost;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
     // ------------------------------------------------------------------ errors
 
     /// @notice `issuer` already credited a batch whose rows hash to `contentHash`; each issuer's
@@ -33,6 +45,12 @@ interface ILoyaltyPoints {
     error NotForfeitable(address member, IMembershipRegistry.Status status);
     /// @notice `account` lacks the registry's registrar role.
     error NotRegistrar(address account);
+    /// @notice Reward `rewardId` costs `actual` points now, not the `expected` the member signed.
+    error RewardCostChanged(uint256 rewardId, uint256 expected, uint256 actual);
+    /// @notice A signed request is past its `deadline` (unix seconds).
+    error DeadlineExpired(uint256 deadline);
+    /// @notice The signature is not `member`'s signature of the request.
+    error InvalidSignature(address member);
     /// @notice `old` did not move (the registry's `movedTo(old)` is zero).
     error NotMoved(address old);
     /// @notice The registry is paused: no state changes.
@@ -63,6 +81,8 @@ interface ILoyaltyPoints {
     event TierMultiplierSet(uint8 indexed tier, uint32 oldBps, uint32 bps);
     /// @notice Member-to-member transfers were switched on or off.
     event TransfersEnabledSet(bool enabled);
+    /// @notice `member` cancelled every redemption signed with a nonce below `newNonce`.
+    event NonceIncreased(address indexed member, uint256 newNonce);
     /// @notice The `amount` points of `old` went with its membership to `newWallet`.
     event PointsCarriedOver(address indexed old, address indexed newWallet, uint256 amount);
     /// @notice `amount` points of revoked or erased `member` were forfeited by `by`.
@@ -109,6 +129,22 @@ interface ILoyaltyPoints {
     /// Emits `Transfer` to the zero address and {Redeemed}.
     /// @param rewardId The reward.
     function redeem(uint256 rewardId) external;
+
+    /// @notice Submit a redemption the member signed (EIP-712), e.g. from a gas-free relay: the
+    /// member pays in points, the sender pays the gas.
+    /// @dev Requirements: `block.timestamp` not past `request.deadline` (`DeadlineExpired`);
+    /// `request.nonce` is the member's current nonce on this contract (`InvalidAccountNonce`),
+    /// which is consumed; `signature` is the member's signature of the typed data, from an
+    /// account or an ERC-1271 contract wallet (`InvalidSignature`); then as {redeem} for
+    /// `request.member`, and the reward's cost equals `request.cost` (`RewardCostChanged`). Burns
+    /// the cost. Emits `Transfer` to the zero address and {Redeemed}.
+    /// @param request The signed redemption.
+    /// @param signature The member's signature (65 bytes for an account).
+    function redeemBySig(RedeemRequest calldata request, bytes calldata signature) external;
+
+    /// @notice Cancel every redemption you signed and that was not submitted yet.
+    /// @dev Consumes the caller's current nonce; possible while paused. Emits {NonceIncreased}.
+    function increaseNonce() external;
 
     /// @notice Move the whole balance of a wallet whose membership moved to its new wallet.
     /// @dev Anyone may call. Requirements: registry not paused; `registry().movedTo(old)` not
@@ -163,4 +199,8 @@ interface ILoyaltyPoints {
 
     /// @notice Whether member-to-member transfers are enabled.
     function transfersEnabled() external view returns (bool);
+
+    /// @notice The EIP-712 hash of `request` that the member signs (domain "MemberLedger
+    /// LoyaltyPoints", version "1", this chain, this contract).
+    function redeemRequestDigest(RedeemRequest calldata request) external view returns (bytes32);
 }

@@ -170,21 +170,26 @@ class CreditTarget:
         }
     )
 
-    def __init__(self, programme: Programme) -> None:
+    def __init__(self, programme: Programme, issuer: str | None = None) -> None:
+        """Batches `issuer` sends (by default the programme's signer: the courier's)."""
         self.programme = programme
         self.contract = programme.deployment.points
+        self._issuer = issuer
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer or self.programme.signer.address
 
     def calldata(self, batch: Batch) -> bytes:
         return calldata.credit(packed_credit_rows(entry.row for entry in batch.credits))
 
     def applied(self, batch: Batch) -> bool:
-        issuer = self.programme.signer.address
-        return fetch_batch_applied(self.programme.node, self.contract, issuer, batch.batch_id)
+        return fetch_batch_applied(self.programme.node, self.contract, self.issuer, batch.batch_id)
 
     def applying_transaction(self, batch: Batch) -> str | None:
         """Our own transaction that applied the batch: its log names the batch and our
         issuer (another issuer's batch of the same rows is a batch of its own)."""
-        issuer = calldata.address_topic(self.programme.signer.address)
+        issuer = calldata.address_topic(self.issuer)
         logs = self.programme.node.logs(
             self.contract,
             [calldata.BATCH_CREDITED_TOPIC, batch.batch_id, issuer],

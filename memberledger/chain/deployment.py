@@ -337,23 +337,22 @@ def attach(project: Any, chain: Any, root: Path | None = None) -> tuple[Deployme
                 f"(was the local node restarted without its state, or is --network another "
                 f"node?): on the right node, run `ape run deploy --force` to start afresh"
             )
-    registry = contract_at(chain, project.MembershipRegistry, deployment.registry)
-    points = contract_at(chain, project.LoyaltyPoints, deployment.points)
-    return deployment, registry, points
+    return (
+        deployment,
+        contract_at(chain, project, "MembershipRegistry", deployment.registry),
+        (contract_at(chain, project, "LoyaltyPoints", deployment.points)),
+    )
 
 
-def contract_at(chain: Any, container: Any, address: str) -> Any:
-    """The project's contract at `address`, with this project's ABI only.
-
-    `ContainerType.at` merges the ABI with whatever Ape cached on disk for that address, and
-    on a URL network (`--network http://...`) Ape keys that cache by address alone: every
-    fresh Anvil deploys to the same first addresses, so an older version of a contract (from
-    another checkout, or before a redeploy) would leak its events and errors into this one
-    (seen: two `MemberEnrolled` events, and `event.range` gone). The manifest says exactly
-    which contract is there, so its type replaces the cached one."""
+def contract_at(chain: Any, project: Any, name: str, address: str) -> Any:
+    """The project's contract `name` at `address`, with the project's own ABI. Ape caches
+    the ABI of every address it meets in its data folder and merges what it finds there: on a
+    local node, whose addresses repeat from one chain to the next, an older release's ABI at
+    the same address would be merged in (two `MemberEnrolled` events, say). So the cache is
+    neither read nor trusted here, and is overwritten with this ABI."""
     return chain.contracts.instance_at(
         address,
-        contract_type=container.contract_type,
+        contract_type=getattr(project, name).contract_type,
         fetch_from_explorer=False,
         fetch_from_disk=False,
         detect_proxy=False,

@@ -44,11 +44,11 @@ class GasModel:
 
 
 #: enrollBatch (packed rows, each with consent: MemberEnrolled and ConsentChanged):
-#: enroll_batch_1 = 58,370 and enroll_batch_100 = 2,769,853 in the snapshot.
-ENROLL_GAS = GasModel(fixed=30_981, per_row=27_389, largest_batch=611, default_batch=600)
+#: enroll_batch_1 = 58,574 and enroll_batch_100 = 2,770,057 in the snapshot.
+ENROLL_GAS = GasModel(fixed=31_185, per_row=27_389, largest_batch=611, default_batch=600)
 #: credit (packed rows), first credit of each member (a zero balance becoming non-zero costs
-#: the most): credit_batch_1_first = 110,858 and credit_batch_100_first = 2,893,966.
-CREDIT_GAS = GasModel(fixed=82_746, per_row=28_112, largest_batch=591, default_batch=550)
+#: the most): credit_batch_1_first = 111,528 and credit_batch_100_first = 2,896,715.
+CREDIT_GAS = GasModel(fixed=83_395, per_row=28_133, largest_batch=590, default_batch=550)
 
 
 @dataclass(frozen=True)

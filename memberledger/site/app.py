@@ -30,6 +30,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memberledger.programme_file import ProgrammeFile
+from memberledger.site.identity_relay import IDENTITY_RELAY_PATH
+from memberledger.site.proofs import GROUPS_PATH, ProofsSite
 from memberledger.site.relay import MAX_BODY_BYTES, ConsentRelay, Relayed, RelayRefused
 
 #: Where `node web/build.mjs` puts the page.
@@ -55,15 +57,20 @@ _TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".zkey": "application/octet-stream",
 }
 
 
 def content_security_policy(rpc_url: str) -> str:
-    """Scripts, styles and images from this origin only; RPC calls to the chain's node."""
+    """Scripts, styles and images from this origin only; RPC calls to the chain's node.
+    WebAssembly may be compiled ('wasm-unsafe-eval', no JavaScript eval) for the private-proof
+    prover, whose worker starts helper workers from blob: URLs (snarkjs does)."""
     parts = urlsplit(rpc_url)
     rpc_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+        "style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self' {rpc_origin}; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'; object-src 'none'"
     ).replace("  ", " ")
@@ -78,6 +85,8 @@ class SiteContent:
     config: dict[str, Any]
     programme: ProgrammeFile
     relay: ConsentRelay | None
+    #: Private proofs (issue 19): the published groups and the identity relay, if deployed.
+    proofs: ProofsSite | None = None
 
 
 class SecurityHeaders:
@@ -170,6 +179,36 @@ def create_app(content: SiteContent) -> Starlette:
         log.info("relayed consent of %s in %s", relayed.member, relayed.tx_hash)
         return JSONResponse(relayed.as_json(), status_code=200 if relayed.block_number else 202)
 
+    async def proof_group(request: Request) -> Response:
+        body = None
+        if content.proofs is not None:
+            body = await anyio.to_thread.run_sync(
+                content.proofs.group_body, int(request.path_params["group"]), limiter=limiter
+            )
+        if body is None:
+            raise HTTPException(404)
+        return Response(body, media_type="application/json")
+
+    async def relay_identity(request: Request) -> Response:
+        relay = content.proofs.relay if content.proofs else None
+        if relay is None:
+            return _refusal(RelayRefused(503, "no_relay"))
+        client = request.client.host if request.client else "unknown"
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip() != (
+                "application/json"
+            ):
+                raise RelayRefused(415, "media_type")
+            body = await _read_body(request)
+            relayed = await anyio.to_thread.run_sync(relay.relay, body, client, limiter=limiter)
+        except RelayRefused as refused:
+            log.info("refused identity %s (%s) from %s", refused.code, refused.field or "-", client)
+            return _refusal(refused)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        log.info("relayed an identity registration in %s", relayed["txHash"])
+        return JSONResponse(relayed)
+
     async def static(request: Request) -> Response:
         path = request.url.path
         relative = "index.html" if path in ("", "/") else path.lstrip("/")
@@ -215,6 +254,8 @@ def create_app(content: SiteContent) -> Starlette:
             Route("/programme/logo", logo, methods=["GET", "HEAD"]),
             Route("/privacy-policy", privacy_policy, methods=["GET", "HEAD"]),
             Route(RELAY_PATH, relay_consent, methods=["POST"]),
+            Route(GROUPS_PATH + "{group:int}.json", proof_group, methods=["GET", "HEAD"]),
+            Route(IDENTITY_RELAY_PATH, relay_identity, methods=["POST"]),
             Route("/{path:path}", static, methods=list(_ANY_METHOD)),
         ],
         exception_handlers={

@@ -43,6 +43,7 @@ from memberledger.errors import ConfigError
 from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings as programme_settings
 from memberledger.site.app import RELAY_PATH, WEB_ROOT, SiteContent, create_app
+from memberledger.site.proofs import open_proofs_site
 from memberledger.site.relay import ConsentRelay, RelaySettings
 from memberledger.tiers import TIERS
 
@@ -295,6 +296,7 @@ def open_member_site(
             )
         rpc_url = own_node
     relay = None
+    sender = None
     if relay_enabled:
         sender = relayer_account(accounts, chain_id, account_alias)
         check_relayer_has_no_role(registry, points, str(sender.address))
@@ -314,7 +316,15 @@ def open_member_site(
         or (f"MemberLedger local chain {chain_id}" if development else f"Chain {chain_id}"),
         relay_enabled=relay_enabled,
     )
-    return MemberSite(SiteContent(web_root, config, programme, relay), settings)
+    proofs = open_proofs_site(
+        project,
+        chain,
+        registry,
+        sender if relay_enabled else None,
+        relay_settings or RelaySettings(),
+    )
+    config["proofs"] = proofs.page_config() if proofs else None
+    return MemberSite(SiteContent(web_root, config, programme, relay, proofs), settings)
 
 
 def _check_policy(registry: Any, programme: ProgrammeFile) -> None:

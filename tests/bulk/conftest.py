@@ -19,16 +19,16 @@ from memberledger.store.vault import Vault
 
 
 @pytest.fixture
-def programme(
-    tmp_path: Path, chain: Any, accounts: Any, registry: Any, points: Any
-) -> Iterator[Programme]:
+def programme(tmp_path: Path, chain: Any, registry: Any, points: Any) -> Iterator[Programme]:
+    from ape import accounts  # the account manager the scripts see (it has test_accounts)
+
     database = Database(tmp_path / "vault.db")
     deployment = Deployment(
         chain_id=chain.chain_id,
         registry=str(registry.address),
         points=str(points.address),
         deploy_block=0,
-        deployer=str(accounts[0].address),
+        deployer=str(accounts.test_accounts[0].address),
         policy_version=1,
         policy_hash="0x" + "11" * 32,
     )

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+from batch_rows import enrollment_rows
 from operator_kit import open_sqlite
 
 from memberledger.bulk.courier import Courier, SendSettings
@@ -70,7 +71,8 @@ def test_settle_planned_enrollment_applied_behind_the_journals_back_sends_nothin
     (identity,) = programme.journal.plan(BatchKind.ENROLL, entries, 10)
     # The crash: the transaction went out, the journal never heard of it.
     sent = programme.registry.enrollBatch(
-        [(e.wallet, e.commitment.value, e.consent, e.tier) for e in entries], sender=registrar
+        enrollment_rows((e.wallet, e.commitment.value, e.consent, e.tier) for e in entries),
+        sender=registrar,
     )
     height = chain.blocks.height
 
@@ -101,24 +103,27 @@ def test_settle_credit_whose_transaction_the_node_never_saw_sends_it_once(
     lost = SentTransaction("0x" + "ee" * 32, identity, nonce, 200_000, 10**10, 10**9, now_text())
     programme.journal.record_sent(lost)
 
-    (delivery,) = courier(programme, CreditTarget(programme), issuer).deliver([identity])
+    (delivery,) = courier(programme, CreditTarget(programme, str(issuer.address)), issuer).deliver(
+        [identity]
+    )
 
     assert delivery.how == "sent again"
     assert programme.points.balanceOf(member) == 40
-    assert programme.points.batchApplied(bytes.fromhex(identity[2:]))
+    assert programme.points.batchApplied(issuer, bytes.fromhex(identity[2:]))
     assert programme.journal.open_batch_ids(BatchKind.CREDIT) == []
 
 
 def test_credit_the_chain_refuses_is_released_and_can_be_planned_again(
-    programme: Programme, issuer: Any, members: list[Any], chain: Any
+    programme: Programme, issuer: Any, pauser: Any, members: list[Any], chain: Any
 ) -> None:
-    stranger = str(members[3].address)  # not a member: the contract refuses the credit
-    entry = CreditEntry("visit-2", stranger, 10)
+    member = str(members[3].address)
+    entry = CreditEntry("visit-2", member, 10)
     (identity,) = programme.journal.plan(BatchKind.CREDIT, [entry], 10)
+    programme.registry.pause(sender=pauser)  # every credit is refused while paused
     height = chain.blocks.height
 
-    with pytest.raises(BatchFailed, match="NotActiveMember"):
-        courier(programme, CreditTarget(programme), issuer).deliver([identity])
+    with pytest.raises(BatchFailed, match="EnforcedPause"):
+        courier(programme, CreditTarget(programme, str(issuer.address)), issuer).deliver([identity])
 
     assert chain.blocks.height == height  # refused by the estimate: no gas spent
     failed = programme.journal.get(identity)
@@ -158,7 +163,9 @@ def test_stuck_credit_is_replaced_with_higher_fees_and_applied_once(
     def run() -> None:
         miner = threading.Thread(target=mine_later)
         miner.start()
-        courier(programme, CreditTarget(programme), issuer, stuck_after=0.5).deliver([identity])
+        courier(
+            programme, CreditTarget(programme, str(issuer.address)), issuer, stuck_after=0.5
+        ).deliver([identity])
         miner.join()
 
     _while_not_mining(chain, run)
@@ -207,7 +214,9 @@ def test_dropped_credit_is_sent_again_and_applied_once(
     def run() -> None:
         dropper = threading.Thread(target=drop_then_mine)
         dropper.start()
-        courier(programme, CreditTarget(programme), issuer, stuck_after=60).deliver([identity])
+        courier(
+            programme, CreditTarget(programme, str(issuer.address)), issuer, stuck_after=60
+        ).deliver([identity])
         dropper.join()
 
     _while_not_mining(chain, run)

@@ -27,7 +27,7 @@ import pytest
 from batch_rows import credits, enrollment_rows
 from eth_abi.abi import decode, encode
 from eth_account import Account
-from eth_tester.exceptions import TransactionFailed
+from eth_tester.exceptions import TransactionFailed  # type: ignore[import-untyped]
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from ethpm_types.abi import MethodABI
@@ -72,6 +72,8 @@ class Scene:
     moved: str  # moved to MOVED_TO, held points
     consent_change: tuple[str, int, int, int, int]
     signature: bytes
+    redemption: tuple[str, int, int, int, int]  # the member's, signed
+    redemption_signature: bytes
 
 
 Arguments = Callable[[Scene], tuple[Any, ...]]
@@ -181,6 +183,10 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "redeem(uint256)": Entry(
             "member-self", lambda _s: (REWARD,), not_a_member("NotActiveMember")
         ),
+        "redeemBySig((address,uint256,uint256,uint256,uint256),bytes)": Entry(
+            "anyone", lambda s: (s.redemption, s.redemption_signature), None
+        ),
+        "increaseNonce()": Entry("anyone", no_args, None),
         "transfer(address,uint256)": Entry(
             "member-self", lambda s: (s.recipient, 1), not_a_member("NotActiveMember")
         ),
@@ -250,7 +256,8 @@ def call(chain: Any, contract: Any, signature: str, args: tuple[Any, ...], sende
     except ContractLogicError as error:  # an HTTP node (Anvil)
         return bytes.fromhex(str(error.data).removeprefix("0x"))
     except TransactionFailed as error:  # Ape's in-process chain: "execution reverted: b'...'"
-        return ast.literal_eval(str(error.args[0]).removeprefix("execution reverted: "))
+        revert: bytes = ast.literal_eval(str(error.args[0]).removeprefix("execution reverted: "))
+        return revert
     return b""
 
 
@@ -337,6 +344,26 @@ def scene(
         },
         message,
     )
+    redemption = (member.address, REWARD, 10, 0, FAR_FUTURE)
+    redemption_signed = Account.sign_typed_data(
+        member.private_key,
+        {
+            "name": "MemberLedger LoyaltyPoints",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": points.address,
+        },
+        {
+            "RedeemRequest": [
+                {"name": "member", "type": "address"},
+                {"name": "rewardId", "type": "uint256"},
+                {"name": "cost", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ]
+        },
+        dict(zip(("member", "rewardId", "cost", "nonce", "deadline"), redemption, strict=True)),
+    )
     accounts = (admin, registrar, pauser, issuer, member, outsider)
     return Scene(
         callers={name: account.address for name, account in zip(CALLERS, accounts, strict=True)},
@@ -347,6 +374,8 @@ def scene(
         moved=moved.address,
         consent_change=change,
         signature=signed.signature,
+        redemption=redemption,
+        redemption_signature=redemption_signed.signature,
     )
 
 
@@ -377,7 +406,7 @@ def test_matrix_lists_every_state_changing_function(contract_name: str, project:
 
 def test_matrix_check_catches_a_new_function(project: Any) -> None:
     contract_type = project.MembershipRegistry.contract_type.model_copy(deep=True)
-    new = MethodABI(name="sweep", inputs=[{"name": "to", "type": "address"}])
+    new = MethodABI.model_validate({"name": "sweep", "inputs": [{"name": "to", "type": "address"}]})
     contract_type.abi.append(new)
     assert unlisted(contract_type, MATRIX["MembershipRegistry"]) == {"sweep(address)"}
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from batch_rows import credits, enrollment_rows
+from eth_account import Account
 from eth_utils.crypto import keccak
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "snapshots" / "gas.json"
@@ -89,6 +90,9 @@ def measured(
         points.credit(credits("gas-4", [member], [1_000]), sender=issuer)
         points.setReward(1, 100, sender=admin)
         gas["redeem"] = points.redeem(1, sender=member).gas_used
+        redemption = (member.address, 1, 100, 0, 2**40)
+        signature = signed_redemption(member, points, chain, redemption)
+        gas["redeem_by_sig"] = points.redeemBySig(redemption, signature, sender=issuer).gas_used
         gas["suspend"] = registry.suspend(member, sender=registrar).gas_used
         gas["reinstate"] = registry.reinstate(member, sender=registrar).gas_used
         gas["erase"] = registry.erase(member, sender=registrar).gas_used
@@ -103,6 +107,30 @@ def measured(
         gas["complete_move"] = registry.completeMove(lost, sender=registrar).gas_used
         gas["carry_over"] = points.carryOver(lost, sender=registrar).gas_used
     return gas
+
+
+def signed_redemption(
+    member: Any, points: Any, chain: Any, redemption: tuple[str, int, int, int, int]
+) -> bytes:
+    """The member's EIP-712 signature of a RedeemRequest, as the member page makes it."""
+    fields = ("member", "rewardId", "cost", "nonce", "deadline")
+    signed = Account.sign_typed_data(
+        member.private_key,
+        {
+            "name": "MemberLedger LoyaltyPoints",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": points.address,
+        },
+        {
+            "RedeemRequest": [
+                {"name": name, "type": "address" if name == "member" else "uint256"}
+                for name in fields
+            ]
+        },
+        dict(zip(fields, redemption, strict=True)),
+    )
+    return bytes(signed.signature)
 
 
 def largest_fitting(estimate: Callable[[int], int], low: int, high: int) -> int:

@@ -3,10 +3,11 @@
 Each step is one transaction (enroll, batch enroll, consent change by the member or by a relayed
 EIP-712 signature, commitment rotation, tier change, suspend, reinstate, revoke, erase, leave,
 nonce increase, moves proposed, vetoed, cancelled and completed, move delay, credit, redeem,
-forfeit, carry-over, transfer, catalogue and multiplier changes, pause, unpause, policy
-publication, role grants, revocations and renunciations; or time passing) sent by a random actor
-about a random member: half the time one the call suits (a holder of the role it needs, a member
-in the status it needs), half the time anyone. A Python model says whether the call is allowed;
+redemption by a relayed EIP-712 signature, forfeit, carry-over, transfer, catalogue and
+multiplier changes, pause, unpause, policy publication, role grants, revocations and
+renunciations; or time passing) sent by a random actor about a random member: half the time one
+the call suits (a holder of the role it needs, a member in the status it needs), half the time
+anyone. A Python model says whether the call is allowed;
 the step asserts the transaction reverted exactly when the model says so, with the custom error
 and arguments the model predicts. After every step the observable state of both contracts is
 read back and checked, first on its own:
@@ -30,6 +31,8 @@ read back and checked, first on its own:
 - re-enrolling a revoked member never widens its consent;
 - state changes only if the caller held the authority the call needs, read from the chain
   before the step (the role, the member's status, the member's signature);
+- a redemption burns exactly the catalogue's cost, and only what the member signed at that
+  cost, with their current nonce on the points token, before the deadline;
 - while paused, every pause-guarded call reverts, a consent change only narrows, and a reverted
   call changes nothing;
 - `memberCount()` equals the number of active and suspended records;
@@ -61,7 +64,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import pytest
@@ -82,6 +85,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+
+T = TypeVar("T")
 
 
 class Status(IntEnum):
@@ -141,6 +146,16 @@ CONSENT_CHANGE_TYPES = {
     ]
 }
 
+REDEEM_REQUEST_TYPES = {
+    "RedeemRequest": [
+        {"name": "member", "type": "address"},
+        {"name": "rewardId", "type": "uint256"},
+        {"name": "cost", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
 # An expected revert: (error name, arguments), or None for success.
 Expected = tuple[str, tuple[Any, ...]] | None
 Observation = dict[tuple[Any, ...], Any]
@@ -181,7 +196,7 @@ class Node:
 
     def __init__(self, uri: str) -> None:
         url = urlparse(uri)
-        self._connection = http.client.HTTPConnection(url.hostname, url.port)
+        self._connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port)
         self._connection.connect()
         self._connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -289,6 +304,7 @@ class Deployment:
     names: dict[str, str]
     errors: Errors
     domain: dict[str, Any]
+    points_domain: dict[str, Any]
 
     @property
     def admin(self) -> str:
@@ -395,6 +411,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.policy_hashes = {1: POLICY_V1}
         self.records: dict[str, Record] = {}
         self.nonces = dict.fromkeys(deployment.holders, 0)
+        self.points_nonces = dict.fromkeys(deployment.holders, 0)
         self.registry_roles = {
             ADMIN_ROLE: {admin},
             REGISTRAR_ROLE: {admin, registrar},
@@ -430,9 +447,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def status(self, member: str) -> Status:
         return self.record(member).status
 
-    def pick(
-        self, choice: tuple[bool, int], suitable: Iterable[str], everyone: Sequence[str]
-    ) -> str:
+    def pick(self, choice: tuple[bool, int], suitable: Iterable[T], everyone: Sequence[T]) -> T:
         suits, index = choice
         candidates = [account for account in everyone if account in set(suitable)]
         if suits and candidates:
@@ -662,7 +677,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self, actor: tuple[bool, int], rows: list[tuple[tuple[bool, int], bytes, int, int]]
     ) -> None:
         sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
-        self.enroll_rows(sender, [(self.enrollee(who), *row) for who, *row in rows])
+        self.enroll_rows(
+            sender,
+            [
+                (self.enrollee(who), commitment, consent, tier)
+                for who, commitment, consent, tier in rows
+            ],
+        )
 
     @rule(actor=CHOICE, who=CHOICE, commitment=COMMITMENT)
     def rotate_commitment(
@@ -1259,6 +1280,87 @@ class LedgerMachine(RuleBasedStateMachine):
             self.balances[sender] -= cost
 
     @precondition(lambda self: self.moved_to)
+    @rule(
+        relayer=CHOICE,
+        who=CHOICE,
+        signer=st.one_of(st.none(), st.integers(0, 9)),
+        nonce_offset=st.sampled_from((0, 0, 0, -1, 1)),
+        expired=RARELY,
+        reward=CHOICE,
+        cost_offset=st.sampled_from((0, 0, 0, 0, 1, -1)),
+    )
+    def redeem_by_sig(
+        self,
+        relayer: tuple[bool, int],
+        who: tuple[bool, int],
+        signer: int | None,
+        nonce_offset: int,
+        expired: bool,
+        reward: tuple[bool, int],
+        cost_offset: int,
+    ) -> None:
+        """A redemption signed by the member (or, as an attack, by someone else) at the price the
+        member saw (or another), relayed by anyone."""
+        sender = self.actor(relayer, (self.d.outsider,))
+        signers = [m for m in self.d.members if self.status(m) == Status.ACTIVE]
+        member = self.pick(who, signers, self.d.pool)
+        if signer is not None:
+            signed_by = self.d.actors[signer]
+        else:  # the member, if the member has a key
+            signed_by = member if member in self.d.keys else self.d.outsider
+        balance = self.balances[member]
+        affordable = [r for r in REWARDS if 0 < self.rewards.get(r, 0) <= balance]
+        reward_id = self.pick(reward, affordable, REWARDS)
+        actual = self.rewards.get(reward_id, 0)
+        cost = max(actual + cost_offset, 0)
+        current = self.points_nonces[member]
+        nonce = current + nonce_offset if current + nonce_offset >= 0 else current + 2
+        deadline = EXPIRED_DEADLINE if expired else VALID_DEADLINE
+        request = (member, reward_id, cost, nonce, deadline)
+        message = dict(
+            zip(("member", "rewardId", "cost", "nonce", "deadline"), request, strict=True)
+        )
+        signature = Account.sign_typed_data(
+            self.d.keys[signed_by], self.d.points_domain, REDEEM_REQUEST_TYPES, message
+        ).signature
+        expected: Expected = None
+        if expired:
+            expected = ("DeadlineExpired", (deadline,))
+        elif nonce != current:
+            expected = ("InvalidAccountNonce", (member, current))
+        elif signed_by != member:
+            expected = ("InvalidSignature", (member,))
+        expected = expected or self.not_paused()
+        status = self.status(member)
+        if expected is None and status != Status.ACTIVE:
+            expected = ("NotActiveMember", (member, status))
+        if expected is None and actual == 0:
+            expected = ("UnknownReward", (reward_id,))
+        if expected is None and cost != actual:
+            expected = ("RewardCostChanged", (reward_id, cost, actual))
+        if expected is None and balance < actual:
+            expected = ("ERC20InsufficientBalance", (member, balance, actual))
+        active = self.in_status(member, (Status.ACTIVE,))
+        if self.send(
+            sender,
+            "points",
+            "redeemBySig((address,uint256,uint256,uint256,uint256),bytes)",
+            (request, signature),
+            expected,
+            authorised=lambda observed: signed_by == member and active(observed),
+        ):
+            self.points_nonces[member] += 1
+            self.balances[member] -= actual
+
+    @rule(actor=CHOICE)
+    def increase_points_nonce(self, actor: tuple[bool, int]) -> None:
+        """A member cancels the redemptions they signed (possible while paused)."""
+        sender = self.member_actor(actor, Status)
+        if self.send(
+            sender, "points", "increaseNonce()", (), None, authorised=anyone, pause_guarded=False
+        ):
+            self.points_nonces[sender] += 1
+
     @rule(actor=CHOICE, who=CHOICE)
     def carry_over(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
         sender = self.actor(actor, self.d.actors)  # anyone
@@ -1403,6 +1505,8 @@ class LedgerMachine(RuleBasedStateMachine):
         for holder in d.holders:
             reads.append((("nonce", holder), d.registry, calldata("nonces(address)", holder)))
             reads.append((("balance", holder), d.points, calldata("balanceOf(address)", holder)))
+            data = calldata("nonces(address)", holder)
+            reads.append((("points nonce", holder), d.points, data))
         for actor in d.actors:
             for contract, address, roles in (
                 ("registry", d.registry, REGISTRY_ROLES),
@@ -1444,7 +1548,7 @@ class LedgerMachine(RuleBasedStateMachine):
             (d.points, False, bytes.fromhex(calldata("batchApplied(address,bytes32)", a, h)[2:]))
             for _key, a, h in applied_keys
         ]
-        applied_read = {"to": MULTICALL3_ADDRESS}
+        applied_read: dict[str, str] = {"to": MULTICALL3_ADDRESS}
         applied_read["data"] = calldata("aggregate3((address,bool,bytes)[])", applied_calls)
         # A replay says BatchAlreadyApplied only to an issuer, while not paused.
         replays = [
@@ -1611,6 +1715,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         for holder in self.d.holders:
             expected[("nonce", holder)] = self.nonces[holder]
+            expected[("points nonce", holder)] = self.points_nonces[holder]
             expected[("balance", holder)] = self.balances[holder]
         for actor in self.d.actors:
             for role in REGISTRY_ROLES:
@@ -1689,9 +1794,18 @@ def deployment(registry: Any, points: Any, accounts: Any, chain: Any, project: A
             "chainId": chain.chain_id,
             "verifyingContract": registry.address,
         },
+        points_domain={
+            "name": "MemberLedger LoyaltyPoints",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": points.address,
+        },
     )
 
 
 def test_invariants_hold_over_random_call_sequences(deployment: Deployment) -> None:
     profile = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-    run_state_machine_as_test(lambda: LedgerMachine(deployment), settings=profile)
+    run_state_machine_as_test(  # a factory is what Hypothesis calls; its stub asks for a class
+        lambda: LedgerMachine(deployment),  # type: ignore[arg-type]
+        settings=profile,
+    )

@@ -12,6 +12,7 @@ from typing import Any
 import ape
 import pytest
 from batch_rows import content_hash, credit_rows, credits, enrollment_rows, event_tag
+from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -25,6 +26,11 @@ MAX_BPS = 1_000_000
 REWARD = 1  # in the catalogue at REWARD_COST once the `catalogue` fixture ran
 REWARD_COST = 40
 OPENING_BALANCE = 100  # what the `holder` fixture credits to members[0]
+
+
+def calls(*steps: Callable[[], Any]) -> tuple[Callable[[], Any], ...]:
+    """Calls to make one after the other (typed, unlike a tuple of lambdas)."""
+    return steps
 
 
 def welcome_bonus(wallet: Any) -> bytes:
@@ -551,6 +557,392 @@ def test_redeem_when_registry_paused(
 ) -> None:
     with ape.reverts(points.EnforcedPause):
         points.redeem(REWARD, sender=holder)
+
+
+# ---------------------------------------------------------------------------- redeemBySig
+
+REDEEM_REQUEST_TYPES = {
+    "RedeemRequest": [
+        {"name": "member", "type": "address"},
+        {"name": "rewardId", "type": "uint256"},
+        {"name": "cost", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+# secp256k1 group order: a signature (r, s) and (r, n - s) recover the same key.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def points_domain(points: Any, chain: Any, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "MemberLedger LoyaltyPoints",
+        "version": "1",
+        "chainId": chain.chain_id,
+        "verifyingContract": points.address,
+        **overrides,
+    }
+
+
+def sign_request(signer: Any, domain: dict[str, Any], request: dict[str, Any]) -> bytes:
+    signed = Account.sign_typed_data(signer.private_key, domain, REDEEM_REQUEST_TYPES, request)
+    return bytes(signed.signature)
+
+
+@pytest.fixture
+def redemption(holder: Any, catalogue: None, chain: Any) -> dict[str, Any]:
+    """The holder asks, by signature, for reward REWARD at the price shown, valid for an hour."""
+    return {
+        "member": holder.address,
+        "rewardId": REWARD,
+        "cost": REWARD_COST,
+        "nonce": 0,
+        "deadline": chain.blocks.head.timestamp + 3600,
+    }
+
+
+@pytest.fixture
+def domain(points: Any, chain: Any) -> dict[str, Any]:
+    return points_domain(points, chain)
+
+
+def test_eip712Domain_matches_signing_domain(points: Any, chain: Any) -> None:
+    domain = points.eip712Domain()
+    assert (domain.name, domain.version) == ("MemberLedger LoyaltyPoints", "1")
+    assert domain.chainId == chain.chain_id
+    assert domain.verifyingContract == points.address
+    assert points.REDEEM_REQUEST_TYPEHASH() == keccak(
+        text="RedeemRequest(address member,uint256 rewardId,uint256 cost,uint256 nonce,"
+        "uint256 deadline)"
+    )
+
+
+def test_redeemRequestDigest_is_eip712_hash(
+    points: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    signed = Account.sign_typed_data(holder.private_key, domain, REDEEM_REQUEST_TYPES, redemption)
+    assert points.redeemRequestDigest(redemption) == signed.message_hash
+
+
+def test_redeemRequestDigest_binds_every_field(points: Any, redemption: dict[str, Any]) -> None:
+    digest = points.redeemRequestDigest(redemption)
+    for field, value in [
+        ("member", ZERO_ADDRESS),
+        ("rewardId", 2),
+        ("cost", REWARD_COST - 1),
+        ("nonce", 1),
+        ("deadline", redemption["deadline"] + 1),
+    ]:
+        assert points.redeemRequestDigest({**redemption, field: value}) != digest
+
+
+def test_redeemBySig_relayed_by_outsider(
+    points: Any, outsider: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    tx = points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+
+    assert tx.events == [
+        points.Transfer(holder, ZERO_ADDRESS, REWARD_COST),
+        points.Redeemed(member=holder, rewardId=REWARD, cost=REWARD_COST),
+    ]
+    assert points.balanceOf(holder) == OPENING_BALANCE - REWARD_COST
+    assert points.balanceOf(outsider) == 0
+    assert points.nonces(holder) == 1
+
+
+def test_redeemBySig_at_deadline(
+    points: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    chain: Any,
+) -> None:
+    chain.pending_timestamp = redemption["deadline"]
+    tx = points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+    assert int(chain.blocks[tx.block_number].timestamp) == redemption["deadline"]
+    assert points.balanceOf(holder) == OPENING_BALANCE - REWARD_COST
+
+
+def test_redeemBySig_expired_deadline(
+    points: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    chain: Any,
+) -> None:
+    redemption["deadline"] = chain.blocks.head.timestamp - 1
+    with ape.reverts(points.DeadlineExpired, deadline=redemption["deadline"]):
+        points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+
+
+def test_redeemBySig_replayed(
+    points: Any, outsider: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    signature = sign_request(holder, domain, redemption)
+    points.redeemBySig(redemption, signature, sender=outsider)
+    with ape.reverts(points.InvalidAccountNonce, account=holder, currentNonce=1):
+        points.redeemBySig(redemption, signature, sender=outsider)
+    assert points.balanceOf(holder) == OPENING_BALANCE - REWARD_COST
+
+
+def test_redeemBySig_future_nonce(
+    points: Any, outsider: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    redemption["nonce"] = 1
+    with ape.reverts(points.InvalidAccountNonce, account=holder, currentNonce=0):
+        points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+
+
+def test_redeemBySig_wrong_signer(
+    points: Any,
+    outsider: Any,
+    holder: Any,
+    enrolled: list[Any],
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    signature = sign_request(enrolled[1], domain, redemption)
+    with ape.reverts(points.InvalidSignature, member=holder):
+        points.redeemBySig(redemption, signature, sender=outsider)
+
+
+@pytest.mark.parametrize(("field", "value"), [("rewardId", 2), ("cost", 1), ("deadline", 2**40)])
+def test_redeemBySig_tampered_request(
+    points: Any,
+    admin: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    field: str,
+    value: int,
+) -> None:
+    """A relayer cannot change what the member signed, not even a price the catalogue offers."""
+    points.setReward(2, 1, sender=admin)
+    points.setReward(REWARD, 1, sender=admin)
+    signature = sign_request(holder, domain, redemption)
+    with ape.reverts(points.InvalidSignature, member=holder):
+        points.redeemBySig({**redemption, field: value}, signature, sender=outsider)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"name": "MemberLedger MembershipRegistry"},
+        {"version": "2"},
+        {"chainId": 1},
+        {"verifyingContract": "0x" + "11" * 20},
+    ],
+    ids=["registry-name", "version", "chain-id", "contract"],
+)
+def test_redeemBySig_other_domain(
+    points: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    chain: Any,
+    other: dict[str, Any],
+) -> None:
+    signature = sign_request(holder, points_domain(points, chain, **other), redemption)
+    with ape.reverts(points.InvalidSignature, member=holder):
+        points.redeemBySig(redemption, signature, sender=outsider)
+
+
+def test_redeemBySig_high_s_signature(
+    points: Any, outsider: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    signature = sign_request(holder, domain, redemption)
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    malleated = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])  # 27 <-> 28
+    with ape.reverts(points.InvalidSignature, member=holder):
+        points.redeemBySig(redemption, malleated, sender=outsider)
+    assert points.nonces(holder) == 0
+
+
+@pytest.mark.parametrize("length", [0, 64, 66], ids=lambda n: f"{n}-bytes")
+def test_redeemBySig_malformed_signature(
+    points: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    length: int,
+) -> None:
+    signature = (sign_request(holder, domain, redemption) + b"\x00")[:length]
+    with ape.reverts(points.InvalidSignature, member=holder):
+        points.redeemBySig(redemption, signature, sender=outsider)
+
+
+@pytest.mark.parametrize("now", [REWARD_COST + 15, REWARD_COST - 10], ids=["raised", "lowered"])
+def test_redeemBySig_cost_changed(
+    points: Any,
+    admin: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    now: int,
+) -> None:
+    """The member pays the price they saw or nothing: the catalogue changed after signing."""
+    signature = sign_request(holder, domain, redemption)
+    points.setReward(REWARD, now, sender=admin)
+    with ape.reverts(points.RewardCostChanged, rewardId=REWARD, expected=REWARD_COST, actual=now):
+        points.redeemBySig(redemption, signature, sender=outsider)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+    assert points.nonces(holder) == 0  # the member can sign again at the new price
+
+
+def test_redeemBySig_reward_withdrawn(
+    points: Any,
+    admin: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    signature = sign_request(holder, domain, redemption)
+    points.setReward(REWARD, 0, sender=admin)
+    with ape.reverts(points.UnknownReward, rewardId=REWARD):
+        points.redeemBySig(redemption, signature, sender=outsider)
+
+
+def test_redeemBySig_insufficient_balance(
+    points: Any,
+    admin: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    points.setReward(2, OPENING_BALANCE + 1, sender=admin)
+    redemption.update(rewardId=2, cost=OPENING_BALANCE + 1)
+    with ape.reverts(
+        points.ERC20InsufficientBalance,
+        sender=holder,
+        balance=OPENING_BALANCE,
+        needed=OPENING_BALANCE + 1,
+    ):
+        points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.SUSPENDED, Status.REVOKED, Status.ERASED, Status.MOVED], ids=lambda s: s.name
+)
+def test_redeemBySig_inactive_member(
+    points: Any,
+    registry: Any,
+    registrar: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+    status: Status,
+) -> None:
+    redemption["deadline"] = 2**40  # a move takes days
+    signature = sign_request(holder, domain, redemption)
+    end_membership(registry, registrar, holder, status)
+    with ape.reverts(points.NotActiveMember, member=holder, status=status):
+        points.redeemBySig(redemption, signature, sender=outsider)
+
+
+def test_redeemBySig_not_a_member(
+    points: Any, outsider: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    redemption["member"] = outsider.address
+    with ape.reverts(points.NotActiveMember, member=outsider, status=Status.NONE):
+        points.redeemBySig(redemption, sign_request(outsider, domain, redemption), sender=outsider)
+
+
+def test_redeemBySig_when_registry_paused(
+    points: Any,
+    registry: Any,
+    pauser: Any,
+    outsider: Any,
+    holder: Any,
+    redemption: dict[str, Any],
+    domain: dict[str, Any],
+) -> None:
+    registry.pause(sender=pauser)
+    with ape.reverts(points.EnforcedPause):
+        points.redeemBySig(redemption, sign_request(holder, domain, redemption), sender=outsider)
+    assert points.nonces(holder) == 0
+
+
+def test_redeemBySig_by_contract_wallet(
+    points: Any,
+    registry: Any,
+    admin: Any,
+    registrar: Any,
+    issuer: Any,
+    outsider: Any,
+    members: list[Any],
+    owner_wallet: Any,
+    catalogue: None,
+    domain: dict[str, Any],
+    chain: Any,
+) -> None:
+    """A member whose wallet is a contract (ERC-1271) redeems with its owner's signature."""
+    owner = members[0]
+    wallet = owner_wallet.deploy(owner, sender=admin)
+    registry.enroll(wallet, keccak(b"contract wallet")[:20], 0, 0, sender=registrar)
+    points.credit(credits("contract wallet", [wallet], [REWARD_COST]), sender=issuer)
+    request = {
+        "member": wallet.address,
+        "rewardId": REWARD,
+        "cost": REWARD_COST,
+        "nonce": 0,
+        "deadline": chain.blocks.head.timestamp + 3600,
+    }
+
+    with ape.reverts(points.InvalidSignature, member=wallet):  # someone else's key
+        points.redeemBySig(request, sign_request(members[1], domain, request), sender=outsider)
+    tx = points.redeemBySig(request, sign_request(owner, domain, request), sender=outsider)
+
+    assert tx.decode_logs(points.Redeemed)[0].member == wallet.address
+    assert points.balanceOf(wallet) == 0
+    assert points.nonces(wallet) == 1
+
+
+# ---------------------------------------------------------------------------- increaseNonce
+
+
+def test_increaseNonce_cancels_signed_redemption(
+    points: Any, outsider: Any, holder: Any, redemption: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    signature = sign_request(holder, domain, redemption)
+
+    tx = points.increaseNonce(sender=holder)
+
+    assert tx.events == [points.NonceIncreased(member=holder, newNonce=1)]
+    with ape.reverts(points.InvalidAccountNonce, account=holder, currentNonce=1):
+        points.redeemBySig(redemption, signature, sender=outsider)
+    assert points.balanceOf(holder) == OPENING_BALANCE
+
+
+def test_increaseNonce_counts_up(points: Any, outsider: Any) -> None:
+    points.increaseNonce(sender=outsider)
+    tx = points.increaseNonce(sender=outsider)
+    assert tx.events == [points.NonceIncreased(member=outsider, newNonce=2)]
+
+
+def test_increaseNonce_when_registry_paused(
+    points: Any, registry: Any, pauser: Any, holder: Any
+) -> None:
+    """Cancelling what one signed is always possible, before the pause ends."""
+    registry.pause(sender=pauser)
+    points.increaseNonce(sender=holder)
+    assert points.nonces(holder) == 1
+
+
+def test_increaseNonce_is_per_contract(points: Any, registry: Any, holder: Any) -> None:
+    """Consent signatures (registry) and redemptions (points) count their nonces apart."""
+    points.increaseNonce(sender=holder)
+    assert (points.nonces(holder), registry.nonces(holder)) == (1, 0)
+    registry.increaseNonce(sender=holder)
+    registry.increaseNonce(sender=holder)
+    assert (points.nonces(holder), registry.nonces(holder)) == (1, 2)
 
 
 # ---------------------------------------------------------------------------- carryOver
@@ -1146,7 +1538,7 @@ def test_invariant_points_move_only_between_active_members(
                 if party != ZERO_ADDRESS:
                     assert registry.isActive(party)
 
-    for step in (
+    for step in calls(
         lambda: points.credit(credits("1", [a, b, c, d], [90, 90, 90, 90]), sender=issuer),
         lambda: points.transfer(b, 10, sender=a),
         lambda: points.redeem(REWARD, sender=b),
@@ -1228,6 +1620,14 @@ def test_invariant_paused_registry_freezes_points(
     points.approve(outsider, 50, sender=holder)
     wallets = [*enrolled, outsider]
     welcome, during = welcome_bonus(holder), credits("during pause", [holder], [10])
+    request = {
+        "member": holder.address,
+        "rewardId": REWARD,
+        "cost": REWARD_COST,
+        "nonce": 0,
+        "deadline": 2**40,
+    }
+    signature = sign_request(holder, points_domain(points, ape.chain), request)
 
     def snapshot() -> tuple[Any, ...]:
         return (
@@ -1242,9 +1642,10 @@ def test_invariant_paused_registry_freezes_points(
 
     before = snapshot()
     registry.pause(sender=pauser)
-    for attempt in (
+    for attempt in calls(
         lambda: points.credit(during, sender=issuer),
         lambda: points.redeem(REWARD, sender=holder),
+        lambda: points.redeemBySig(request, signature, sender=outsider),
         lambda: points.forfeit(revoked, sender=registrar),
         lambda: points.setTierMultiplier(1, 20_000, sender=admin),
         lambda: points.setReward(2, 5, sender=admin),

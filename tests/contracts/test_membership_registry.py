@@ -4,6 +4,7 @@ sequences. The `registry` fixture (conftest) has policy v1 published; nothing is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -38,6 +39,11 @@ CONSENT_CHANGE_TYPES = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
+
+
+def calls(*steps: Callable[[], Any]) -> tuple[Callable[[], Any], ...]:
+    """Calls to make one after the other (typed, unlike a tuple of lambdas)."""
+    return steps
 
 
 class Status(IntEnum):
@@ -1167,7 +1173,7 @@ def test_moved_wallet_can_never_be_used_again(
     tombstone = record_of(registry, member)
     change["deadline"] = 2**40  # the move took days
     signature = sign(member, domain, change)
-    for error, inputs, attempt in [
+    attempts_moved: list[tuple[Any, dict[str, Any], Callable[[], Any]]] = [
         (
             registry.WalletMoved,
             {"member": member, "newWallet": new},
@@ -1207,7 +1213,8 @@ def test_moved_wallet_can_never_be_used_again(
             lambda: registry.proposeMove(new, member, sender=registrar),
         ),
         (registry.NoPendingMove, {"old": member}, lambda: registry.vetoMove(sender=member)),
-    ]:
+    ]
+    for error, inputs, attempt in attempts_moved:
         with ape.reverts(error, **inputs):
             attempt()
         assert record_of(registry, member) == tombstone
@@ -2211,7 +2218,7 @@ def test_invariant_memberCount_equals_active_and_suspended_records(
     registry: Any, registrar: Any, members: list[Any]
 ) -> None:
     a, b, c, d, e = members
-    steps = [
+    steps: list[Callable[[], Any]] = [
         lambda: registry.enrollBatch(
             enrollment_rows([(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))]),
             sender=registrar,
@@ -2247,7 +2254,7 @@ def test_invariant_erased_record_is_empty_and_final(
 
     signature = sign(member, signing_domain(registry, chain), change)
     erased = {"member": member, "status": Status.ERASED}
-    attempts = [
+    attempts: list[tuple[Any, dict[str, Any], Callable[[], Any]]] = [
         (
             registry.MemberIsErased,
             {"member": member},
@@ -2294,10 +2301,11 @@ def test_invariant_enrolled_record_has_nonzero_commitment(
         enrollment_rows([(m, commitment(str(i)), 0, 0) for i, m in enumerate((a, b, c))]),
         sender=registrar,
     )
-    for wallet, attempt in (
+    zero_commitments: list[tuple[Any, Callable[[], Any]]] = [
         (d, lambda: registry.enroll(d, ZERO_COMMITMENT, 0, 0, sender=registrar)),
         (a, lambda: registry.rotateCommitment(a, ZERO_COMMITMENT, sender=registrar)),
-    ):
+    ]
+    for wallet, attempt in zero_commitments:
         with ape.reverts(registry.ZeroCommitment, member=wallet):
             attempt()
     registry.suspend(a, sender=registrar)
@@ -2326,7 +2334,7 @@ def test_invariant_consent_changes_only_by_member_or_signature(
         return record.consent, record.policy_version
 
     # Nothing the registrar or admin does to an enrolled member touches its consent.
-    for registrar_step in (
+    for registrar_step in calls(
         lambda: registry.rotateCommitment(member, NEW_COMMITMENT, sender=registrar),
         lambda: registry.setTier(member, 5, sender=registrar),
         lambda: registry.suspend(member, sender=registrar),
@@ -2422,7 +2430,7 @@ def test_invariant_paused_registry_changes_only_what_members_do_for_themselves(
 
     before = snapshot()
     registry.pause(sender=pauser)
-    for attempt in (
+    for attempt in calls(
         lambda: registry.enroll(newcomer, COMMITMENT, 0, 0, sender=registrar),
         lambda: registry.enroll(revoked, COMMITMENT, 0, 0, sender=registrar),
         lambda: registry.enrollBatch(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, enroll_new, one_red_line
+from operator_kit import (
+    BASE_MEMBERS,
+    Contracts,
+    Operator,
+    Run,
+    enroll_new,
+    one_red_line,
+    write_rewards,
+)
 
 from memberledger.errors import VaultError
 from memberledger.store.vault import MemberStatus
@@ -15,10 +23,10 @@ def test_erase_shreds_vault_erases_chain_and_forfeits_points(
     operator: Operator, enrolled: Run, contracts: Contracts
 ) -> None:
     member = BASE_MEMBERS[7]
-    admin = contracts.web3.eth.accounts[0]  # the deployer is also an issuer
-    contracts.points.functions.credit(b"\x07" * 32, [member["wallet"]], [300]).transact(
-        {"from": admin}
+    bonus = write_rewards(
+        operator.workdir / "erase-bonus.csv", [("bonus:7", member["wallet"], 300)]
     )
+    operator.run("issue_rewards", bonus).ok()
     points = int(contracts.points.functions.balanceOf(member["wallet"]).call())
     assert points > 0
 

@@ -385,6 +385,27 @@ def test_erase_shreds_personal_data(vault: Vault, vault_path: Path) -> None:
     assert vault.personal_data("M-001")[0] == canonicalize(PEOPLE[1])
 
 
+def test_erase_says_so_when_a_reader_keeps_old_copies_in_the_log_then_finishes(
+    vault: Vault, vault_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("memberledger.store.vault.ERASE_CHECKPOINT_ATTEMPTS", 1)
+    vault.add_members([record(0), record(1)])
+    sealed = raw_sealed(vault_path, "M-000")
+    assert sealed is not None
+    reader = sqlite3.connect(vault_path, timeout=0.1)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM members").fetchone()  # holds the log's old pages
+
+    shredded = vault.erase("M-000")
+
+    assert shredded is False
+    assert sealed in raw_files(vault_path)  # the old page image is still in the log
+    reader.execute("COMMIT")
+    reader.close()
+    assert vault.erase("M-000") is True  # running it again finishes the job
+    assert sealed not in raw_files(vault_path)
+
+
 def test_erase_keeps_tombstone_against_re_enrolment(vault: Vault) -> None:
     vault.add_member(record(0))
     vault.erase("M-000")

@@ -131,7 +131,8 @@ def test_english_page_has_no_untranslated_gaps(open_page: OpenPage, stack: Membe
     member = stack.enroll(consent=0b011)
     stack.credit(member.address, 120)
     page = _open_card(open_page, member.address)
-    expect(page.locator("#history li")).to_have_count(2)
+    # Joined, the enrollment form's consent, the credit.
+    expect(page.locator("#history li")).to_have_count(3)
     empty = page.evaluate(
         """() => [...document.querySelectorAll('[data-i18n]')]
             .filter((el) => !el.textContent.trim()).map((el) => el.dataset.i18n)"""

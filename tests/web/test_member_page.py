@@ -184,9 +184,11 @@ def test_consent_saved_with_own_transaction(open_page: OpenPage, stack: MemberSt
     )
     expect(page.locator("#card-consent")).to_have_text("marketing e-mails and usage analytics")
     assert stack.record(member.address)[1] == 0b011
-    (event,) = stack.registry.events.ConsentChanged().get_logs(
+    # The enrollment's consent (recorded by the registrar), then the member's own change.
+    enrolled, event = stack.registry.events.ConsentChanged().get_logs(
         from_block=0, argument_filters={"member": member.address}
     )
+    assert enrolled["args"]["by"] == stack.registrar
     assert event["args"]["by"] == member.address
     assert stack.tx_count(stack.relayer) == relayed_before
     screenshot(page, "consent-saved-own")
@@ -206,7 +208,7 @@ def test_consent_withdrawn_gas_free_via_relay(open_page: OpenPage, stack: Member
         "Saved without a fee. You now agree to usage analytics."
     )
     assert stack.record(member.address)[1] == 0b010
-    (event,) = stack.registry.events.ConsentChanged().get_logs(
+    _, event = stack.registry.events.ConsentChanged().get_logs(
         from_block=0, argument_filters={"member": member.address}
     )
     assert event["args"]["by"] == stack.relayer
@@ -333,7 +335,7 @@ def test_history_lists_members_events_with_times(open_page: OpenPage, stack: Mem
     page = open_card(open_page, member.address)
 
     items = page.locator("#history li")
-    expect(items).to_have_count(4)
+    expect(items).to_have_count(5)
     expect(items.nth(0)).to_contain_text(
         f"You redeemed the coffee voucher for {COFFEE_COST} points."
     )
@@ -342,9 +344,12 @@ def test_history_lists_members_events_with_times(open_page: OpenPage, stack: Mem
         "(policy version 1; you saved it with your wallet)."
     )
     expect(items.nth(2)).to_contain_text("You earned 250 points.")
+    # The consent of the enrollment form is a change of its own, in the same transaction.
     expect(items.nth(3)).to_contain_text(
-        "You joined as a Silver member and agreed to marketing e-mails."
+        "Your privacy choices changed: you agree to marketing e-mails "
+        "(policy version 1; recorded from your enrollment form)."
     )
+    expect(items.nth(4)).to_contain_text("You joined as a Silver member.")
     shown = dt.datetime.fromisoformat(items.nth(0).locator("time").get_attribute("datetime") or "")
     assert int(shown.timestamp()) == redeemed_at
     screenshot(page, "history", "#history-panel")

@@ -45,12 +45,20 @@ export const pointsAbi = parseAbi([
   "function decimals() view returns (uint8)",
   "function rewardCost(uint256 rewardId) view returns (uint256)",
   "function redeem(uint256 rewardId)",
+  "struct RedeemRequest { address member; uint256 rewardId; uint256 cost; uint256 nonce; uint256 deadline; }",
+  "function redeemBySig(RedeemRequest request, bytes signature)",
+  "function nonces(address owner) view returns (uint256)",
+  "function increaseNonce()",
   "event Transfer(address indexed from, address indexed to, uint256 value)",
   "event Redeemed(address indexed member, uint256 indexed rewardId, uint256 cost)",
   "event PointsForfeited(address indexed member, uint256 amount, address indexed by)",
   "event PointsCarriedOver(address indexed old, address indexed newWallet, uint256 amount)",
   "error NotActiveMember(address member, uint8 status)",
   "error UnknownReward(uint256 rewardId)",
+  "error RewardCostChanged(uint256 rewardId, uint256 expected, uint256 actual)",
+  "error DeadlineExpired(uint256 deadline)",
+  "error InvalidSignature(address member)",
+  "error InvalidAccountNonce(address account, uint256 currentNonce)",
   "error EnforcedPause()",
   "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
 ]);
@@ -78,3 +86,19 @@ export const consentChangeTypes = {
 
 export const EIP712_NAME = "MemberLedger MembershipRegistry";
 export const EIP712_VERSION = "1";
+
+/** The EIP-712 type the member signs for a gas-free redemption (ILoyaltyPoints.RedeemRequest);
+ * `cost` is the price shown, so a catalogue change before submission cannot charge more. */
+export const redeemRequestTypes = {
+  RedeemRequest: [
+    { name: "member", type: "address" },
+    { name: "rewardId", type: "uint256" },
+    { name: "cost", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** EIP-712 domain of the points token (its own nonces, apart from the registry's). */
+export const POINTS_EIP712_NAME = "MemberLedger LoyaltyPoints";
+export const POINTS_EIP712_VERSION = "1";

@@ -171,16 +171,24 @@ export function tellHistory(config: PageConfig, events: ProgrammeEvent[], accoun
   const explained = new Set(
     sorted.filter((e) => e.eventName === "Redeemed" || e.eventName === "PointsForfeited").map((e) => e.transactionHash),
   );
+  // The consent recorded with an enrollment is a ConsentChanged in the same transaction.
+  const enrollments = new Set(sorted.filter((e) => e.eventName === "MemberEnrolled").map((e) => e.transactionHash));
   return sorted
     .filter((e) => !(e.eventName === "Transfer" && explained.has(e.transactionHash)))
     .map((e) => ({
       when: new Date(Number(e.timestamp) * 1000),
-      text: describe(config, e.eventName, e.args, account),
+      text: describe(config, e.eventName, e.args, account, enrollments.has(e.transactionHash)),
       eventName: e.eventName,
     }));
 }
 
-export function describe(config: PageConfig, name: string, args: Record<string, any>, account: Address): string {
+export function describe(
+  config: PageConfig,
+  name: string,
+  args: Record<string, any>,
+  account: Address,
+  atEnrollment = false,
+): string {
   const c = t();
   const zero = "0x0000000000000000000000000000000000000000";
   const reward = (id: bigint) => {
@@ -189,13 +197,15 @@ export function describe(config: PageConfig, name: string, args: Record<string, 
   };
   switch (name) {
     case "MemberEnrolled":
-      return c.joined(tierName(config, Number(args.tier)), consentWords(config, Number(args.consent)));
+      return c.joined(tierName(config, Number(args.tier)));
     case "CommitmentRotated":
       return c.detailsUpdated;
     case "TierChanged":
       return c.tierChanged(tierName(config, Number(args.oldTier)), tierName(config, Number(args.newTier)));
-    case "ConsentChanged":
-      return c.consentChanged(consentWords(config, Number(args.newFlags)), String(args.policyVersion), getAddress(args.by) === account);
+    case "ConsentChanged": {
+      const how = getAddress(args.by) === account ? "own" : atEnrollment ? "form" : "relay";
+      return c.consentChanged(consentWords(config, Number(args.newFlags)), String(args.policyVersion), how);
+    }
     case "MemberSuspended":
       return c.suspendedEvent;
     case "MemberReinstated":
