@@ -25,34 +25,43 @@ help:
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make bench  - bulk enrollment and issuance (100,000 members), the relay, private proofs, on private Anvils"
-	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
+	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
 setup: $(STAMPS)/toolchain
 
+# Installing prints one line per step; everything pip and npm say goes to $(INSTALL_LOG), whose
+# last lines are shown if a step fails.
+INSTALL_LOG := $(STAMPS)/install.log
+define logged
+	@$(1) >>$(INSTALL_LOG) 2>&1 || { echo "failed: $(1)"; tail -n 30 $(INSTALL_LOG); exit 1; }
+endef
+
 $(STAMPS)/npm: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm install --no-audit --no-fund --loglevel=error
+	@echo "installing npm packages (solc-js, Anvil, Hardhat, OpenZeppelin, page tools; log: $(INSTALL_LOG))"
+	$(call logged,npm install --no-audit --no-fund --loglevel=error)
 	@touch $@
 
 $(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
 	@mkdir -p $(STAMPS)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "installing Python packages into $(VENV) (pinned; log: $(INSTALL_LOG))"
+	$(call logged,test -x $(BIN)/python || $(PYTHON) -m venv $(VENV))
+	$(call logged,$(BIN)/python -m pip install --quiet --upgrade pip)
+	$(call logged,$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt)
+	$(call logged,$(BIN)/python -m pip install --quiet --no-deps -e .)
 	@touch $@
 
 # tools/venv_env.py, run by every Python in the venv through a .pth file, points py-solc-x at
 # the compiler wrapper and puts the venv's bin folder (where Anvil is linked) on PATH.
 $(STAMPS)/toolchain: $(STAMPS)/npm $(STAMPS)/venv tools/solc-wrapper.cjs tools/venv_env.py
-	chmod +x tools/solcx/solc-v$(SOLC_VERSION) tools/solc-wrapper.cjs
-	site=$$($(BIN)/python -c "import site; print(site.getsitepackages()[0])") && \
+	@chmod +x tools/solcx/solc-v$(SOLC_VERSION) tools/solc-wrapper.cjs
+	@site=$$($(BIN)/python -c "import site; print(site.getsitepackages()[0])") && \
 	  sed 's|@SOLCX_BINARY_PATH@|$(SOLCX_BINARY_PATH)|' tools/venv_env.py > $$site/_memberledger_env.py && \
 	  echo "import _memberledger_env" > $$site/memberledger-env.pth && rm -f $$site/memberledger-solc.pth
-	ln -sf $(CURDIR)/$(ANVIL_BIN) $(BIN)/anvil
-	$(BIN)/anvil --version | head -1
+	@ln -sf $(CURDIR)/$(ANVIL_BIN) $(BIN)/anvil
+	@echo "toolchain ready: $$($(BIN)/anvil --version | head -1), solc $(SOLC_VERSION) (solc-js)"
 	@touch $@
 
 # Browser tests drive Debian's Chromium (no test tool downloads a browser); a CJK font lets
@@ -89,9 +98,12 @@ bench: setup $(STAMPS)/chromium
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/zk.py
 
+# Host and port from MEMBERLEDGER_NODE_HOST (environment or .env), like ethereum:local:foundry.
 node: setup
 	@mkdir -p data
-	$(BIN)/anvil --host 127.0.0.1 --port 8545 --state data/anvil-state.json --state-interval 5
+	@options=$$($(BIN)/python -m memberledger.chain.local_node) && \
+	  echo "persistent Anvil: $$options, state in data/anvil-state.json" && \
+	  $(BIN)/anvil $$options --state data/anvil-state.json --state-interval 5
 
 serve: setup web
 	$(BIN)/ape compile

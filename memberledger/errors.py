@@ -14,6 +14,7 @@ files, tests, the relay's answers).
     │   └── VaultBusy        another run holds the vault's lock
     ├── JournalError         the journal and the chain disagree beyond repair by a re-run
     ├── UnknownMember        neither the vault nor the chain knows a member
+    ├── NotConfirmed         the operator did not confirm an action that cannot be undone
     ├── NodeUnavailable      the node did not answer for longer than our patience
     ├── RpcError             the node answered a call with an error (method, code, data)
     └── ChainRejected        the chain refused a transaction or a call
@@ -73,11 +74,18 @@ class ConfigError(MemberLedgerError):
 class InvalidFile(MemberLedgerError):
     """An input file has problems; every one of them is in `errors`, and nothing was sent."""
 
-    def __init__(self, path: str, errors: list[InvalidRow], total: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        errors: list[InvalidRow],
+        total: int | None = None,
+        fix: str = "Fix the file, or pass --skip-invalid",
+    ) -> None:
         super().__init__(path, errors)
         self.path = path
         self.errors = errors
         self.total = len(errors) if total is None else total
+        self.fix = fix
 
     def __str__(self) -> str:
         count = self.total
@@ -88,7 +96,7 @@ class InvalidFile(MemberLedgerError):
         )
         return (
             f"{self.path}: {count} problem{'s' if count != 1 else ''} ({listed}); "
-            "nothing was stored or sent. Fix the file, or pass --skip-invalid"
+            f"nothing was stored or sent. {self.fix}"
         )
 
 
@@ -122,6 +130,10 @@ class VaultBusy(VaultError):
 
 class UnknownMember(MemberLedgerError):
     """Neither the vault nor the chain knows the wallet or member id."""
+
+
+class NotConfirmed(MemberLedgerError):
+    """The operator did not type what confirms an action that cannot be undone."""
 
 
 class NodeUnavailable(MemberLedgerError):

@@ -58,6 +58,20 @@ def parse_wallet(text: str, field: str = "wallet") -> str:
     return checksummed
 
 
+def parse_address(text: str, what: str) -> str:
+    """An address an operator typed (a role holder, a new wallet) in its checksummed form,
+    checked like a member's wallet; `what` names it in the error ("--registrar")."""
+    try:
+        return parse_wallet(text, what)
+    except InvalidField as exc:
+        reason = "the zero address" if "zero address" in exc.reason else exc.reason
+        raise InvalidField(what, f"{text.strip()!r} is {_as_clause(reason)}") from exc
+
+
+def _as_clause(reason: str) -> str:
+    return reason if reason.startswith(("not ", "the ")) else f"wrong: {reason}"
+
+
 def is_checksummed_wallet(text: str) -> bool:
     """Whether `text` is already in the one spelling the vault stores."""
     return bool(_HEX_ADDRESS.fullmatch(text)) and text == checksum_address(text[2:])

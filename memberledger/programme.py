@@ -24,9 +24,14 @@ from memberledger.chain.calldata import ErrorDecoder
 from memberledger.chain.deployment import Deployment, attach
 from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.chain.signer import Signer, signer_for
+from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings
+from memberledger.store.changes_applied import ChangesApplied
 from memberledger.store.database import Database
+from memberledger.store.fulfilments import Fulfilments
 from memberledger.store.journal import Journal
+from memberledger.store.letters_sent import LettersSent
+from memberledger.store.member_notes import MemberNotes
 from memberledger.store.vault import Vault
 
 
@@ -78,6 +83,37 @@ class Programme:
             for abi in contract.contract_type.abi
         ]
         return ErrorDecoder(items)
+
+    @cached_property
+    def fulfilments(self) -> Fulfilments:
+        """Rewards handed out, recorded in the vault file."""
+        return Fulfilments(self.database)
+
+    @cached_property
+    def changes_applied(self) -> ChangesApplied:
+        """Rows of changes files already carried out (`members apply`)."""
+        return ChangesApplied(self.database)
+
+    @cached_property
+    def letters_sent(self) -> LettersSent:
+        return LettersSent(self.database)
+
+    @cached_property
+    def notes(self) -> MemberNotes:
+        """The operator's sealed notes on members (a suspension's reason)."""
+        return MemberNotes(self.database, self.vault.sealer)
+
+    @cached_property
+    def programme_file(self) -> ProgrammeFile | None:
+        """The programme file (`MEMBERLEDGER_PROGRAMME`, else programme.toml): reward names,
+        the page's facts. None when there is none; a file with mistakes is refused."""
+        path = settings().programme_file
+        return load_programme_file(path) if path.is_file() else None
+
+    def reward_name(self, reward_id: int) -> str:
+        """What the operator's lists call a reward: its name in the programme file."""
+        found = self.programme_file
+        return found.reward_name(reward_id) if found else f"reward {reward_id}"
 
     @property
     def phone_region(self) -> str | None:

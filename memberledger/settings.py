@@ -25,6 +25,9 @@ from dotenv import dotenv_values
 PREFIX = "MEMBERLEDGER_"
 DEFAULT_VAULT_PATH = Path("data/vault.db")
 DEFAULT_DEPLOYMENTS = Path("deployments")
+#: Where `make node` listens and `ethereum:local:foundry` looks for a running node.
+DEFAULT_NODE_HOST = "http://127.0.0.1:8545"
+DEFAULT_PROGRAMME_FILE = Path("programme.toml")
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,16 @@ class Settings:
     browser_rpc_url: str = ""
     #: MEMBERLEDGER_RPC_URL: the operator's node, for `--network "$MEMBERLEDGER_RPC_URL"`.
     rpc_url: str = ""
-    #: MEMBERLEDGER_RELAYER: the Ape account alias the relay pays gas with (no role).
+    #: MEMBERLEDGER_NODE_HOST: the local node's address, "http://HOST:PORT" (`make node`
+    #: listens there; `ethereum:local:foundry` uses a node running there, else starts one
+    #: there), or "auto" for a throw-away node on a free port (tests).
+    node_host: str = DEFAULT_NODE_HOST
+    #: MEMBERLEDGER_PROGRAMME: the programme file (name, page, reward catalogue, multipliers).
+    programme_file: Path = DEFAULT_PROGRAMME_FILE
+    #: MEMBERLEDGER_RELAYER: the Ape account the consent relay pays with (no role held).
     relayer: str = ""
-    #: MEMBERLEDGER_RELAYER_PASSPHRASE: unlocks that account for a service.
+    #: MEMBERLEDGER_RELAYER_PASSPHRASE: unlocks the relayer's account for a service.
     relayer_passphrase: str = ""
-    #: MEMBERLEDGER_PROGRAMME: the programme's file (name, page, catalogue): programme.toml.
-    programme_file: Path | None = None
     #: MEMBERLEDGER_PROOF_ROOT_VALIDITY: seconds a replaced group root stays accepted
     #: (checked by `memberledger.proofs.settings`).
     proof_root_validity: str = ""
@@ -99,9 +106,10 @@ def read_settings(
         deployments=Path(text("DEPLOYMENTS") or DEFAULT_DEPLOYMENTS),
         browser_rpc_url=text("BROWSER_RPC_URL"),
         rpc_url=text("RPC_URL"),
+        node_host=text("NODE_HOST") or DEFAULT_NODE_HOST,
+        programme_file=Path(text("PROGRAMME") or DEFAULT_PROGRAMME_FILE),
         relayer=text("RELAYER"),
         relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
-        programme_file=Path(text("PROGRAMME")) if text("PROGRAMME") else None,
         proof_root_validity=text("PROOF_ROOT_VALIDITY"),
         proof_min_group=text("PROOF_MIN_GROUP"),
     )

@@ -6,14 +6,13 @@ import sys
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.demo import run_demo
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Run the whole story on a local chain")
+@click.command(cls=OperatorCommand, short_help="Run the whole story on a local chain")
 @click.option("--members", default=20, show_default=True, help="How many members to generate.")
 @click.option("--account", "alias", help="Ape account of the operator (default: test account 0).")
 @reports_errors

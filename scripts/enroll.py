@@ -6,18 +6,17 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
 from memberledger.bulk.enrollment import enroll_file
 from memberledger.chain.gas import ENROLL_GAS
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.options import bulk_options, run_options
 from memberledger.cli.render import deliveries_table, enrollment_summary, estimate_table
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Enroll the members of a CSV file")
+@click.command(cls=OperatorCommand, short_help="Enroll the members of a CSV file")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @bulk_options(ENROLL_GAS, "Members")
 @reports_errors

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
 from memberledger.bulk.rewards import issue_rewards, retry_skipped_credits
 from memberledger.chain.gas import CREDIT_GAS
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.options import bulk_options, run_options
 from memberledger.cli.render import (
     deliveries_table,
@@ -24,7 +23,7 @@ from memberledger.errors import ConfigError
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Credit reward points from a CSV file")
+@click.command(cls=OperatorCommand, short_help="Credit reward points from a CSV file")
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )

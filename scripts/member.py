@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.render import history_table, member_table
 from memberledger.ops.members import member_view
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show one member, vault and chain")
+@click.command(cls=OperatorCommand, short_help="Show one member, vault and chain")
 @click.argument("wallet_or_id")
 @click.option("--history", "limit", default=10, show_default=True, help="Latest events shown.")
 @click.option("--account", "alias", help="Ape account (unused: this command only reads).")

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.settings import settings
 from memberledger.site.app import RELAY_PATH, WEB_ROOT
-from memberledger.site.programme_file import DEFAULT_PROGRAMME_FILE
 from memberledger.site.relay import DEFAULT_DEADLINE_MARGIN, RelaySettings
 from memberledger.site.server import ServerSettings, open_member_site
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Serve the member page and relay")
+@click.command(cls=OperatorCommand, short_help="Serve the member page and relay")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option(
@@ -33,8 +31,8 @@ from memberledger.site.server import ServerSettings, open_member_site
     "--programme",
     "programme_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The programme's name, operator, contact, logo, colours and privacy policy "
-    f"(default: MEMBERLEDGER_PROGRAMME, else {DEFAULT_PROGRAMME_FILE}).",
+    help="The programme file: name, operator, contact, logo, colours, privacy policy, reward "
+    "names (default: MEMBERLEDGER_PROGRAMME, else programme.toml).",
 )
 @click.option(
     "--rpc-url",
@@ -104,7 +102,7 @@ def cli(
         settings=ServerSettings(
             host=host, port=port, max_connections=max_connections, read_timeout=read_timeout
         ),
-        programme_path=programme_path or settings().programme_file or DEFAULT_PROGRAMME_FILE,
+        programme_path=programme_path or settings().programme_file,
         account_alias=alias,
         rpc_url=rpc_url or settings().browser_rpc_url or None,
         chain_name=chain_name,

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.render import report_tables
 from memberledger.ops.report import programme_report
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Members and points, as tables")
+@click.command(cls=OperatorCommand, short_help="Members and points, as tables")
 @click.option("--account", "alias", help="Ape account (unused: this command only reads).")
 @reports_errors
 def cli(alias: str | None) -> None:

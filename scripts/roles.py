@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
 from memberledger.chain.accounts import operator_account
 from memberledger.chain.deployment import attach
-from memberledger.cli.boundary import reports_errors
-from memberledger.ops.roles import list_holders, pending_admin, plan
+from memberledger.cli.boundary import OperatorCommand, reports_errors
+from memberledger.ops.roles import concentration_warning, list_holders, pending_admin, plan
 
 ACTIONS = ("list", "grant", "revoke", "transfer-admin", "accept-admin", "pause", "unpause")
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="List and change who holds which role")
+@click.command(cls=OperatorCommand, short_help="List and change who holds which role")
 @click.argument("action", type=click.Choice(ACTIONS))
 @click.argument("role_or_address", required=False)
 @click.argument("address", required=False)
@@ -47,9 +46,13 @@ def cli(
         table = Table(title=f"Roles on chain {deployment.chain_id}")
         for column in ("role", "contract", "holder"):
             table.add_column(column)
-        for holder in list_holders(chain, contracts, deployment.deploy_block):
+        holders = list_holders(chain, contracts, deployment.deploy_block)
+        for holder in holders:
             table.add_row(holder.role, holder.contract, holder.account)
         console.print(table)
+        warning = concentration_warning(holders)
+        if warning:
+            console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
         for name, (new_admin, schedule) in pending_admin(contracts).items():
             if schedule:
                 console.print(
@@ -60,14 +63,20 @@ def cli(
     role, target = (
         (role_or_address, address) if action in ("grant", "revoke") else (None, role_or_address)
     )
-    calls = plan(action, contracts, role, target)
     sender = operator_account(accounts, chain.chain_id, alias)
-    for call in calls:
+    now = int(chain.blocks.head.timestamp)
+    planned = plan(action, contracts, role, target, str(sender.address), now)
+    for sentence in planned.unchanged:
+        console.print(f"• {sentence}", highlight=False)
+    if not planned.calls:
+        console.print("Nothing to send.")
+        return
+    for call in planned.calls:
         console.print(f"• {call.description} (signed by {sender.address})")
     if not yes and not click.confirm("Send?", default=False):
         console.print("Nothing sent.")
         return
-    for call in calls:
+    for call in planned.calls:
         receipt = call.send(sender)
         console.print(
             f"[green]done[/]: {call.description}: "

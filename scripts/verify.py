@@ -6,16 +6,15 @@ import sys
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
-from memberledger.cli.boundary import reports_errors
+from memberledger.cli.boundary import OperatorCommand, reports_errors
 from memberledger.cli.render import verification_tables
 from memberledger.ops.verification import verify_commitments
 from memberledger.programme import open_programme
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Check vault and chain agree")
+@click.command(cls=OperatorCommand, short_help="Check vault and chain agree")
 @click.option("--account", "alias", help="Ape account (unused: this command only reads).")
 @reports_errors
 def cli(alias: str | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -101,13 +102,22 @@ class Operator:
     vault_path: Path
     vault_key: bytes
 
-    def run(self, script: str, *args: str | Path, env: dict[str, str] | None = None) -> Run:
+    def run(
+        self,
+        script: str,
+        *args: str | Path,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> Run:
+        """`ape run SCRIPT ARGS --network <the node>`; `input` is typed at its prompts (none:
+        nothing can be typed, as in a pipeline)."""
         command = ["ape", "run", script, *map(str, args), "--network", self.url]
         started = time.monotonic()
         completed = subprocess.run(
             command,
             cwd=ROOT,
             env={**self.env, **(env or {})},
+            input=input if input is not None else "",
             capture_output=True,
             text=True,
             timeout=SCRIPT_TIMEOUT,
@@ -134,6 +144,18 @@ class Operator:
             database.close()
 
 
+def copy_programme_file(workdir: Path, source: Path = ROOT / "programme.toml") -> Path:
+    """The repository's programme file and the files it names, copied into `workdir`, so a
+    test that changes the catalogue changes its own copy."""
+    for relative in ("docs/privacy-policy.md", "docs/images/logo.svg"):
+        target = workdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / relative, target)
+    copied = workdir / "programme.toml"
+    shutil.copyfile(source, copied)
+    return copied
+
+
 def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
     """An operator with a fresh vault, key and manifest folder in `workdir`, who has run
     `ape run deploy` on the node at `url`. The session's own `MEMBERLEDGER_*` settings (a
@@ -146,6 +168,7 @@ def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
         MEMBERLEDGER_VAULT=str(workdir / "vault.db"),
         MEMBERLEDGER_VAULT_KEY=key.hex(),
         MEMBERLEDGER_DEPLOYMENTS=str(workdir / "deployments"),
+        MEMBERLEDGER_PROGRAMME=str(copy_programme_file(workdir)),
         COLUMNS="200",
         NO_COLOR="1",
     )
@@ -200,6 +223,30 @@ class Contracts:
 BASE_MEMBERS = [
     member_row(f"base-{i}", tier=["basic", "silver", "gold", "platinum"][i % 4]) for i in range(8)
 ]
+
+
+def enroll_new(
+    operator: Operator, prefix: str, count: int = 1, **overrides: str
+) -> list[dict[str, str]]:
+    """Enroll `count` new members of a test's own (`<prefix>-0`, ...) with `ape run enroll`:
+    the rows as written."""
+    rows = [member_row(f"{prefix}-{i}", **overrides) for i in range(count)]
+    operator.run("enroll", write_members(operator.workdir / f"{prefix}.csv", rows)).ok()
+    return rows
+
+
+def one_red_line(run: Run) -> str:
+    """The error line of a refused command, after checking that it is the only thing said on
+    stderr (warnings aside) and that the exit code is 2."""
+    assert run.returncode == 2, f"expected exit code 2:\n{run.output}"
+    lines = [
+        line
+        for line in run.stderr.splitlines()
+        if line.strip() and not line.startswith(("warning:", "WARNING:", "INFO:"))
+    ]
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.stderr
+    assert "Traceback" not in run.output
+    return lines[0]
 
 
 def table_value(text: str, label: str) -> str:

@@ -21,14 +21,26 @@ ALLOWED: dict[str, frozenset[str]] = {
     "store": frozenset({"pii"}),
     "intake": frozenset({"pii"}),
     "chain": frozenset({"pii"}),
-    "programme": frozenset({"pii", "store", "chain"}),
+    "programme_file": frozenset(),
+    "programme": frozenset({"pii", "store", "chain", "programme_file"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
-    "ops": frozenset({"pii", "store", "chain", "programme"}),
+    "ops": frozenset({"pii", "store", "intake", "chain", "programme", "programme_file"}),
     # Private proofs: groups from the chain, published exactly once like a bulk run.
     "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "ops", "proofs"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops", "proofs"}),
     "cli": frozenset(
-        {"pii", "store", "intake", "chain", "programme", "bulk", "ops", "proofs", "site"}
+        {
+            "pii",
+            "store",
+            "intake",
+            "chain",
+            "programme",
+            "programme_file",
+            "bulk",
+            "ops",
+            "proofs",
+            "site",
+        }
     ),
 }
 #: Top-level modules that are a room of their own.
@@ -40,6 +52,10 @@ TABLE_OWNERS = {
     "journal_batches": "store/journal.py",
     "journal_entries": "store/journal.py",
     "journal_transactions": "store/journal.py",
+    "fulfilments": "store/fulfilments.py",
+    "letters_sent": "store/letters_sent.py",
+    "member_notes": "store/member_notes.py",
+    "changes_applied": "store/changes_applied.py",
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",

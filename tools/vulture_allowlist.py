@@ -17,6 +17,28 @@ _.forfeited  # ErasureReceipt.forfeited, read by `ape run erase` and the tests
 cli  # every scripts/*.py exposes `cli`, which `ape run` calls
 exc_type  # the context-manager protocol's __exit__ arguments
 tb
+# Alembic reads these from every migration in memberledger/store/migrations/versions/.
+revision
+down_revision
+branch_labels
+depends_on
+downgrade
+# click registers these with @cli.command / @group.command (scripts/*.py groups).
+tier_command
+suspend
+reinstate
+revoke
+update
+apply_command
+move_command
+policy_publish
+rewards_list
+rewards_set
+rewards_retire
+multipliers_list
+multipliers_set
+list_command
+fulfil_command
 publish_  # scripts/proofs.py: click subcommands, registered by their decorators
 audit_
 verify

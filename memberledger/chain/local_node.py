@@ -1,6 +1,12 @@
 """A development node (Anvil, or a Hardhat node) on a free local port, for the benchmark and
 the tests: each of them needs a chain of its own, so none may assume port 8545 is free, and
-each must wait until the node answers before deploying to it."""
+each must wait until the node answers before deploying to it.
+
+Also the address of the operator's persistent local node (`make node`), from the one setting
+`MEMBERLEDGER_NODE_HOST`: `python -m memberledger.chain.local_node` prints the options that
+start Anvil there, so `make node`, `make demo`, `make serve` and `ethereum:local:foundry`
+(ape-config.yaml) all agree on it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,12 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from web3 import Web3
+
+from memberledger.errors import ConfigError
+from memberledger.settings import settings
 
 #: Seconds a node may take to answer its first request.
 START_SECONDS = 30.0
@@ -79,3 +89,36 @@ def running_anvil(*options: str, cwd: Path | None = None) -> Iterator[str]:
         yield url
     finally:
         stop_node(node)
+
+
+def node_address(node_host: str | None = None) -> tuple[str, int]:
+    """Host and port of `MEMBERLEDGER_NODE_HOST` ("http://127.0.0.1:8545" by default)."""
+    text = node_host or settings().node_host
+    if text == "auto":
+        raise ConfigError(
+            "MEMBERLEDGER_NODE_HOST is 'auto' (a throw-away node on a free port, for tests): "
+            "set it to http://HOST:PORT for a persistent node"
+        )
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise ConfigError(
+            f"MEMBERLEDGER_NODE_HOST {text!r} is not http://HOST:PORT (e.g. http://127.0.0.1:8545)"
+        )
+    return parts.hostname, port
+
+
+def persistent_node_options(node_host: str | None = None) -> list[str]:
+    """Anvil's options for the operator's persistent node: the configured host and port."""
+    host, port = node_address(node_host)
+    return ["--host", host, "--port", str(port)]
+
+
+if __name__ == "__main__":  # `make node`: the options, for the shell to pass on to Anvil
+    try:
+        print(" ".join(persistent_node_options()))
+    except ConfigError as error:
+        raise SystemExit(f"error: {error}") from None

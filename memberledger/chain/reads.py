@@ -72,10 +72,14 @@ def read_member(registry: Any, wallet: str) -> ChainMember:
 def event_logs(chain: Any, event: Any, from_block: int, **topics: Any) -> Iterator[Any]:
     """Logs of `event` (e.g. `registry.MemberEnrolled`) from `from_block` to the head,
     filtered by indexed arguments (`member=wallet`)."""
-    head = int(chain.blocks.height)
-    if from_block > head:
+    return event_logs_between(event, from_block, int(chain.blocks.height), **topics)
+
+
+def event_logs_between(event: Any, first: int, last: int, **topics: Any) -> Iterator[Any]:
+    """Logs of `event` in blocks `first` to `last` (both included)."""
+    if first > last:
         return iter(())
-    found: Iterator[Any] = event.range(from_block, head + 1, search_topics=topics or None)
+    found: Iterator[Any] = event.range(first, last + 1, search_topics=topics or None)
     return found
 
 

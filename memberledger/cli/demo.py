@@ -21,6 +21,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from rich.console import Console
+from rich.markup import escape
 
 from memberledger.bulk.enrollment import enroll_file
 from memberledger.bulk.rewards import issue_rewards
@@ -78,6 +79,16 @@ def run_demo(
     if not SIGNING_MEMBERS < members <= 200:
         raise ConfigError(f"the demo needs between {SIGNING_MEMBERS + 1} and 200 members")
     _reset(DEMO_DIR)
+    persistent = not started_its_own_node(chain.provider)
+    if persistent:
+        console.print(
+            f"[bold yellow]note:[/] the demo deploys into the node already running at "
+            f"{escape(_node_text(chain.provider))} (a persistent `make node`?), not into a "
+            "throw-away one: its contracts and members stay on that chain. The demo's own "
+            f"manifest and vault go to {DEMO_DIR}/, so your programme's files are untouched. "
+            "Stop that node first for a demo that leaves nothing behind.",
+            highlight=False,
+        )
 
     console.rule("1. Deploy the registry and the points token")
     operator = operator_account(accounts, chain.chain_id, account_alias)
@@ -133,11 +144,26 @@ def run_demo(
 
         console.rule("9. Report")
         console.print(*report_tables(programme_report(programme)))
+    chain_fate = (
+        "the demo's contracts stay on the persistent node"
+        if persistent
+        else "the chain was a temporary Anvil node and is gone"
+    )
     console.print(
-        f"[bold green]Demo done.[/] The vault is in {DEMO_DIR / 'vault.db'}; the chain was a "
-        "temporary Anvil node and is gone."
+        f"[bold green]Demo done.[/] The vault is in {DEMO_DIR / 'vault.db'}; {chain_fate}."
     )
     return DemoOutcome(members=members, verified=verified.ok)
+
+
+def started_its_own_node(provider: Any) -> bool:
+    """Whether Ape started the node for this command (ape-foundry's throw-away Anvil), rather
+    than connecting to one already running, which outlives the command."""
+    return getattr(provider, "process", None) is not None
+
+
+def _node_text(provider: Any) -> str:
+    uri = getattr(provider, "uri", None)
+    return uri if isinstance(uri, str) else "the configured address"
 
 
 def _member_actions(programme: Programme, signers: list[Any], console: Console) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
@@ -12,14 +13,81 @@ from memberledger.bulk.courier import Delivery
 from memberledger.bulk.enrollment import EnrollmentResult
 from memberledger.bulk.rewards import RetryResult, RewardsResult
 from memberledger.bulk.run import BulkResult, Estimate, RunFigures
+from memberledger.chain.accounts import is_development_chain
+from memberledger.chain.deployment import (
+    PUBLIC_CHAIN_ADMIN_DELAY,
+    Deployment,
+    DeploymentEstimate,
+    RoleHandover,
+)
 from memberledger.consent import describe
 from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
+from memberledger.ops.lifecycle import ActionOutcome
 from memberledger.ops.members import MemberView
+from memberledger.ops.redemptions import Redemption
 from memberledger.ops.report import ProgrammeReport
 from memberledger.ops.verification import VerificationResult
 from memberledger.store.journal import ChainCredit, SkippedCredit
 from memberledger.tiers import TIERS
+
+
+def deployment_table(
+    deployment: Deployment, manifest: Path, roles: RoleHandover, admin_delay: int
+) -> Table:
+    table = _table(f"Deployed on chain {deployment.chain_id}", "what", "value")
+    table.add_row("MembershipRegistry", deployment.registry)
+    table.add_row("LoyaltyPoints", deployment.points)
+    table.add_row("deploy block", str(deployment.deploy_block))
+    table.add_row("policy version", f"{deployment.policy_version} ({deployment.policy_hash[:18]}…)")
+    table.add_row("admin", f"{deployment.deployer} (transfers wait {_duration(admin_delay)})")
+    for role, holder in (
+        ("registrar", roles.registrar),
+        ("issuer", roles.issuer),
+        ("pauser", roles.pauser),
+    ):
+        if holder and holder != deployment.deployer:
+            table.add_row(role, f"{holder} (the deployer renounced it)")
+        else:
+            table.add_row(role, f"{deployment.deployer} (the deployer)")
+    table.add_row("compiler", f"solc {deployment.compiler_version}")
+    table.add_row("manifest", str(manifest))
+    table.add_row("verification input", deployment.standard_input)
+    if not is_development_chain(deployment.chain_id) and admin_delay < PUBLIC_CHAIN_ADMIN_DELAY:
+        table.caption = (
+            f"warning: an admin transfer waits only {_duration(admin_delay)}; a day or more "
+            "gives the organisation time to notice and cancel one it did not intend"
+        )
+    elif not roles.count:
+        table.caption = (
+            "the deployer holds every role: hand registrar, issuer and pauser to other "
+            "accounts with `ape run roles grant` (or deploy with --registrar/--issuer/--pauser)"
+        )
+    return table
+
+
+def deployment_estimate_table(estimate: DeploymentEstimate, chain_id: int, sender: str) -> Table:
+    table = _table(f"Dry run on chain {chain_id}: nothing sent", "transaction", "gas")
+    for what, gas in estimate.rows:
+        table.add_row(what, f"{gas:,}")
+    table.add_row("total", f"{estimate.total_gas:,}")
+    gwei = estimate.gas_price_wei / 1e9
+    table.caption = (
+        f"cost at the current gas price ({gwei:.3f} gwei): "
+        f"{estimate.total_cost_wei / 1e18:.6f} ETH, signed by {sender}"
+    )
+    return table
+
+
+def _duration(seconds: int) -> str:
+    if seconds == 0:
+        return "no time at all"
+    if seconds % 86_400 == 0:
+        days = seconds // 86_400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3_600 == 0:
+        return f"{seconds // 3_600} h"
+    return f"{seconds:,} s"
 
 
 def enrollment_summary(result: EnrollmentResult) -> Table:
@@ -195,6 +263,16 @@ def member_table(view: MemberView) -> Table:
         table.add_row("e-mail", escape(personal.email), "never on chain")
         table.add_row("phone", personal.phone or "-", "never on chain")
         table.add_row("birth date", personal.birth_date or "-", "never on chain")
+        if stored is not None and not stored.given_spelling:
+            table.add_row("spelling", "lower-cased by MemberLedger 0.1 (original lost)", "")
+        if stored is not None and stored.pending_commitment is not None:
+            table.add_row(
+                "update waiting",
+                f"`ape run members update {escape(stored.member_id)}` finishes it",
+                "",
+            )
+        for note in view.notes:
+            table.add_row(f"{note.action} reason", escape(note.text), f"({note.created_at})")
     elif view.vault_problem:
         table.add_row("personal data", f"[red]{escape(view.vault_problem)}[/]", "")
     elif stored is not None:
@@ -212,6 +290,46 @@ def history_table(events: Sequence[HistoryEvent], limit: int | None = None) -> T
         table.add_row(
             str(event.block), event.when, event.name, event.summary, _short(event.tx_hash)
         )
+    return table
+
+
+def action_line(outcome: ActionOutcome) -> str:
+    """One action's result, as one line of rich markup."""
+    who = escape(outcome.member_id or "(not in vault)") + f" ({outcome.wallet})"
+    if not outcome.changed:
+        return f"{who}: {escape(outcome.outcome)}"
+    sent = f"; tx {outcome.tx_hash}, block {outcome.block}" if outcome.tx_hash else ""
+    return f"[green]{escape(outcome.action)}[/] {who}: {escape(outcome.outcome)}{sent}"
+
+
+def actions_table(outcomes: Sequence[ActionOutcome], title: str) -> Table:
+    table = _table(title, "member", "action", "outcome", "tx hash", "block")
+    for outcome in outcomes:
+        table.add_row(
+            escape(outcome.member_id or outcome.wallet),
+            outcome.action,
+            escape(outcome.outcome),
+            outcome.tx_hash or "-",
+            str(outcome.block or "-"),
+        )
+    sent = sum(1 for outcome in outcomes if outcome.tx_hash)
+    table.caption = f"{sent} transaction{'s' if sent != 1 else ''} sent" if sent else "nothing sent"
+    return table
+
+
+def redemptions_table(redemptions: Sequence[Redemption], title: str) -> Table:
+    table = _table(title, "id", "member", "reward", "points", "redeemed at (UTC)", "handed out")
+    for r in redemptions:
+        table.add_row(
+            r.redemption_id,
+            escape(r.member_id or r.wallet),
+            escape(f"{r.reward_id} {r.reward}"),
+            f"{r.points:,}",
+            r.when,
+            r.fulfilled_at or "[bold]open[/]",
+        )
+    open_count = sum(1 for r in redemptions if r.is_open)
+    table.caption = f"{len(redemptions)} redemptions, {open_count} not handed out yet"
     return table
 
 

@@ -41,6 +41,7 @@ from memberledger.intake.duplicates import (
 from memberledger.intake.parallel import ChunkValidator, validate_chunks
 from memberledger.pii.canonical import (
     PersonalData,
+    as_given,
     canonical_birth_date,
     canonical_email,
     canonical_full_name,
@@ -90,7 +91,8 @@ NAME_FORMULA_PREFIXES = ("=", "@")
 
 @dataclass(frozen=True)
 class EnrollmentRow:
-    """One valid member of the file: checksummed wallet, canonical personal data."""
+    """One valid member of the file: checksummed wallet, canonical personal data (what the
+    commitment hashes) and the data as the member gave it (what they are shown)."""
 
     line: int
     member_id: str
@@ -98,6 +100,7 @@ class EnrollmentRow:
     personal: PersonalData
     tier: int
     consent: int
+    given: PersonalData | None = None
 
 
 class SealedRow(NamedTuple):
@@ -240,6 +243,7 @@ def seal_enrollment_records(
             row.wallet,
             row.personal,
             randomness[start : start + SEALING_RANDOMNESS],
+            row.given,
         )
         sealed = SealedRow(
             row.line,
@@ -295,7 +299,15 @@ def _validate_row(
     keys = (("member_id", member_id), ("wallet", cells["wallet"].strip().lower()))
     if row.errors:
         return RowOutcome(line, None, row.errors, keys)
-    valid = EnrollmentRow(line, member_id, wallet, personal, tier, consent)
+    given = as_given(
+        PersonalData(
+            cells["full_name"],
+            cells["email"],
+            cells.get("phone", ""),
+            cells.get("birth_date", ""),
+        )
+    )
+    valid = EnrollmentRow(line, member_id, wallet, personal, tier, consent, given)
     return RowOutcome(line, valid, [], keys)
 
 

@@ -1,7 +1,12 @@
 """The operator's actions on one programme, beyond bulk runs: a member seen from the vault
 and the chain, their history, the programme report, verifying the vault against the chain,
-erasure, and role administration.
+erasure, role administration, and running the programme after day one (lifecycle actions,
+changes files, redemptions, letters, the policy and the reward catalogue).
 
-Modules: `members`, `history`, `report`, `verification`, `erasure`, `roles`.
-May import: `pii`, `store`, `chain`, `programme` and the top-level modules; not `bulk`.
+Modules: `members`, `history`, `report`, `verification`, `erasure`, `roles`, `lifecycle`
+(tier, suspension, revocation, changed data), `changes` (`members apply`), `credits`,
+`redemptions`, `letters`, `documents` (owner-only printable HTML), `subject_access`,
+`catalogue`, `policy`.
+May import: `pii`, `store`, `intake` (the changes file), `chain`, `programme`,
+`programme_file` and the top-level modules; not `bulk`.
 """

@@ -79,9 +79,12 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
                     f"member {stored.member_id!r} is in an unfinished enrollment batch: run "
                     "`ape run enroll` with their file again to finish it, then erase"
                 )
-        if programme.vault.erase(stored.member_id):
+        shredded = programme.vault.erase(stored.member_id)
+        notes = programme.notes.forget(stored.member_id)
+        kept = f" and {notes} sealed note{'s' if notes != 1 else ''}" if notes else ""
+        if shredded:
             receipt.steps.append(
-                ErasureStep("vault", "deleted personal data and salt (crypto-shredded)")
+                ErasureStep("vault", f"deleted personal data and salt{kept} (crypto-shredded)")
             )
         else:
             receipt.steps.append(ErasureStep("vault", _LOG_HELD_BACK))

@@ -3,16 +3,20 @@
 Registry events are indexed by member; points are the ERC-20 `Transfer` logs to and from the
 wallet (mints are credits, burns are redemptions and forfeits) and the token's own
 `Redeemed` and `PointsForfeited`. Everything is read from the deploy block in the manifest.
+
+A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
+batch (`BatchCredited` in the same transaction), and this vault's send journal knows which
+event ids the batch holds, in the order the token minted them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memberledger.chain.deployment import DEFAULT_REWARDS
-from memberledger.chain.reads import event_logs, tx_hex
+from memberledger.chain.reads import event_logs, event_logs_between, tx_hex
 from memberledger.consent import describe
 from memberledger.identifiers import ZERO_ADDRESS
 from memberledger.programme import Programme
@@ -43,6 +47,8 @@ class HistoryEvent:
     name: str
     summary: str
     arguments: dict[str, str | int] = field(default_factory=dict)
+    #: For a credit: the reward event id it paid for (from this vault's journal).
+    reward_event: str | None = None
 
     @property
     def when(self) -> str:
@@ -69,6 +75,8 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
         if str(log.event_arguments["to"]) != wallet:  # a transfer to oneself is listed once
             logs.append(("Transfer", log))
 
+    credits = [log for name, log in logs if name == "Transfer" and _is_mint(log)]
+    event_ids = _credit_event_ids(programme, wallet, credits)
     timestamps: dict[int, int] = {}
     events = []
     for name, log in logs:
@@ -76,6 +84,7 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
         if block not in timestamps:
             timestamps[block] = int(chain.blocks[block].timestamp)
         arguments = {key: _plain(value) for key, value in log.event_arguments.items()}
+        credited = event_ids.get(_log_key(log)) if name == "Transfer" else None
         events.append(
             HistoryEvent(
                 block=block,
@@ -83,11 +92,70 @@ def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
                 timestamp=timestamps[block],
                 tx_hash=tx_hex(log.transaction_hash),
                 name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet),
+                summary=_summary(name, arguments, wallet, credited, programme.reward_name),
                 arguments=arguments,
+                reward_event=credited.event_id if credited else None,
             )
         )
     return sorted(events, key=lambda event: (event.block, event.log_index))
+
+
+@dataclass(frozen=True)
+class CreditedEvent:
+    """The reward event a credit paid for, with its base points (before the multiplier)."""
+
+    event_id: str
+    base_points: int
+
+
+def _credit_event_ids(
+    programme: Programme, wallet: str, credits: list[Any]
+) -> dict[tuple[str, int], CreditedEvent]:
+    """For each mint to `wallet`, the reward event it paid. A credit transaction's
+    `BatchCredited` names the batch by its content hash, which is the journal's batch id;
+    the batch's rows for the wallet, less those the chain skipped (`CreditSkipped`,
+    `CreditRoundedToZero`, by event tag), are its mints to the wallet in order."""
+    by_tx: dict[str, list[Any]] = {}
+    for log in credits:
+        by_tx.setdefault(tx_hex(log.transaction_hash), []).append(log)
+    found: dict[tuple[str, int], CreditedEvent] = {}
+    points = programme.points
+    for tx_hash, mints in by_tx.items():
+        block = int(mints[0].block_number)
+        applied = _logs_of_tx(points.BatchCredited, block, tx_hash)
+        if len(applied) != 1:
+            continue
+        batch = programme.journal.get("0x" + bytes(applied[0].contentHash).hex())
+        if batch is None:  # credited by another vault's journal, or by hand
+            continue
+        skipped = {
+            bytes(log.eventTag)
+            for event in (points.CreditSkipped, points.CreditRoundedToZero)
+            for log in _logs_of_tx(event, block, tx_hash, member=wallet)
+        }
+        entries = [e for e in batch.credits if e.wallet == wallet and e.tag not in skipped]
+        ordered = sorted(mints, key=lambda log: int(log.log_index))
+        for log, entry in zip(ordered, entries, strict=False):
+            if not entry.event_id.startswith("#"):  # learnt from the chain: no id, only a tag
+                found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
+    return found
+
+
+def _logs_of_tx(event: Any, block: int, tx_hash: str, **topics: Any) -> list[Any]:
+    """The logs of `event` that transaction `tx_hash` (in `block`) emitted."""
+    return [
+        log
+        for log in event_logs_between(event, block, block, **topics)
+        if tx_hex(log.transaction_hash) == tx_hash
+    ]
+
+
+def _is_mint(log: Any) -> bool:
+    return str(log.event_arguments["from"]) == ZERO_ADDRESS
+
+
+def _log_key(log: Any) -> tuple[str, int]:
+    return tx_hex(log.transaction_hash), int(log.log_index)
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -100,7 +168,13 @@ def _name(name: str, arguments: dict[str, str | int]) -> str:
     return "Transfer"
 
 
-def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
+def _summary(
+    name: str,
+    args: dict[str, str | int],
+    wallet: str,
+    credited: CreditedEvent | None = None,
+    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
+) -> str:
     match name:
         case "MemberEnrolled":
             return f"enrolled, tier {_tier(args['tier'])}, commitment {args['commitment']}"
@@ -119,13 +193,18 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
         case "MemberLeft":
             return "left the programme"
         case "Redeemed":
-            description = DEFAULT_REWARDS.get(int(args["rewardId"]), (0, "reward"))[1]
+            description = reward_name(int(args["rewardId"]))
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
-                return f"+{args['value']} points credited"
+                if credited is None:
+                    return f"+{args['value']} points credited"
+                return (
+                    f"+{args['value']} points credited for reward event {credited.event_id} "
+                    f"({credited.base_points} base points times the tier multiplier)"
+                )
             if args["to"] == ZERO_ADDRESS:
                 return f"-{args['value']} points burnt"
             if args["to"] == wallet:

@@ -1,35 +1,32 @@
-"""One member as the vault and the chain see them: lookup, side-by-side view, and the
-subject-access package a member may ask for (GDPR article 15)."""
+"""One member as the vault and the chain see them: lookup and the side-by-side view (the
+subject-access package a member may ask for is `memberledger.ops.subject_access`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
 
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
-from memberledger.consent import describe
 from memberledger.errors import InvalidField, UnknownMember, VaultKeyError
 from memberledger.identifiers import parse_wallet
 from memberledger.ops.history import HistoryEvent, member_history
 from memberledger.pii.canonical import PersonalData
 from memberledger.programme import Programme
+from memberledger.store.member_notes import MemberNote
 from memberledger.store.vault import MemberStatus, StoredMember
-from memberledger.tiers import TIERS
 
 
 @dataclass(frozen=True)
 class MemberView:
     wallet: str
     stored: StoredMember | None
+    #: The personal data as the member gave it (canonical only for 0.1.0 vaults' members).
     personal: PersonalData | None
     vault_problem: str | None
     chain: ChainMember
     balance: int
     history: list[HistoryEvent]
+    #: The operator's notes on the member (a suspension's reason), oldest first.
+    notes: list[MemberNote] = field(default_factory=list)
 
     @property
     def commitment_matches(self) -> bool | None:
@@ -54,16 +51,24 @@ def locate(programme: Programme, wallet_or_id: str) -> tuple[StoredMember | None
             ) from exc
         if read_member(programme.registry, wallet).status is not ChainStatus.NONE:
             return None, wallet
-        raise UnknownMember(f"wallet {wallet} is not a member, in the vault or on chain")
-    raise UnknownMember(f"no member {text!r} in the vault ({programme.vault.path})")
+        raise UnknownMember(
+            f"wallet {wallet} is not a member, in the vault or on chain: check the address, "
+            "or that --network is the programme's node"
+        )
+    raise UnknownMember(
+        f"no member {text!r} in the vault ({programme.vault.path}): check the member id (as "
+        "in the enrollment file), give the member's wallet address instead, or check that "
+        "MEMBERLEDGER_VAULT names the programme's vault"
+    )
 
 
 def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
     stored, wallet = locate(programme, wallet_or_id)
-    personal, problem = None, None
+    personal, problem, notes = None, None, []
     if stored is not None and stored.status is not MemberStatus.ERASED:
         try:
-            personal, _ = programme.vault.personal_data(stored.member_id)
+            personal = programme.vault.member_record(stored.member_id).shown
+            notes = programme.notes.of(stored.member_id)
         except VaultKeyError as exc:
             problem = str(exc)
     return MemberView(
@@ -74,83 +79,5 @@ def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
         chain=read_member(programme.registry, wallet),
         balance=int(programme.points.balanceOf(wallet)),
         history=member_history(programme, wallet),
+        notes=notes,
     )
-
-
-def subject_access_package(programme: Programme, wallet_or_id: str) -> dict[str, Any]:
-    """Everything the programme holds about a member, as JSON-ready data: the vault's record
-    (with the salt, so the member can check their commitment themselves), the on-chain
-    record and balance, and the history of events."""
-    view = member_view(programme, wallet_or_id)
-    stored = view.stored
-    vault: dict[str, Any] | None = None
-    if stored is not None:
-        vault = {
-            "member_id": stored.member_id,
-            "wallet": stored.wallet,
-            "status": stored.status.value,
-            "tier": _tier(stored.tier),
-            "consent_at_enrollment": describe(stored.consent),
-            "commitment": stored.commitment.hex,
-            "enroll_tx": stored.enroll_tx,
-            "enroll_block": stored.enroll_block,
-            "created_at": stored.created_at,
-            "updated_at": stored.updated_at,
-            "personal_data": None,
-            "salt": None,
-        }
-        if view.personal is not None:
-            personal, salt = programme.vault.personal_data(stored.member_id)
-            vault["personal_data"] = {
-                "full_name": personal.full_name,
-                "email": personal.email,
-                "phone": personal.phone,
-                "birth_date": personal.birth_date,
-            }
-            vault["salt"] = "0x" + salt.hex()
-    chain = view.chain
-    return {
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "chain_id": programme.deployment.chain_id,
-        "contracts": {
-            "registry": programme.deployment.registry,
-            "points": programme.deployment.points,
-        },
-        "wallet": view.wallet,
-        "vault": vault,
-        "chain": {
-            "status": chain.status.word,
-            "commitment": chain.commitment.hex if chain.commitment else None,
-            "consent": describe(chain.consent),
-            "policy_version": chain.policy_version,
-            "tier": _tier(chain.tier),
-            "member_since": chain.since or None,
-            "points_balance": view.balance,
-            "commitment_matches_vault": view.commitment_matches,
-        },
-        "history": [
-            {
-                "event": event.name,
-                "summary": event.summary,
-                "block": event.block,
-                "time": event.when,
-                "tx_hash": event.tx_hash,
-                "arguments": event.arguments,
-            }
-            for event in view.history
-        ],
-    }
-
-
-def _tier(tier: int) -> str:
-    return TIERS.get(tier, str(tier))
-
-
-def write_package(package: dict[str, Any], path: Path) -> None:
-    """Write a subject-access package as JSON, readable by its owner only (it holds
-    personal data)."""
-    text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)

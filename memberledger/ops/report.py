@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from memberledger.chain.deployment import DEFAULT_REWARDS
 from memberledger.chain.reads import ChainStatus, distinct, event_logs, read_member
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.programme import Programme
@@ -73,14 +72,15 @@ def programme_report(programme: Programme) -> ProgrammeReport:
         int(log.amount) for log in event_logs(chain, points.PointsForfeited, start)
     )
     report.points_outstanding = int(points.totalSupply())
+    offered = programme.programme_file.rewards if programme.programme_file else {}
     report.rewards = [
         RewardLine(
             reward_id,
-            DEFAULT_REWARDS.get(reward_id, (0, "reward outside the default catalogue"))[1],
+            programme.reward_name(reward_id),
             redemptions[reward_id],
             redeemed[reward_id],
         )
-        for reward_id in sorted(set(DEFAULT_REWARDS) | set(redemptions))
+        for reward_id in sorted(set(offered) | set(redemptions))
     ]
     credits = programme.journal.totals(BatchKind.CREDIT)
     report.credit_batches = credits.batches

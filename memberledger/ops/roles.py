@@ -8,13 +8,15 @@ transfer, the new admin (e.g. the organisation's multisig) accepts it after the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
 from memberledger.chain.reads import event_logs
-from memberledger.errors import ConfigError
+from memberledger.errors import ChainRejected, ConfigError
+from memberledger.identifiers import parse_address
 
 #: Role name -> which contract holds it. "admin" is DEFAULT_ADMIN_ROLE on both contracts.
 ROLE_CONTRACTS: dict[str, tuple[str, ...]] = {
@@ -79,10 +81,26 @@ def pending_admin(contracts: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return pending
 
 
+@dataclass(frozen=True)
+class RolePlan:
+    """What an action will send (`calls`) and what it found already true (`unchanged`,
+    sentences for the operator: nothing is sent for those)."""
+
+    calls: list[PlannedCall] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
 def plan(
-    action: str, contracts: dict[str, Any], role: str | None, account: str | None
-) -> list[PlannedCall]:
-    """The transactions an action needs, described for the confirmation prompt."""
+    action: str,
+    contracts: dict[str, Any],
+    role: str | None,
+    account: str | None,
+    sender: str,
+    now: int,
+) -> RolePlan:
+    """The transactions an action needs, described for the confirmation prompt; `sender`
+    signs them at chain time `now`. An action the chain would refuse is refused here, with
+    what is true and what to do; one that would change nothing sends nothing."""
     registry = contracts["registry"]
     if action in ("grant", "revoke"):
         if role not in GRANTABLE_ROLES:
@@ -92,39 +110,115 @@ def plan(
             )
         if not account:
             raise ConfigError(f"{action} needs the ADDRESS that gets or loses the role")
-        calls = []
+        address = parse_address(account, "ADDRESS")
+        result = RolePlan()
         for name in ROLE_CONTRACTS[role]:
             contract, wanted = contracts[name], role_id(contracts, role, name)
+            holds = bool(contract.hasRole(wanted, address))
+            if holds == (action == "grant"):
+                state = "already holds" if holds else "does not hold"
+                result.unchanged.append(
+                    f"{address} {state} the {role} role on {name}: nothing to {action}"
+                )
+                continue
+            _require_admin(contract, name, sender, f"{action} roles")
             method = contract.grantRole if action == "grant" else contract.revokeRole
-            calls.append(
+            result.calls.append(
                 PlannedCall(
-                    f"{action} {role} {'to' if action == 'grant' else 'from'} {account} on {name}",
+                    f"{action} {role} {'to' if action == 'grant' else 'from'} {address} on {name}",
                     method,
-                    (wanted, account),
+                    (wanted, address),
                 )
             )
-        return calls
+        return result
     if action == "transfer-admin":
         if not account:
             raise ConfigError("transfer-admin needs the ADDRESS of the new admin")
-        return [
-            PlannedCall(
-                f"begin admin transfer of {name} to {account} (it accepts after the delay)",
-                contract.beginDefaultAdminTransfer,
-                (account,),
+        address = parse_address(account, "ADDRESS")
+        result = RolePlan()
+        for name, contract in contracts.items():
+            if str(contract.defaultAdmin()).lower() == address.lower():
+                result.unchanged.append(f"{address} is already the admin of {name}")
+                continue
+            _require_admin(contract, name, sender, "begin an admin transfer")
+            delay = int(contract.defaultAdminDelay())
+            result.calls.append(
+                PlannedCall(
+                    f"begin admin transfer of {name} to {address} (it accepts after "
+                    f"{delay:,} s, with `ape run roles accept-admin --account ...`)",
+                    contract.beginDefaultAdminTransfer,
+                    (address,),
+                )
             )
-            for name, contract in contracts.items()
-        ]
+        return result
     if action == "accept-admin":
-        return [
-            PlannedCall(
-                f"accept the admin role of {name}",
-                contract.acceptDefaultAdminTransfer,
+        result = RolePlan()
+        for name, contract in contracts.items():
+            new_admin, schedule = contract.pendingDefaultAdmin()
+            if str(contract.defaultAdmin()).lower() == sender.lower():
+                result.unchanged.append(f"{sender} is already the admin of {name}")
+                continue
+            if int(schedule) == 0 or str(new_admin).lower() != sender.lower():
+                raise ChainRejected(
+                    f"no admin transfer of {name} to {sender} is pending"
+                    + (f" (the pending one is to {new_admin})" if int(schedule) else "")
+                    + ": the current admin starts one with `ape run roles transfer-admin "
+                    f"{sender}`, or sign with the account it names (--account)"
+                )
+            if now < int(schedule):
+                raise ChainRejected(
+                    f"the admin transfer of {name} to {sender} can be accepted from "
+                    f"{_utc(int(schedule))}; the chain's time is {_utc(now)}: "
+                    f"wait {int(schedule) - now:,} s and run accept-admin again"
+                )
+            result.calls.append(
+                PlannedCall(f"accept the admin role of {name}", contract.acceptDefaultAdminTransfer)
             )
-            for name, contract in contracts.items()
-        ]
+        return result
     if action in ("pause", "unpause"):
+        paused = bool(registry.paused())
+        if paused == (action == "pause"):
+            return RolePlan(unchanged=[f"the contracts are already {action}d: nothing to do"])
+        pauser = role_id(contracts, "pauser", "registry")
+        if not registry.hasRole(pauser, sender):
+            raise ChainRejected(
+                f"{sender} does not hold the pauser role, so the chain would refuse to "
+                f"{action}: sign with a pauser's account (--account); `ape run roles list` "
+                "shows who holds it"
+            )
         method = registry.pause if action == "pause" else registry.unpause
         what = "stop" if action == "pause" else "resume"
-        return [PlannedCall(f"{action}: {what} every state change of both contracts", method)]
+        return RolePlan(
+            calls=[PlannedCall(f"{action}: {what} every state change of both contracts", method)]
+        )
     raise ConfigError(f"unknown action {action!r}")
+
+
+def concentration_warning(holders: list[RoleHolder]) -> str | None:
+    """A warning when one account holds every role (admin, registrar, issuer, pauser): one
+    stolen key would then be the whole programme."""
+    by_account: dict[str, set[str]] = {}
+    for holder in holders:
+        by_account.setdefault(holder.account, set()).add(holder.role)
+    for account, roles in by_account.items():
+        if roles >= set(ROLE_CONTRACTS):
+            return (
+                f"{account} holds every role (admin, registrar, issuer, pauser): one stolen key "
+                "runs the whole programme. Hand the everyday roles to other accounts (`ape run "
+                "roles grant registrar|issuer|pauser ADDRESS`, then revoke them from this one) "
+                "and the admin role to a multisig (`roles transfer-admin`)"
+            )
+    return None
+
+
+def _require_admin(contract: Any, name: str, sender: str, what: str) -> None:
+    if not contract.hasRole(ZERO_ROLE, sender):
+        raise ChainRejected(
+            f"{sender} is not the admin of {name} (the admin is {contract.defaultAdmin()}), so "
+            f"the chain would refuse to {what}: sign with the admin's account (--account)"
+        )
+
+
+def _utc(timestamp: int) -> str:
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

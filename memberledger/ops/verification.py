@@ -68,9 +68,19 @@ def _problem(programme: Programme, member: StoredMember, result: VerificationRes
         return "the sealed personal data does not open: the vault row was altered"
     if recomputed != member.commitment:
         return "the vault row was altered: its commitment is not that of its sealed data"
+    if chain.status is ChainStatus.MOVED:
+        return (
+            f"moved on chain to {programme.registry.movedTo(member.wallet)}, but the vault still "
+            f"holds the old wallet: run `ape run members move {member.member_id} --complete`"
+        )
     if chain.status in (ChainStatus.NONE, ChainStatus.ERASED):
         return f"enrolled in the vault, but {chain.status.word} on chain"
     if chain.commitment != recomputed:
+        if member.pending_commitment is not None and chain.commitment == member.pending_commitment:
+            return (
+                "the chain holds the commitment of an update that was interrupted: run "
+                f"`ape run members update {member.member_id}` to finish it"
+            )
         shown = chain.commitment.hex if chain.commitment else "none"
         return f"the chain holds {shown}, the vault's data commits to {recomputed.hex}"
     return None

@@ -76,6 +76,18 @@ class PersonalData:
     birth_date: str = ""
 
 
+def as_given(raw: PersonalData) -> PersonalData:
+    """The member's data as they gave it, for display and for their own copy (letters, the
+    subject-access export): only the white space around each field is dropped. The
+    commitment never hashes this; it hashes `canonicalize(raw)`."""
+    return PersonalData(
+        full_name=raw.full_name.strip(WHITE_SPACE),
+        email=raw.email.strip(WHITE_SPACE),
+        phone=raw.phone.strip(WHITE_SPACE),
+        birth_date=raw.birth_date.strip(WHITE_SPACE),
+    )
+
+
 def normalize_text(text: str) -> str:
     """Rule 1, shared by every field: NFKC, strip, collapse white space to one space."""
     folded = unicodedata.normalize("NFKC", text).strip(WHITE_SPACE)

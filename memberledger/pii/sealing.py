@@ -1,7 +1,10 @@
 """Sealing personal data: AES-256-GCM, bound to the member it belongs to.
 
 A sealed record is `nonce (12 bytes) ‖ ciphertext ‖ tag`. The plaintext is the member's
-personal data and the salt behind their commitment, as UTF-8 JSON with sorted keys. The
+personal data in canonical form (what the commitment hashes), the salt behind their
+commitment, and (since the vault keeps the member's own spelling) the data as the member gave
+it under "given", as UTF-8 JSON with sorted keys. Records sealed by release 0.1.0 have no
+"given": their canonical form is all there is. The
 associated data `member_id|wallet` binds each ciphertext to its row: a sealed value copied to
 another member fails to open instead of showing one member's data under another's name.
 
@@ -44,6 +47,21 @@ class SealedMember:
     fingerprint: bytes
 
 
+@dataclass(frozen=True)
+class OpenedMember:
+    """A member's sealed record, opened: the canonical data the commitment hashes, the salt,
+    and the data as the member gave it (None for records sealed before it was kept)."""
+
+    personal: PersonalData
+    salt: bytes
+    given: PersonalData | None
+
+    @property
+    def shown(self) -> PersonalData:
+        """What to show the member and the operator: their own spelling when it was kept."""
+        return self.given or self.personal
+
+
 class Sealer:
     """AES-256-GCM under the vault key; picklable (only the key travels)."""
 
@@ -80,29 +98,36 @@ class Sealer:
             raise SealBroken("the sealed value does not open") from exc
 
     def seal_member(
-        self, member_id: str, wallet: str, personal: PersonalData, salt: bytes
+        self,
+        member_id: str,
+        wallet: str,
+        personal: PersonalData,
+        salt: bytes,
+        given: PersonalData | None = None,
     ) -> bytes:
-        """The sealed record of a member's personal data and salt, bound to the member."""
-        return self.seal(member_payload(personal, salt), row_binding(member_id, wallet))
+        """The sealed record of a member's personal data and salt (and, if known, the data
+        as the member gave it), bound to the member."""
+        return self.seal(member_payload(personal, salt, given), row_binding(member_id, wallet))
 
-    def open_member(self, member_id: str, wallet: str, sealed: bytes) -> tuple[PersonalData, bytes]:
-        """A member's personal data and salt, or `SealBroken` (altered, or another row's)."""
+    def open_member_record(self, member_id: str, wallet: str, sealed: bytes) -> OpenedMember:
+        """A member's whole sealed record, or `SealBroken` (altered, or another row's)."""
         payload = self.open(sealed, row_binding(member_id, wallet))
         try:
             fields: dict[str, Any] = orjson.loads(payload)
-            personal = PersonalData(
-                full_name=fields["full_name"],
-                email=fields["email"],
-                phone=fields["phone"],
-                birth_date=fields["birth_date"],
-            )
+            personal = _personal(fields)
             salt = bytes.fromhex(fields["salt"])
+            given = _personal(fields["given"]) if "given" in fields else None
         except (ValueError, KeyError, TypeError) as exc:
             raise SealBroken("the sealed value is not a member record") from exc
-        return personal, salt
+        return OpenedMember(personal, salt, given)
 
     def seal_new_member(
-        self, member_id: str, wallet: str, personal: PersonalData, randomness: bytes = b""
+        self,
+        member_id: str,
+        wallet: str,
+        personal: PersonalData,
+        randomness: bytes = b"",
+        given: PersonalData | None = None,
     ) -> SealedMember:
         """A new member's record with a fresh salt: `personal` must be canonical (straight
         from validation; it is not checked again here).
@@ -116,23 +141,37 @@ class Sealer:
         elif len(randomness) != SEALING_RANDOMNESS:
             raise ValueError(f"sealing a member takes exactly {SEALING_RANDOMNESS} random bytes")
         salt, nonce = randomness[:SALT_LENGTH], randomness[SALT_LENGTH:]
-        sealed = self.seal(member_payload(personal, salt), row_binding(member_id, wallet), nonce)
+        payload = member_payload(personal, salt, given)
+        sealed = self.seal(payload, row_binding(member_id, wallet), nonce)
         return SealedMember(commit(canonical, salt), sealed, keccak256(canonical))
 
 
-def member_payload(personal: PersonalData, salt: bytes) -> bytes:
-    """The plaintext that is sealed: the personal data and the salt, as UTF-8 JSON with
-    sorted keys (orjson: a bulk run seals a row every few microseconds)."""
-    return orjson.dumps(
-        {
-            "full_name": personal.full_name,
-            "email": personal.email,
-            "phone": personal.phone,
-            "birth_date": personal.birth_date,
-            "salt": salt.hex(),
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+def member_payload(personal: PersonalData, salt: bytes, given: PersonalData | None = None) -> bytes:
+    """The plaintext that is sealed: the canonical personal data, the salt and the data as
+    given, as UTF-8 JSON with sorted keys (orjson: a bulk run seals a row every few
+    microseconds)."""
+    fields: dict[str, Any] = {
+        "full_name": personal.full_name,
+        "email": personal.email,
+        "phone": personal.phone,
+        "birth_date": personal.birth_date,
+        "salt": salt.hex(),
+    }
+    if given is not None:
+        fields["given"] = {
+            "full_name": given.full_name,
+            "email": given.email,
+            "phone": given.phone,
+            "birth_date": given.birth_date,
+        }
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+
+
+def _personal(fields: dict[str, Any]) -> PersonalData:
+    values = [fields[name] for name in ("full_name", "email", "phone", "birth_date")]
+    if not all(isinstance(value, str) for value in values):
+        raise TypeError("a personal-data field is not text")
+    return PersonalData(*values)
 
 
 def row_binding(member_id: str, wallet: str) -> bytes:

@@ -94,8 +94,6 @@ class GroupReplay:
         return sorted(self.status)
 
 
-
-
 def group_name(group: int) -> str:
     """A group in words, for tables and the page: 0 'active members', 2 'gold or higher'."""
     if group == 0:

@@ -101,4 +101,3 @@ def make_proof(
             "zkey": str(zkey),
         },
     )
-

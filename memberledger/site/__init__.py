@@ -6,9 +6,8 @@
   own account (which holds no role), paying the gas.
 - `server`: starting and stopping uvicorn with timeouts, caps and graceful shutdown; reading
   the chain's deployment and refusing a relayer that holds a role.
-- `programme_file`: programme.toml's `[programme]` and `[page]` sections.
+- (programme.toml is read by `memberledger.programme_file`, a top-level module.)
 
-May import the package's top-level modules (errors, consent, deployment, operator, rpc,
-signer, onchain, tiers, programme); nothing outside `memberledger.site` and `scripts/relay.py`
-imports from here.
+May import: `pii`, `store`, `chain`, `programme`, `programme_file`, `ops` and the shared
+words; nothing outside `memberledger.site`, `cli` and `scripts/relay.py` imports from here.
 """

@@ -29,8 +29,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from memberledger.programme_file import ProgrammeFile
 from memberledger.site.identity_relay import IDENTITY_RELAY_PATH
-from memberledger.site.programme_file import ProgrammeFile
 from memberledger.site.proofs import GROUPS_PATH, ProofsSite
 from memberledger.site.relay import MAX_BODY_BYTES, ConsentRelay, Relayed, RelayRefused
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,20 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from memberledger.chain.accounts import is_development_chain, operator_account
-from memberledger.chain.deployment import DEFAULT_REWARDS, Deployment, attach, deploy, save_manifest
+from memberledger.chain.deployment import (
+    DEFAULT_REWARDS,
+    Deployment,
+    attach,
+    deploy,
+    save_manifest,
+)
 from memberledger.chain.rpc import node_url
 from memberledger.chain.signer import signer_for
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import ConfigError
+from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings as programme_settings
 from memberledger.site.app import RELAY_PATH, WEB_ROOT, SiteContent, create_app
-from memberledger.site.programme_file import ProgrammeFile, load_programme_file
 from memberledger.site.proofs import open_proofs_site
 from memberledger.site.relay import ConsentRelay, RelaySettings
 from memberledger.tiers import TIERS
@@ -191,9 +197,17 @@ def page_config(
                 "description": description,
                 "names": programme.reward_names_of(reward_id),
             }
-            for reward_id, (_, description) in DEFAULT_REWARDS.items()
+            for reward_id, description in _catalogue(programme)
         ],
     }
+
+
+def _catalogue(programme: ProgrammeFile) -> list[tuple[int, str]]:
+    """The rewards the page offers (id, name): the programme file's catalogue, else the
+    default one the contracts are deployed with."""
+    if programme.rewards:
+        return [(reward.reward_id, reward.name) for reward in programme.offered()]
+    return [(reward_id, description) for reward_id, (_, description) in DEFAULT_REWARDS.items()]
 
 
 def relayer_account(accounts: Any, chain_id: int, alias: str | None) -> Any:
@@ -268,6 +282,10 @@ def open_member_site(
         except ConfigError:
             save_manifest(deploy(project, chain, operator_account(accounts, chain_id, None)))
     deployment, registry, points = attach(project, chain)
+    if deployment.policy_document:  # the text `deploy` / `programme policy publish` kept
+        kept = deployment.path.parent / deployment.policy_document
+        if kept.is_file():
+            programme = replace(programme, privacy_policy=kept)
     _check_policy(registry, programme)
     own_node = node_url(chain.provider)
     if rpc_url is None:

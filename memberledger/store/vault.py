@@ -38,7 +38,7 @@ from memberledger.hashing import keccak256
 from memberledger.identifiers import is_checksummed_wallet, parse_member_id
 from memberledger.pii.canonical import PersonalData, canonical_bytes
 from memberledger.pii.commitment import SALT_LENGTH, Commitment, commit
-from memberledger.pii.sealing import KEY_LENGTH, SealBroken, Sealer
+from memberledger.pii.sealing import KEY_LENGTH, OpenedMember, SealBroken, Sealer
 from memberledger.settings import settings
 from memberledger.store.database import Database
 from memberledger.tiers import TIERS
@@ -46,6 +46,8 @@ from memberledger.tiers import TIERS
 VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
 
 _KEY_CHECK_NAME = "key_check"
+#: Set once the operator was told that members stored by release 0.1.0 lost their spelling.
+_SPELLING_NOTICE_NAME = "spelling_notice"
 _DEPLOYMENT_NAME = "deployment"
 #: Tries at emptying the write-ahead log after an erasure (each waits for readers up to the
 #: busy timeout, then pauses a little longer than the last).
@@ -57,12 +59,16 @@ _KEY_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 _MEMBER_COLUMNS = (
     "member_id, wallet, commitment, consent, tier, status, enroll_tx, enroll_block, "
-    "created_at, updated_at"
+    "created_at, updated_at, given_spelling, pending_commitment"
 )
 
 
 class DevelopmentKeyWarning(UserWarning):
     """The vault is encrypted with a key file lying next to it: fine for a demo only."""
+
+
+class SpellingLostWarning(UserWarning):
+    """Members stored by release 0.1.0 kept only the lower-cased canonical spelling."""
 
 
 class MemberStatus(enum.StrEnum):
@@ -83,6 +89,8 @@ class MemberRecord:
     commitment: Commitment
     consent: int
     tier: int
+    #: The data as the member gave it (shown to them); None: only the canonical form.
+    given: PersonalData | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,10 @@ class StoredMember:
     enroll_block: int | None
     created_at: str
     updated_at: str
+    #: Whether the sealed record keeps the member's own spelling (False: stored by 0.1.0).
+    given_spelling: bool = True
+    #: A changed record's commitment, waiting for the chain (`stage_update`).
+    pending_commitment: Commitment | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,7 @@ class Vault:
         self._sealer = Sealer(key)
         try:
             self._check_key()
+            self._tell_lost_spelling()
         except sqlite3.DatabaseError as exc:
             self._close_owned()
             raise VaultError(f"{self.path} is not a MemberLedger vault: {exc}") from exc
@@ -311,7 +324,8 @@ class Vault:
         try:
             cursor = self._db.execute(
                 "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, "
-                f"status, created_at, updated_at) SELECT *, 'pending', ?, ? FROM ({select})",
+                "status, created_at, updated_at, given_spelling) "
+                f"SELECT *, 'pending', ?, ?, 1 FROM ({select})",
                 (now, now, *parameters),
             )
         except sqlite3.IntegrityError as exc:
@@ -393,7 +407,8 @@ class Vault:
                 raise VaultError(f"no member {member_id!r} in the vault")
             if member.status is not MemberStatus.ERASED:
                 self._db.execute(
-                    "UPDATE members SET sealed = NULL, status = 'erased', updated_at = ? "
+                    "UPDATE members SET sealed = NULL, pending_sealed = NULL, "
+                    "pending_commitment = NULL, status = 'erased', updated_at = ? "
                     "WHERE member_id = ?",
                     (_now(), member_id),
                 )
@@ -402,6 +417,91 @@ class Vault:
                 return True
             time.sleep(0.2 * (attempt + 1))
         return False
+
+    # ------------------------------------------------------------------ changes
+
+    def set_tier(self, member_id: str, tier: int) -> None:
+        """Record the tier the chain now holds for an enrolled member."""
+        if tier not in TIERS:
+            raise VaultError(f"member {member_id!r}: unknown tier {tier}")
+        with self._db.transaction():
+            member = self._require_live(member_id)
+            if member.tier != tier:
+                self._db.execute(
+                    "UPDATE members SET tier = ?, updated_at = ? WHERE member_id = ?",
+                    (tier, _now(), member_id),
+                )
+
+    def stage_update(self, member_id: str, record: MemberRecord) -> None:
+        """Keep a member's changed data (sealed under its fresh salt) beside the current
+        record until the chain holds its commitment (`apply_update`). Staging again replaces
+        what was staged before."""
+        _check_record(record)
+        with self._db.transaction():
+            member = self._require_live(member_id)
+            if record.member_id != member_id or record.wallet != member.wallet:
+                raise VaultError(f"member {member_id!r}: an update keeps the id and wallet")
+            sealed = self._sealer.seal_member(
+                member_id, member.wallet, record.personal, record.salt, record.given
+            )
+            self._db.execute(
+                "UPDATE members SET pending_sealed = ?, pending_commitment = ?, updated_at = ? "
+                "WHERE member_id = ?",
+                (sealed, record.commitment.hex, _now(), member_id),
+            )
+
+    def apply_update(self, member_id: str) -> Commitment:
+        """The chain holds the staged commitment: make the staged record the member's. The
+        old sealed record (and its salt) is overwritten. Returns the new commitment."""
+        with self._db.transaction():
+            member = self._require_live(member_id)
+            if member.pending_commitment is None:
+                raise VaultError(f"member {member_id!r} has no update waiting")
+            self._db.execute(
+                "UPDATE members SET sealed = pending_sealed, commitment = pending_commitment, "
+                "given_spelling = 1, pending_sealed = NULL, pending_commitment = NULL, "
+                "updated_at = ? WHERE member_id = ?",
+                (_now(), member_id),
+            )
+        self._db.checkpoint()  # the old record's pages leave the write-ahead log
+        return member.pending_commitment
+
+    def move_wallet(self, member_id: str, new_wallet: str) -> None:
+        """The member's record now belongs to `new_wallet` (the chain moved the membership):
+        the sealed data is sealed again, bound to the new wallet. The old wallet is kept by
+        no one in the vault afterwards."""
+        if not is_checksummed_wallet(new_wallet):
+            raise VaultError(f"wallet {new_wallet!r} is not a checksummed address")
+        with self._db.transaction():
+            member = self._require_live(member_id)
+            if member.wallet == new_wallet:
+                return
+            holder = self.get_by_wallet(new_wallet)
+            if holder is not None:
+                raise VaultError(
+                    f"wallet {new_wallet} already belongs to member {holder.member_id!r}"
+                )
+            if member.pending_commitment is not None:
+                raise VaultError(
+                    f"member {member_id!r} has a data update waiting for the chain: finish it "
+                    f"with `ape run members update {member_id}` before moving the wallet"
+                )
+            opened = self.member_record(member_id)
+            sealed = self._sealer.seal_member(
+                member_id, new_wallet, opened.personal, opened.salt, opened.given
+            )
+            self._db.execute(
+                "UPDATE members SET wallet = ?, sealed = ?, updated_at = ? WHERE member_id = ?",
+                (new_wallet, sealed, _now(), member_id),
+            )
+
+    def _require_live(self, member_id: str) -> StoredMember:
+        member = self.get(member_id)
+        if member is None:
+            raise VaultError(f"no member {member_id!r} in the vault")
+        if member.status is MemberStatus.ERASED:
+            raise VaultError(f"member {member_id!r} is erased: their personal data is gone")
+        return member
 
     # ------------------------------------------------------------------ reading
 
@@ -456,16 +556,28 @@ class Vault:
         Raises `VaultError` for unknown or erased members and `VaultKeyError` when the
         sealed value was altered or belongs to another row.
         """
+        opened = self.member_record(member_id)
+        return opened.personal, opened.salt
+
+    def member_record(self, member_id: str, *, pending: bool = False) -> OpenedMember:
+        """Open a member's whole sealed record: canonical data, salt, and the data as the
+        member gave it (`OpenedMember.shown` is what to display). With `pending`, the
+        update waiting for the chain instead. Raises like `personal_data`."""
         row = self._db.execute(
-            "SELECT wallet, status, sealed FROM members WHERE member_id = ?", (member_id,)
+            "SELECT wallet, status, sealed, pending_sealed FROM members WHERE member_id = ?",
+            (member_id,),
         ).fetchone()
         if row is None:
             raise VaultError(f"no member {member_id!r} in the vault")
-        wallet, status, sealed = row
+        wallet, status, sealed, pending_sealed = row
         if sealed is None:
             raise VaultError(f"member {member_id!r} is {status}: their personal data is gone")
+        if pending and pending_sealed is None:
+            raise VaultError(f"member {member_id!r} has no update waiting")
         try:
-            return self._sealer.open_member(member_id, wallet, sealed)
+            return self._sealer.open_member_record(
+                member_id, wallet, pending_sealed if pending else sealed
+            )
         except SealBroken as exc:
             raise VaultKeyError(
                 f"the sealed personal data of member {member_id!r} does not open: it was "
@@ -484,11 +596,11 @@ class Vault:
                 f"wallet {record.wallet} already belongs to member {holder.member_id!r}"
             )
         sealed = self._sealer.seal_member(
-            record.member_id, record.wallet, record.personal, record.salt
+            record.member_id, record.wallet, record.personal, record.salt, record.given
         )
         self._db.execute(
             "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, status, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            "created_at, updated_at, given_spelling) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             (
                 record.member_id,
                 record.wallet,
@@ -498,8 +610,35 @@ class Vault:
                 sealed,
                 now,
                 now,
+                int(record.given is not None),
             ),
         )
+
+    def _tell_lost_spelling(self) -> None:
+        """Once per file: say that members stored by release 0.1.0 kept only the canonical
+        (lower-cased) spelling of their name and e-mail, which nothing can bring back."""
+        told = self._db.execute(
+            "SELECT 1 FROM vault_meta WHERE name = ?", (_SPELLING_NOTICE_NAME,)
+        ).fetchone()
+        if told:
+            return
+        (lost,) = self._db.execute(
+            "SELECT COUNT(*) FROM members WHERE given_spelling = 0 AND status != 'erased'"
+        ).fetchone()
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO vault_meta (name, value) VALUES (?, ?)",
+                (_SPELLING_NOTICE_NAME, b"told"),
+            )
+        if lost:
+            warnings.warn(
+                f"{lost} member{'s were' if lost != 1 else ' was'} stored by MemberLedger 0.1, "
+                "which kept names and e-mail addresses lower-cased only: their original "
+                "spelling is lost, and they are shown lower-cased. `ape run members update "
+                "MEMBER --name ... --email ...` stores the spelling a member gives again",
+                SpellingLostWarning,
+                stacklevel=3,
+            )
 
     def _check_key(self) -> None:
         """Fail at open, not at the first decryption, when the key is not this vault's."""
@@ -551,7 +690,8 @@ def _check_record(record: MemberRecord) -> None:
 
 
 def _stored_member(row: Any) -> StoredMember:
-    (member_id, wallet, commitment, consent, tier, status, tx, block, created, updated) = row
+    (member_id, wallet, commitment, consent, tier, status, tx, block, created, updated) = row[:10]
+    given_spelling, pending = row[10:12]
     return StoredMember(
         member_id=member_id,
         wallet=wallet,
@@ -563,6 +703,8 @@ def _stored_member(row: Any) -> StoredMember:
         enroll_block=block,
         created_at=created,
         updated_at=updated,
+        given_spelling=bool(given_spelling),
+        pending_commitment=Commitment.from_hex(pending) if pending else None,
     )
 
 

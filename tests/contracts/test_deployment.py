@@ -8,10 +8,13 @@ import pytest
 
 from memberledger.chain.deployment import (
     DEFAULT_REWARDS,
+    DEFAULT_RULES,
     DEFAULT_TIER_MULTIPLIERS,
     SETUP_GAS_UPPER_BOUND,
+    RoleHandover,
     deploy,
     estimate_deployment,
+    setup_call_count,
     setup_calls,
 )
 
@@ -26,7 +29,8 @@ def _on_anvil(chain: Any) -> None:
 
 def test_deploy_sets_policy_rules_and_roles(project: Any, chain: Any, accounts: Any) -> None:
     admin, registrar, issuer = accounts[0], accounts[1], accounts[2]
-    deployment = deploy(project, chain, admin, registrar=registrar.address, issuer=issuer.address)
+    roles = RoleHandover(registrar=registrar.address, issuer=issuer.address)
+    deployment = deploy(project, chain, admin, roles=roles)
     registry = project.MembershipRegistry.at(deployment.registry)
     points = project.LoyaltyPoints.at(deployment.points)
     assert deployment.policy_version == registry.policyVersion() == 1
@@ -40,6 +44,33 @@ def test_deploy_sets_policy_rules_and_roles(project: Any, chain: Any, accounts: 
     }
     assert registry.hasRole(registry.REGISTRAR_ROLE(), registrar)
     assert points.hasRole(points.ISSUER_ROLE(), issuer)
+    # The deployer renounced what it handed over, and kept what it did not (pauser, admin).
+    assert not registry.hasRole(registry.REGISTRAR_ROLE(), admin)
+    assert not points.hasRole(points.ISSUER_ROLE(), admin)
+    assert registry.hasRole(registry.PAUSER_ROLE(), admin)
+    assert registry.defaultAdmin() == points.defaultAdmin() == admin.address
+
+
+def test_deploy_hands_every_role_over_and_keeps_admin_only(
+    project: Any, chain: Any, accounts: Any
+) -> None:
+    admin = accounts[0]
+    roles = RoleHandover(
+        registrar=accounts[1].address, issuer=accounts[2].address, pauser=accounts[3].address
+    )
+    deployment = deploy(project, chain, admin, roles=roles)
+    registry = project.MembershipRegistry.at(deployment.registry)
+    points = project.LoyaltyPoints.at(deployment.points)
+
+    held = {
+        "registrar": registry.hasRole(registry.REGISTRAR_ROLE(), admin),
+        "pauser": registry.hasRole(registry.PAUSER_ROLE(), admin),
+        "issuer": points.hasRole(points.ISSUER_ROLE(), admin),
+    }
+    assert held == {"registrar": False, "pauser": False, "issuer": False}
+    assert registry.hasRole(registry.PAUSER_ROLE(), accounts[3])
+    assert registry.defaultAdmin() == points.defaultAdmin() == admin.address
+    assert registry.defaultAdminDelay() == 0  # a local development chain
 
 
 def test_deploy_setup_transactions_within_dry_run_bound(
@@ -49,16 +80,21 @@ def test_deploy_setup_transactions_within_dry_run_bound(
     admin = accounts[0]
     registry = project.MembershipRegistry.deploy(admin, 0, sender=admin)
     points = project.LoyaltyPoints.deploy(registry, admin, 0, sender=admin)
-    calls = setup_calls(registry, points, b"\x11" * 32, accounts[1].address, accounts[2].address)
+    roles = RoleHandover(
+        registrar=accounts[1].address, issuer=accounts[2].address, pauser=accounts[3].address
+    )
+    calls = setup_calls(registry, points, b"\x11" * 32, roles, DEFAULT_RULES, admin.address)
     receipts = [call(*args, sender=admin) for call, args in calls]
-    assert len(receipts) == 1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + 2
+    # policy, rules, then a grant and a renouncement per role handed over
+    assert len(receipts) == 1 + len(DEFAULT_TIER_MULTIPLIERS) + len(DEFAULT_REWARDS) + 6
+    assert len(receipts) == setup_call_count(roles, DEFAULT_RULES, admin.address)
     assert max(receipt.gas_used for receipt in receipts) <= SETUP_GAS_UPPER_BOUND
 
 
 def test_estimate_deployment_sends_nothing(project: Any, chain: Any, accounts: Any) -> None:
     admin = accounts[0]
     nonce = admin.nonce
-    estimate = estimate_deployment(project, chain, admin, registrar=None, issuer=None)
+    estimate = estimate_deployment(project, chain, admin)
     assert admin.nonce == nonce
     assert [what for what, _ in estimate.rows][:2] == [
         "deploy MembershipRegistry",

@@ -151,3 +151,21 @@ def test_issue_rewards_dry_run_sends_nothing(
     with open_sqlite(operator.vault_path) as db:
         query = "SELECT 1 FROM journal_entries WHERE entry_key = 'dry:1'"
         assert db.execute(query).fetchall() == []
+
+
+def test_issue_rewards_shows_points_after_multipliers_and_history_names_the_events(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    platinum = BASE_MEMBERS[3]  # 2.00x
+    path = write_rewards(
+        operator.workdir / "museum.csv",
+        [("museum:77", platinum["wallet"], 30), ("museum:78", platinum["wallet"], 5)],
+    )
+
+    run = operator.run("issue_rewards", path).ok()
+
+    assert table_value(run.stdout, "base points of the new events") == "35"
+    assert table_value(run.stdout, "points credited (after tier multipliers)") == "70"
+    history = operator.run("member", platinum["member_id"]).ok().stdout
+    assert "+60 points credited for reward event museum:77 (30 base points" in history
+    assert "+10 points credited for reward event museum:78 (5 base points" in history

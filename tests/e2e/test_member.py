@@ -13,5 +13,5 @@ def test_member_shows_vault_and_chain_with_consent_in_words(
     assert BASE_MEMBERS[5]["wallet"] in run.stdout
     assert table_value(run.stdout, "commitments agree") == "yes"
     assert "marketing e-mails (policy v1)" in run.stdout
-    assert "person base-5" in run.stdout  # the canonical name, from the vault
+    assert "Person  BASE-5" in run.stdout  # the name as the member gave it, from the vault
     assert "MemberEnrolled" in run.stdout

@@ -103,7 +103,7 @@ def test_whole_flow_on_node(node_url: str, tmp_path: Path) -> None:
     assert web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
     assert points.functions.balanceOf(member).call() == 200
 
-    operator.run("erase", "node-2").ok()
+    operator.run("erase", "node-2", "--yes").ok()
     assert registry.functions.memberOf(wallets[2]).call()[3] == 4  # Erased
     assert points.functions.balanceOf(wallets[2]).call() == 0
     verify = operator.run("verify").ok()

@@ -50,7 +50,9 @@ def test_roles_grant_list_revoke_pause(operator: Operator) -> None:
         check=False,
     )
     assert "grant registrar to" in declined.stdout and "Nothing sent." in declined.stdout
-    assert NEWCOMER not in operator.run("roles", "list").ok().stdout
+    listed = operator.run("roles", "list").ok().stdout
+    assert NEWCOMER not in listed
+    assert "holds every role (admin, registrar, issuer, pauser)" in " ".join(listed.split())
 
     operator.run("roles", "grant", "registrar", NEWCOMER, "--yes").ok()
     listed = operator.run("roles", "list").ok().stdout
@@ -58,6 +60,12 @@ def test_roles_grant_list_revoke_pause(operator: Operator) -> None:
 
     operator.run("roles", "revoke", "registrar", NEWCOMER, "--yes").ok()
     assert NEWCOMER not in operator.run("roles", "list").ok().stdout
+    height = web3.eth.block_number
+    again = operator.run("roles", "revoke", "registrar", NEWCOMER.lower(), "--yes").ok()
+    assert f"{NEWCOMER} does not hold the registrar role on registry: nothing to revoke" in (
+        again.stdout
+    )
+    assert "Nothing to send." in again.stdout and web3.eth.block_number == height
 
     refused = operator.run("roles", "grant", "admin", NEWCOMER, "--yes")
     assert refused.returncode == 2 and "transfer-admin" in refused.stderr

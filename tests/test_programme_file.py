@@ -9,7 +9,7 @@ import pytest
 from member_stack import ROOT
 
 from memberledger.errors import ConfigError
-from memberledger.site.programme_file import load_programme_file
+from memberledger.programme_file import load_programme_file
 
 GOOD = """
 [programme]
