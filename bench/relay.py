@@ -84,7 +84,7 @@ def sign_consent(member: Member, flags: int, chain_id: int, registry: str, deadl
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    from memberledger.site.relay import ConsentChange, typed_data
+    from memberledger.site.signed_requests import ConsentChange, typed_data
 
     change = ConsentChange(member.address, flags, 1, 0, deadline)
     signed = Account.sign_message(

@@ -1,4 +1,5 @@
-"""ape run relay: serve the member page and the gas-free consent relay on one local port."""
+"""ape run relay: serve the member page and the gas-free relay (consent changes and
+redemptions) on one local port."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from memberledger.cli.boundary import reports_errors
 from memberledger.settings import settings
-from memberledger.site.app import RELAY_PATH, WEB_ROOT
+from memberledger.site.app import CONSENT_RELAY_PATH, REDEEM_RELAY_PATH, WEB_ROOT
 from memberledger.site.programme_file import DEFAULT_PROGRAMME_FILE
 from memberledger.site.relay import DEFAULT_DEADLINE_MARGIN, RelaySettings
 from memberledger.site.server import ServerSettings, open_member_site
@@ -26,7 +27,7 @@ from memberledger.site.server import ServerSettings, open_member_site
 @click.option(
     "--account",
     "alias",
-    help="Ape account that pays for relayed changes; it must hold no role in either contract "
+    help="Ape account that pays for relayed requests; it must hold no role in either contract "
     "(default: MEMBERLEDGER_RELAYER; locally test account 9, which deploy gives no role).",
 )
 @click.option(
@@ -61,7 +62,7 @@ from memberledger.site.server import ServerSettings, open_member_site
     "--deadline-margin",
     default=DEFAULT_DEADLINE_MARGIN / 60,
     show_default=True,
-    help="Minutes a signed change must still be valid after the latest block to be sent.",
+    help="Minutes a signed request must still be valid after the latest block to be sent.",
 )
 @click.option(
     "--max-connections", default=2048, show_default=True, help="Open connections at most."
@@ -69,7 +70,9 @@ from memberledger.site.server import ServerSettings, open_member_site
 @click.option(
     "--read-timeout", default=10.0, show_default=True, help="Seconds to send a request head."
 )
-@click.option("--no-relay", is_flag=True, help="Serve the page only; consent costs members gas.")
+@click.option(
+    "--no-relay", is_flag=True, help="Serve the page only; consent and redemptions cost gas."
+)
 @click.option(
     "--deploy", is_flag=True, help="Deploy first if this local chain has no deployment yet."
 )
@@ -92,7 +95,8 @@ def cli(
     deploy: bool,
 ) -> None:
     """Serve the member page (web/dist), its config.json and, unless --no-relay, the relay
-    that sends members' signed consent changes (POST /relay/consent) with its own account.
+    that sends members' signed consent changes (POST /relay/consent) and redemptions (POST
+    /relay/redeem) with its own account.
     Runs until Ctrl-C or SIGTERM (requests in progress finish first)."""
     logging.basicConfig(
         level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)]
@@ -123,7 +127,8 @@ def cli(
     table.add_column("value")
     table.add_row("page", site.url)
     table.add_row("chain", str(chain.chain_id))
-    table.add_row("relay", f"{site.url}{RELAY_PATH}" if site.relay else "off")
+    for path in (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH):
+        table.add_row("relay", f"{site.url}{path}" if site.relay else "off")
     if site.relay:
         table.add_row("relayer", site.relay.relayer)
     Console().print(table)

@@ -13,7 +13,7 @@ service that anonymous clients reach.
 
 `open_member_site` prepares everything from the connected chain and the programme file and
 refuses to start a relay whose account holds any role in either contract: the relay signs
-for strangers, and must never be able to do more than pay for their signed changes.
+for strangers, and must never be able to do more than pay for what members signed.
 """
 
 from __future__ import annotations
@@ -35,9 +35,15 @@ from memberledger.chain.signer import signer_for
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import ConfigError
 from memberledger.settings import settings as programme_settings
-from memberledger.site.app import RELAY_PATH, WEB_ROOT, SiteContent, create_app
+from memberledger.site.app import (
+    CONSENT_RELAY_PATH,
+    REDEEM_RELAY_PATH,
+    WEB_ROOT,
+    SiteContent,
+    create_app,
+)
 from memberledger.site.programme_file import ProgrammeFile, load_programme_file
-from memberledger.site.relay import ConsentRelay, RelaySettings
+from memberledger.site.relay import MemberRelay, RelaySettings
 from memberledger.tiers import TIERS
 
 log = logging.getLogger("memberledger.site")
@@ -152,7 +158,7 @@ class MemberSite:
         return f"http://{self.settings.host}:{self.settings.port}"
 
     @property
-    def relay(self) -> ConsentRelay | None:
+    def relay(self) -> MemberRelay | None:
         return self.content.relay
 
     def serve(self) -> None:
@@ -176,7 +182,8 @@ def page_config(
         "registry": deployment.registry,
         "points": deployment.points,
         "deployBlock": deployment.deploy_block,
-        "relayUrl": RELAY_PATH if relay_enabled else None,
+        "consentRelayUrl": CONSENT_RELAY_PATH if relay_enabled else None,
+        "redeemRelayUrl": REDEEM_RELAY_PATH if relay_enabled else None,
         "historyUrl": None,
         "phoneRegion": programme_settings().phone_region,
         "programme": programme.page_settings(),
@@ -280,10 +287,11 @@ def open_member_site(
     if relay_enabled:
         sender = relayer_account(accounts, chain_id, account_alias)
         check_relayer_has_no_role(registry, points, str(sender.address))
-        relay = ConsentRelay(
+        relay = MemberRelay(
             node_url=own_node,
             chain_id=chain_id,
             registry=deployment.registry,
+            points=deployment.points,
             signer=signer_for(sender, chain.provider.network.ecosystem),
             settings=relay_settings or RelaySettings(),
         )

@@ -71,7 +71,8 @@ export function chainHistory(reader: PublicClient, config: PageConfig): HistoryS
       const selectors = events.map((event) => toEventSelector(event));
       const transfer = toEventSelector("Transfer(address,address,uint256)");
       const me = pad(account.toLowerCase() as Hex, { size: 32 });
-      const latest = await reader.getBlockNumber();
+      // Asked afresh: viem's cached answer may predate a transaction the member just sent.
+      const latest = await reader.getBlockNumber({ cacheTime: 0 });
       const query = (topics: (Hex | Hex[] | null)[], from: bigint, to: bigint) =>
         reader.request({
           method: "eth_getLogs",
@@ -220,6 +221,8 @@ export function describe(
       return c.redeemedEvent(reward(BigInt(args.rewardId)), String(args.cost));
     case "PointsForfeited":
       return c.forfeited(String(args.amount));
+    case "NonceIncreased":
+      return c.signaturesCancelled;
     case "Transfer":
       if (args.from === zero) return c.earned(String(args.value));
       if (args.to === zero) return c.removed(String(args.value));
