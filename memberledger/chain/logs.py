@@ -76,11 +76,23 @@ def named_limit(error: RpcError) -> int | None:
 class LogReader:
     """Reads the logs of some contracts, adapting the block range to what the node allows.
 
-    The span learnt stays with the reader, so the next `read` starts at what worked."""
+    The span learnt stays with the reader, so the next `read` starts at what worked.
+    `grow_after` answers in a row that came back whole (and, with `max_logs`, under half
+    that many logs) double the span; with `max_logs`, an answer with more logs cuts the next
+    span in proportion (a single block's logs cannot be cut: they come whole)."""
 
-    def __init__(self, node: NodeClient, *, first_span: int = FIRST_SPAN) -> None:
+    def __init__(
+        self,
+        node: NodeClient,
+        *,
+        first_span: int = FIRST_SPAN,
+        max_logs: int | None = None,
+        grow_after: int = GROW_AFTER,
+    ) -> None:
         self.node = node
         self.span = first_span
+        self.max_logs = max_logs
+        self.grow_after = grow_after
         self._whole = 0
 
     def read(
@@ -108,15 +120,27 @@ class LogReader:
                 self.span = max(MIN_SPAN, shorter)
                 self._whole = 0
                 continue
+            # Adapted before the range is handed over: the caller may empty its list.
+            self._adapt(end - start + 1, len(logs))
             chunk = LogRange(start, end, logs)
             if on_range is not None:
                 on_range(chunk)
             yield chunk
             start = end + 1
-            self._whole += 1
-            if self._whole >= GROW_AFTER and self.span < MAX_SPAN:
-                self.span = min(MAX_SPAN, self.span * 2)
-                self._whole = 0
+
+    def _adapt(self, span: int, found: int) -> None:
+        """After an answer of `found` logs over `span` blocks: cut or grow the span."""
+        if self.max_logs is not None and found > self.max_logs:
+            self.span = max(MIN_SPAN, span * self.max_logs // found)
+            self._whole = 0
+            return
+        if self.max_logs is not None and 2 * found > self.max_logs:
+            self._whole = 0  # about right: keep it
+            return
+        self._whole += 1
+        if self._whole >= self.grow_after and self.span < MAX_SPAN:
+            self.span = min(MAX_SPAN, self.span * 2)
+            self._whole = 0
 
     def _get(
         self,
