@@ -12,7 +12,9 @@ Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
     .venv/bin/python bench/bench.py [--members 100000] [--baseline 100]
 
-Then `bench/fast_paths.py` compares the hand-written fast paths with their libraries.
+Then `bench/fast_paths.py` compares the hand-written fast paths with their libraries, and
+`bench/reads.py` measures the reads (the chain index) on a chain of its own with 1,000,000
+members (`--read-members 100000` for `make bench-quick`, 0 for none).
 """
 
 from __future__ import annotations
@@ -160,6 +162,14 @@ def main() -> int:
     parser.add_argument(
         "--skip-fast-paths", action="store_true", help="not the fast paths' comparison"
     )
+    parser.add_argument(
+        "--read-members",
+        type=int,
+        default=1_000_000,
+        help="members and credits of the reads' chain (bench/reads.py); 0: no reads",
+    )
+    parser.add_argument("--read-sample", type=int, default=10_000, help="today's way, on this many")
+    parser.add_argument("--read-workdir", type=Path, help="keep the reads' chain here, reuse it")
     args = parser.parse_args()
 
     from rich.console import Console
@@ -275,6 +285,13 @@ def main() -> int:
         fast_paths: Any = importlib.import_module("fast_paths")
         previous = json.loads(args.out.read_text())
         args.out.write_text(json.dumps({**previous, **fast_paths.run()}, indent=2) + "\n")
+    if args.read_members:
+        reads: Any = importlib.import_module("reads")
+        options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
+        options += ["--out", str(args.out)]
+        if args.read_workdir:
+            options += ["--workdir", str(args.read_workdir)]
+        reads.main(options)
     console.print(f"written to {args.out}")
     return 0
 
