@@ -287,11 +287,11 @@ def main() -> int:
         args.out.write_text(json.dumps({**previous, **fast_paths.run()}, indent=2) + "\n")
     if args.read_members:
         reads: Any = importlib.import_module("reads")
-        options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
-        options += ["--out", str(args.out)]
+        read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
+        read_options += ["--out", str(args.out)]
         if args.read_workdir:
-            options += ["--workdir", str(args.read_workdir)]
-        reads.main(options)
+            read_options += ["--workdir", str(args.read_workdir)]
+        reads.main(read_options)
     console.print(f"written to {args.out}")
     return 0
 

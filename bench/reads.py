@@ -24,6 +24,7 @@ index_events_per_s, reads_peak_rss_mb and the details).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
