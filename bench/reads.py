@@ -63,9 +63,9 @@ def build(workdir: Path, name: str, members: int, url: str, console: Any) -> Non
     """Deploy a programme into `workdir/name` and enroll and credit `members` through the
     bulk path (what `ape run enroll` and `ape run issue_rewards` run)."""
     sys.path.insert(0, str(ROOT / "bench"))
+    writers: Any = importlib.import_module("bench")  # the bulk benchmark's CSV writers
     from ape import accounts, chain, networks, project
 
-    import bench  # the CSV writers of the bulk benchmark
     from memberledger.bulk.courier import SendSettings
     from memberledger.bulk.enrollment import enroll_file
     from memberledger.bulk.rewards import issue_rewards
@@ -77,8 +77,8 @@ def build(workdir: Path, name: str, members: int, url: str, console: Any) -> Non
     folder.mkdir(parents=True, exist_ok=True)
     members_csv, credits_csv = folder / "members.csv", folder / "credits.csv"
     console.print(f"{name}: writing {members:,} members and {members:,} credits")
-    wallets = bench.write_members(members_csv, members, name)
-    bench.write_credits(credits_csv, wallets, name)
+    wallets = writers.write_members(members_csv, members, name)
+    writers.write_credits(credits_csv, wallets, name)
     del wallets
     with networks.parse_network_choice(url):
         deployment = deploy(project, chain, accounts.test_accounts[0])
