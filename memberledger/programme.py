@@ -114,6 +114,7 @@ def open_programme(
             Console(stderr=True, soft_wrap=True).print(
                 f"[yellow]warning:[/] {escape(str(warning.message))}", highlight=False
             )
+        vault.bind_to(deployment.identity)
         yield Programme(
             chain=chain,
             accounts=accounts,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
@@ -28,3 +30,5 @@ def cli(wallet_or_id: str, alias: str | None) -> None:
     with open_programme(project, chain, accounts, alias, console=console) as programme:
         receipt = erase_member(programme, wallet_or_id)
     console.print(erasure_table(receipt))
+    if not receipt.shredded:
+        sys.exit(1)

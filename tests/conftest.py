@@ -1,4 +1,9 @@
-"""Shared fixtures: the test accounts' roles, and a fresh registry and points token per test
+"""Shared fixtures, and the Hypothesis profiles of the state machines (`ci`, the default,
+derandomized so `make test` runs the same examples every time; `fuzz`, new random examples,
+longer: `make fuzz`). The profiles are registered, not loaded: each state machine applies
+the one `HYPOTHESIS_PROFILE` names, so other tests' own `@given` settings stay as written.
+
+Also: the test accounts' roles, and a fresh registry and points token per test
 module on whatever chain `ape test --network ...` selected (Anvil by default, or Ape's
 in-process test chain). Nothing here is autouse: tests that need no chain never touch it."""
 
@@ -8,8 +13,33 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from memberledger.settings import settings
+
+_SLOW_IS_EXPECTED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=200,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=_SLOW_IS_EXPECTED,
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    max_examples=2_000,
+    stateful_step_count=100,
+    deadline=None,
+    suppress_health_check=_SLOW_IS_EXPECTED,
+    print_blob=True,
+)
+
 
 POLICY_V1 = b"\x11" * 32
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,19 @@ from memberledger.store.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_TIMEOUT = 180
+
+
+@contextmanager
+def open_sqlite(path: Path | str, timeout: float = 5.0) -> Iterator[sqlite3.Connection]:
+    """A connection to a SQLite file (the vault, as an attacker or an inspector opens it),
+    committed and CLOSED when the block ends: `with sqlite3.connect(...)` only commits, and a
+    connection left open would hold back the vault's write-ahead-log checkpoints."""
+    db = sqlite3.connect(path, timeout=timeout)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
 
 
 def rpc(web3: Web3, method: str, *params: Any) -> Any:

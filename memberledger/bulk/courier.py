@@ -42,6 +42,7 @@ from memberledger.store.journal import (
     Batch,
     BatchKind,
     BatchStatus,
+    ChainCredit,
     Journal,
     SentTransaction,
     now_text,
@@ -68,6 +69,8 @@ class BatchTarget(Protocol):
     kind: BatchKind
     contract: str
     gas: GasModel
+    #: First topics of the receipt logs `outcome` reads (the rest of a receipt is dropped).
+    receipt_topics: frozenset[str]
 
     def calldata(self, batch: Batch) -> bytes: ...
 
@@ -79,13 +82,26 @@ class BatchTarget(Protocol):
         """Hash of the transaction that applied the batch, from the contract's logs."""
         ...
 
-    def on_confirmed(self, batch: Batch, tx_hash: str, block: int) -> None:
+    def outcome(self, batch: Batch, receipt: Receipt) -> Outcome:
+        """What the receipt says the batch did, row by row where rows can differ."""
+        ...
+
+    def on_confirmed(self, batch: Batch, receipt: Receipt) -> None:
         """Record in the vault what the receipt means (inside the journal's transaction)."""
         ...
 
     def on_reopened(self, batch: Batch, tx_hash: str) -> None:
         """Undo `on_confirmed` for a batch whose receipt the chain lost."""
         ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a confirmed batch did: the rows the chain skipped (credits to members no longer
+    active, or rounded down to nothing), and the points it credited (credits only)."""
+
+    skipped: tuple[ChainCredit, ...] = ()
+    points: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,11 @@ class Delivery:
     tx_hash: str
     block: int
     gas_used: int
+    outcome: Outcome = field(default_factory=Outcome)
+
+    @property
+    def applied_rows(self) -> int:
+        return self.rows - len(self.outcome.skipped)
 
 
 @dataclass
@@ -369,7 +390,11 @@ class Courier:
         head = self.node.block_number() if waiting else 0
         due = [flight for flight in waiting if flight.checked_head < head]
         hashes = [h for flight in due for h in flight.hashes]
-        receipts = dict(zip(hashes, self.node.receipts(hashes), strict=True)) if hashes else {}
+        receipts = (
+            dict(zip(hashes, self.node.receipts(hashes, self.target.receipt_topics), strict=True))
+            if hashes
+            else {}
+        )
         now = time.monotonic()
         pending_nonce: int | None = None
         receipted: list[tuple[_Flight, Receipt]] = []
@@ -477,7 +502,8 @@ class Courier:
         candidates = [tx.tx_hash for tx in self.journal.transactions(batch.batch_id)]
         named = self.target.applying_transaction(batch)
         hashes = [named, *candidates] if named else candidates
-        for receipt in self.node.receipts(hashes) if hashes else []:
+        topics = self.target.receipt_topics
+        for receipt in self.node.receipts(hashes, topics) if hashes else []:
             if receipt is not None and receipt.succeeded:
                 return self._confirm(batch, how, receipt)
         if not candidates:
@@ -491,11 +517,17 @@ class Courier:
         return self._confirm(batch, f"{how} (node history lost)", unrecorded)
 
     def _confirm(self, batch: Batch, how: str, receipt: Receipt) -> Delivery:
+        outcome = self.target.outcome(batch, receipt)
         with self.database.transaction():
             self.journal.record_confirmed(
-                batch.batch_id, receipt.tx_hash, receipt.block, receipt.gas_used, receipt.block_hash
+                batch.batch_id,
+                receipt.tx_hash,
+                receipt.block,
+                receipt.gas_used,
+                receipt.block_hash,
+                outcome.skipped,
             )
-            self.target.on_confirmed(batch, receipt.tx_hash, receipt.block)
+            self.target.on_confirmed(batch, receipt)
         return Delivery(
             batch.batch_id,
             batch.kind,
@@ -504,6 +536,7 @@ class Courier:
             receipt.tx_hash,
             receipt.block,
             receipt.gas_used,
+            outcome,
         )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from memberledger.bulk.courier import Outcome
 from memberledger.bulk.gc_easing import ease_collector_in_worker
 from memberledger.bulk.run import (
     BulkResult,
@@ -38,6 +39,7 @@ from memberledger.bulk.staging import EnrollmentStaging, unbatched_pending_membe
 from memberledger.chain import calldata
 from memberledger.chain.gas import ENROLL_GAS
 from memberledger.chain.reads import ChainStatus, fetch_commitments, fetch_statuses
+from memberledger.chain.rpc import Receipt
 from memberledger.errors import JournalError
 from memberledger.intake.enrollment_file import scan_sealed_enrollment_file
 from memberledger.pii.commitment import Commitment
@@ -97,6 +99,7 @@ class EnrollmentTarget:
 
     kind = BatchKind.ENROLL
     gas = ENROLL_GAS
+    receipt_topics: frozenset[str] = frozenset()
 
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
@@ -145,9 +148,13 @@ class EnrollmentTarget:
                 found = str(log["transactionHash"]).lower()
         return found
 
-    def on_confirmed(self, batch: Batch, tx_hash: str, block: int) -> None:
+    def outcome(self, batch: Batch, receipt: Receipt) -> Outcome:
+        """An enrollment batch is all or none: every row was applied."""
+        return Outcome()
+
+    def on_confirmed(self, batch: Batch, receipt: Receipt) -> None:
         member_ids = [entry.member_id for entry in batch.enrollments]
-        self.programme.vault.mark_enrolled(member_ids, tx_hash, block)
+        self.programme.vault.mark_enrolled(member_ids, receipt.tx_hash, receipt.block)
 
     def on_reopened(self, batch: Batch, tx_hash: str) -> None:
         self.programme.vault.mark_pending([e.member_id for e in batch.enrollments], tx_hash)

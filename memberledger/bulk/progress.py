@@ -58,3 +58,29 @@ def count_lines(path: Path) -> int:
         while block := file.read(1 << 20):
             lines += block.count(b"\n")
     return lines
+
+
+@contextmanager
+def block_progress(
+    console: Console, description: str, first: int, last: int
+) -> Iterator[Callable[[int, int], None]]:
+    """A bar over the blocks `first` to `last`; call the yielded function with each range
+    of blocks read (first, last)."""
+    total = max(0, last - first + 1)
+    if total == 0:
+        yield lambda start, end: None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("blocks"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda start, end: progress.update(task, completed=min(total, end - first + 1))

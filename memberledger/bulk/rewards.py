@@ -1,22 +1,30 @@
 """Issuing reward points from a CSV file (`event_id,wallet,points`), each event exactly once.
 
-The file is validated as a whole, streamed: the rows themselves
-(`memberledger.intake.rewards_file`), then against the journal and the chain
-(`memberledger.bulk.staging`). An event id the journal already holds with the same wallet and
-points is *already credited* (running the same file twice credits nothing the second time);
-with other values it is an error, as is a wallet that is not an active member. New events
-are fixed into credit batches whose on-chain batch id is derived from their event ids, and
-the courier sends them (see `memberledger.bulk.courier`); the contract itself refuses a batch
-id a second time.
+Before anything else the journal is compared with the chain (`bulk.chain_credits`): a credit
+batch on chain that the journal does not know stops the run until `ape run journal rebuild`
+has recorded it. Then the file is validated as a whole, streamed: the rows themselves
+(`memberledger.intake.rewards_file`), then against the journal by each event's tag (the 16
+bytes the chain sees instead of the event id) and against the chain (`bulk.staging`). An
+event the journal already holds with the same wallet and points is *already credited*; one
+the chain skipped earlier because its member was not active waits for `--retry-skipped`
+(`retry_skipped_credits`); with other wallet or points it is an error, as is a wallet that is
+not an active member now. New events go into credit batches whose id is the keccak256 of
+their packed rows, which the contract keeps per issuer, and the courier sends them (see
+`memberledger.bulk.courier`). A member who stops being active while a batch is on its way
+does not wreck it: the chain skips that row, with an event, and the journal records it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from memberledger.bulk.chain_credits import require_known_credits
+from memberledger.bulk.courier import Delivery, Outcome
+from memberledger.bulk.progress import row_progress
 from memberledger.bulk.run import (
     BulkResult,
+    RunFigures,
     RunOptions,
     bulk_run,
     courier_for,
@@ -28,18 +36,34 @@ from memberledger.bulk.run import (
 from memberledger.bulk.staging import CreditStaging
 from memberledger.chain import calldata
 from memberledger.chain.gas import CREDIT_GAS
-from memberledger.chain.reads import fetch_batch_applied
+from memberledger.chain.reads import ChainStatus, fetch_batch_applied, fetch_statuses
+from memberledger.chain.rpc import Receipt
+from memberledger.identifiers import packed_credit_rows
 from memberledger.intake.rewards_file import scan_rewards_file
 from memberledger.programme import Programme
-from memberledger.store.journal import Batch, BatchKind, CreditEntry
+from memberledger.store.journal import Batch, BatchKind, ChainCredit, CreditEntry, SkippedCredit
 
 
 @dataclass
 class RewardsResult(BulkResult):
     """`done`: events already credited; `pending`: sent by an earlier run, not yet
-    confirmed. `new_points`: the new events' points before tier multipliers."""
+    confirmed; `skipped_before`: events the chain skipped earlier (member not active then),
+    waiting for `--retry-skipped`. `new_points`: the new events' base points, before tier
+    multipliers."""
 
     new_points: int = 0
+    skipped_before: int = 0
+
+    @property
+    def points_credited(self) -> int:
+        """Points the chain credited in this run, after tier multipliers."""
+        return sum(d.outcome.points or 0 for d in self.deliveries)
+
+    @property
+    def skipped_now(self) -> list[ChainCredit]:
+        """Credits the chain skipped in this run: their members were not active when the
+        batch landed (or the multiplier rounded them to nothing)."""
+        return [credit for d in self.deliveries for credit in d.outcome.skipped]
 
 
 def issue_rewards(
@@ -50,6 +74,8 @@ def issue_rewards(
     result = RewardsResult(path=path)
     journal = programme.journal
     with bulk_run(programme, options, "an issue_rewards run"):
+        # The chain first: if it holds credits the journal does not know, nothing is sent.
+        require_known_credits(programme, remember=not options.dry_run)
         target = CreditTarget(programme)
         courier = courier_for(programme, target, options)
         if not options.dry_run:
@@ -68,6 +94,7 @@ def issue_rewards(
             staging.check_chain()
             result.new_points = staging.new_points()
             size = settle_checked_file(result, staging, options, target)
+            result.skipped_before = staging.tally().skipped
             if options.dry_run:
                 result.estimate = dry_run_estimate(programme, staging, target, result.new, size)
             else:
@@ -78,38 +105,128 @@ def issue_rewards(
     return result
 
 
+@dataclass
+class RetryResult:
+    """What `--retry-skipped` did: credits planned again (their members are active now),
+    credits still waiting (their members are not), and what was delivered."""
+
+    retried: list[SkippedCredit] = field(default_factory=list)
+    waiting: list[SkippedCredit] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    figures: RunFigures = field(default_factory=RunFigures)
+
+    @property
+    def points_credited(self) -> int:
+        return sum(d.outcome.points or 0 for d in self.deliveries)
+
+    @property
+    def skipped_again(self) -> list[ChainCredit]:
+        return [credit for d in self.deliveries for credit in d.outcome.skipped]
+
+
+def retry_skipped_credits(programme: Programme, options: RunOptions | None = None) -> RetryResult:
+    """Send again the credits the chain skipped because their member was not active, for
+    the members who are active now; the others keep waiting."""
+    options = options or RunOptions()
+    result = RetryResult()
+    journal = programme.journal
+    with bulk_run(programme, options, "an issue_rewards --retry-skipped run"):
+        require_known_credits(programme, remember=not options.dry_run)
+        target = CreditTarget(programme)
+        courier = courier_for(programme, target, options)
+        skipped = journal.skipped_credits()
+        statuses = fetch_statuses(
+            programme.node, programme.deployment.registry, [c.wallet for c in skipped]
+        )
+        for credit, (status, _) in zip(skipped, statuses, strict=True):
+            active = status is ChainStatus.ACTIVE
+            (result.retried if active else result.waiting).append(credit)
+        if options.dry_run or not result.retried:
+            return result
+        courier.reconcile()
+        size = options.batch_size or target.gas.default_batch
+        planned = journal.plan_retry(result.retried, size)
+        with row_progress(programme.console, "crediting again", len(result.retried)) as advance:
+            result.deliveries = courier.deliver(
+                [batch.batch_id for batch in planned],
+                on_delivered=lambda delivery: advance(delivery.rows),
+            )
+    result.figures.finish(result.deliveries)
+    return result
+
+
 class CreditTarget:
-    """Credit batches on the points token: applied iff `batchApplied(batchId)`."""
+    """Credit batches on the points token. A batch is its packed rows (wallet, base points,
+    event tag); its id is their keccak256, which the contract keeps per issuer: applied iff
+    `batchApplied(our issuer, id)`, and only our own transaction can have applied it."""
 
     kind = BatchKind.CREDIT
     gas = CREDIT_GAS
+    receipt_topics = frozenset(
+        {
+            calldata.BATCH_CREDITED_TOPIC,
+            calldata.CREDIT_SKIPPED_TOPIC,
+            calldata.CREDIT_ROUNDED_TO_ZERO_TOPIC,
+        }
+    )
 
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
         self.contract = programme.deployment.points
 
     def calldata(self, batch: Batch) -> bytes:
-        credits = batch.credits
-        return calldata.credit(
-            batch.id_bytes, [entry.wallet for entry in credits], [entry.points for entry in credits]
-        )
+        return calldata.credit(packed_credit_rows(entry.row for entry in batch.credits))
 
     def applied(self, batch: Batch) -> bool:
-        return fetch_batch_applied(self.programme.node, self.contract, batch.id_bytes)
+        issuer = self.programme.signer.address
+        return fetch_batch_applied(self.programme.node, self.contract, issuer, batch.batch_id)
 
     def applying_transaction(self, batch: Batch) -> str | None:
+        """Our own transaction that applied the batch: its log names the batch and our
+        issuer (another issuer's batch of the same rows is a batch of its own)."""
+        issuer = calldata.address_topic(self.programme.signer.address)
         logs = self.programme.node.logs(
             self.contract,
-            [calldata.BATCH_CREDITED_TOPIC, batch.batch_id],
+            [calldata.BATCH_CREDITED_TOPIC, batch.batch_id, issuer],
             self.programme.from_block,
         )
         return str(logs[-1]["transactionHash"]).lower() if logs else None
 
-    def on_confirmed(self, batch: Batch, tx_hash: str, block: int) -> None:
+    def outcome(self, batch: Batch, receipt: Receipt) -> Outcome:
+        """The credits the receipt's logs say were skipped, and the points credited."""
+        by_tag = {entry.tag: entry for entry in batch.credits}
+        skipped: list[ChainCredit] = []
+        points: int | None = None
+        for log in receipt.logs:
+            topics = [str(topic).lower() for topic in log["topics"]]
+            data = bytes.fromhex(str(log["data"])[2:])
+            if topics[0] == calldata.BATCH_CREDITED_TOPIC:
+                points = int.from_bytes(data[32:64], "big")
+                continue
+            entry = by_tag.get(bytes.fromhex(topics[2][2:34]))
+            if entry is None:
+                continue  # not a row of this batch: another batch's log in the same receipt
+            if topics[0] == calldata.CREDIT_SKIPPED_TOPIC:
+                status = int.from_bytes(data[32:64], "big")
+                reason = f"not an active member ({ChainStatus(status).word})"
+                skipped.append(ChainCredit(entry.tag, entry.wallet, entry.points, reason, status))
+            else:
+                reason = "rounds down to 0 points after the tier multiplier"
+                skipped.append(ChainCredit(entry.tag, entry.wallet, entry.points, reason, None))
+        return Outcome(tuple(skipped), points)
+
+    def on_confirmed(self, batch: Batch, receipt: Receipt) -> None:
         """The journal's confirmed batch is the record of the credited events."""
 
     def on_reopened(self, batch: Batch, tx_hash: str) -> None:
         """Nothing in the vault to undo."""
 
 
-__all__ = ["CreditEntry", "CreditTarget", "RewardsResult", "issue_rewards"]
+__all__ = [
+    "CreditEntry",
+    "CreditTarget",
+    "RetryResult",
+    "RewardsResult",
+    "issue_rewards",
+    "retry_skipped_credits",
+]

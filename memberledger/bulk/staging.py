@@ -22,6 +22,7 @@ from memberledger.bulk.lookahead import Found, StatusLookahead
 from memberledger.chain.reads import ChainStatus
 from memberledger.chain.rpc import NodeClient
 from memberledger.errors import InvalidRow
+from memberledger.identifiers import event_tag
 from memberledger.intake.duplicates import RowOutcome, SqliteIndex
 from memberledger.intake.enrollment_file import SealedRow
 from memberledger.intake.rewards_file import RewardRow
@@ -35,6 +36,7 @@ from memberledger.store.journal import (
     EnrollmentEntry,
     Journal,
     PlanStep,
+    StagedCreditMatch,
     StagedEntries,
     StagedMembers,
 )
@@ -87,6 +89,9 @@ class Tally:
     new: int = 0
     done: int = 0
     pending: int = 0
+    #: Credits the chain skipped earlier (member not active then): not sent again by a
+    #: file, only by `--retry-skipped`.
+    skipped: int = 0
 
 
 class _Staging:
@@ -172,7 +177,12 @@ class _Staging:
         counts = dict(
             self.db.execute(f"SELECT outcome, COUNT(*) FROM temp.{self.table} GROUP BY outcome")
         )
-        return Tally(counts.get("new", 0), counts.get("done", 0), counts.get("pending", 0))
+        return Tally(
+            counts.get("new", 0),
+            counts.get("done", 0),
+            counts.get("pending", 0),
+            counts.get("skipped", 0),
+        )
 
     def _reject(self, rows: list[tuple[int, str, str]]) -> None:
         """Mark staged rows as errors: (line, field, reason)."""
@@ -240,7 +250,9 @@ class EnrollmentStaging(_Staging):
         "consent INTEGER NOT NULL, tier INTEGER NOT NULL, sealed BLOB NOT NULL, "
         "fingerprint BLOB NOT NULL"
     )
-    journal_columns = "member_id AS entry_key, wallet, commitment, consent, tier, NULL AS points"
+    journal_columns = (
+        "member_id AS entry_key, wallet, commitment, consent, tier, NULL AS points, NULL AS tag"
+    )
 
     def _staged(self, row: object) -> tuple[object, ...]:
         assert isinstance(row, SealedRow)
@@ -339,35 +351,65 @@ def _unbatched(journal: Journal, entries: list[EnrollmentEntry]) -> Iterator[Enr
     return (entry for entry in entries if entry.member_id in free)
 
 
+def _credit_outcome(match: StagedCreditMatch) -> str:
+    if match.skipped_reason is not None:
+        return "skipped"
+    return "done" if match.status is BatchStatus.CONFIRMED else "pending"
+
+
+def _conflict(match: StagedCreditMatch) -> str:
+    where = (
+        "on chain, by a batch this journal learnt from the chain" if match.origin == "chain" else ""
+    )
+    return f"already credited{(' ' + where) if where else ''}, with another wallet or points"
+
+
 class CreditStaging(_Staging):
     """Valid reward rows, with what the journal and the chain say about each."""
 
     table = "staged_credits"
     expected_status = ChainStatus.ACTIVE
-    columns = "event_id TEXT NOT NULL, wallet TEXT NOT NULL, points TEXT NOT NULL"
+    columns = (
+        "event_id TEXT NOT NULL, wallet TEXT NOT NULL, points TEXT NOT NULL, tag TEXT NOT NULL"
+    )
     journal_columns = (
-        "event_id AS entry_key, wallet, NULL AS commitment, NULL AS consent, NULL AS tier, points"
+        "event_id AS entry_key, wallet, NULL AS commitment, NULL AS consent, NULL AS tier, "
+        "points, tag"
     )
 
     def _staged(self, row: object) -> tuple[object, ...]:
         assert isinstance(row, RewardRow)
-        return (row.line, row.event_id, row.wallet, str(row.points))
+        tag = "0x" + event_tag(row.event_id).hex()
+        return (row.line, row.event_id, row.wallet, str(row.points), tag)
 
     def check_journal(self) -> None:
-        """Events the journal already holds: the same credit again (done, or pending from an
-        earlier run), or an error when the wallet or points differ."""
-        matches = self.journal.match_staged(
-            BatchKind.CREDIT,
-            f"SELECT line, event_id AS entry_key, wallet, points FROM temp.{self.table}",
+        """Events the journal already knows, by their tag (the chain's name for them): the
+        same credit again is done (confirmed), pending (an earlier run's, not confirmed yet)
+        or skipped (the chain skipped it when its batch landed: its member was not active);
+        with another wallet or points it is an error. The journal knows what it sent and
+        what it learnt from the chain (`ape run journal rebuild`), whoever sent it."""
+        matches = self.journal.match_staged_credits(
+            f"SELECT line, tag, wallet, points FROM temp.{self.table}"
         )
-        known = [
-            ("done" if status is BatchStatus.CONFIRMED else "pending", line)
-            for line, same, status in matches
-            if same
-        ]
+        # A line may match several batches (an event sent by us and learnt from the chain
+        # too): it is known if any of them holds it with the same wallet and points.
+        same: dict[int, StagedCreditMatch] = {}
+        other: dict[int, StagedCreditMatch] = {}
+        for match in matches:
+            if match.same:
+                if match.line not in same or match.skipped_reason is None:
+                    same[match.line] = match
+            else:
+                other.setdefault(match.line, match)
+        known = [(_credit_outcome(match), line) for line, match in same.items()]
         self.db.executemany(f"UPDATE temp.{self.table} SET outcome = ? WHERE line = ?", known)
-        reason = "already credited, with another wallet or points"
-        self._reject([(line, "event_id", reason) for line, same, _ in matches if not same])
+        self._reject(
+            [
+                (line, "event_id", _conflict(match))
+                for line, match in other.items()
+                if line not in same
+            ]
+        )
 
     def check_chain(self) -> None:
         """New rows whose wallet is not an active member are errors."""

@@ -1,7 +1,7 @@
 """ABI encoding of the few calls bulk sending makes, packed by hand.
 
-Every argument is static or an array of static values, so the encoding is the selector, the
-offsets of the arrays, and 32-byte words: no general ABI encoder is needed. Measured by
+Every argument is static, an array of static values, or packed bytes, so the encoding is the
+selector, offsets, and 32-byte words: no general ABI encoder is needed. Measured by
 `bench/fast_paths.py`: a 600-row `enrollBatch` in 0.25 ms against 10.8 ms for `eth_abi`
 (44x), a 550-row `credit` in 0.15 ms against 4.6 ms (32x); about 2.5 s of a 100,000-row run.
 A test checks each encoder against Ape's own encoding, and `ErrorDecoder` turns revert data
@@ -15,22 +15,30 @@ from typing import Any, NamedTuple
 
 from eth_abi.abi import decode
 
-from memberledger.hashing import keccak256
+from memberledger.hashing import checksum_address, keccak256
 
 
 def selector(signature: str) -> bytes:
     return keccak256(signature.encode("ascii"))[:4]
 
 
-ENROLL_BATCH = selector("enrollBatch((address,bytes20,uint16,uint8)[])")
-CREDIT = selector("credit(bytes32,address[],uint256[])")
+ENROLL_BATCH = selector("enrollBatch(bytes)")
+CREDIT = selector("credit(bytes)")
 STATUSES_AND_TIERS = selector("statusesAndTiers(address[])")
 MEMBER_OF = selector("memberOf(address)")
-BATCH_APPLIED = selector("batchApplied(bytes32)")
+BATCH_APPLIED = selector("batchApplied(address,bytes32)")
 
 #: keccak256 of the event signatures, the first topic of their logs.
-MEMBER_ENROLLED_TOPIC = "0x" + keccak256(b"MemberEnrolled(address,bytes20,uint8,uint16)").hex()
-BATCH_CREDITED_TOPIC = "0x" + keccak256(b"BatchCredited(bytes32,uint256,uint256,address)").hex()
+MEMBER_ENROLLED_TOPIC = "0x" + keccak256(b"MemberEnrolled(address,bytes20,uint8)").hex()
+BATCH_CREDITED_TOPIC = (
+    "0x" + keccak256(b"BatchCredited(bytes32,address,uint256,uint256,uint256)").hex()
+)
+CREDIT_SKIPPED_TOPIC = "0x" + keccak256(b"CreditSkipped(address,bytes16,uint256,uint8)").hex()
+CREDIT_ROUNDED_TO_ZERO_TOPIC = (
+    "0x" + keccak256(b"CreditRoundedToZero(address,bytes16,uint256,uint32)").hex()
+)
+#: Bytes of one packed credit row: wallet (20) ‖ base amount, uint64 (8) ‖ event tag (16).
+CREDIT_ROW_BYTES = 44
 
 _ZERO12 = bytes(12)
 
@@ -47,8 +55,13 @@ def address_topic(address: str) -> str:
     return "0x" + address_word(address).hex()
 
 
+def topic_address(topic: str) -> str:
+    """The address an indexed address topic holds, checksummed."""
+    return checksum_address(topic[-40:])
+
+
 class Enrollment(NamedTuple):
-    """One `IMembershipRegistry.Enrollment` tuple (a named tuple: a batch makes hundreds)."""
+    """One row of `enrollBatch` (a named tuple: a batch makes hundreds)."""
 
     wallet: str
     commitment: bytes
@@ -57,24 +70,55 @@ class Enrollment(NamedTuple):
 
 
 def enroll_batch(rows: Sequence[Enrollment]) -> bytes:
-    """`enrollBatch(rows)`: a dynamic array of static 4-word tuples."""
-    parts = [ENROLL_BATCH, word(32), word(len(rows))]
-    for row in rows:
-        parts.append(address_word(row.wallet))
-        parts.append(row.commitment + _ZERO12)  # bytes20 is left-aligned
-        parts.append(word(row.consent))
-        parts.append(word(row.tier))
-    return b"".join(parts)
+    """`enrollBatch(rows)`: one `bytes` argument, 43 bytes a row, no padding: wallet (20) ‖
+    commitment (20) ‖ consent (uint16) ‖ tier (uint8)."""
+    packed = b"".join(
+        bytes.fromhex(row.wallet[2:])
+        + row.commitment
+        + row.consent.to_bytes(2, "big")
+        + row.tier.to_bytes(1, "big")
+        for row in rows
+    )
+    return _bytes_call(ENROLL_BATCH, packed)
 
 
-def credit(batch_id: bytes, wallets: Sequence[str], amounts: Sequence[int]) -> bytes:
-    """`credit(batchId, wallets, amounts)`."""
-    count = len(wallets)
-    parts = [CREDIT, batch_id, word(96), word(96 + 32 * (count + 1)), word(count)]
-    parts.extend(address_word(wallet) for wallet in wallets)
-    parts.append(word(len(amounts)))
-    parts.extend(word(amount) for amount in amounts)
-    return b"".join(parts)
+class CreditRow(NamedTuple):
+    """One row of a credit batch as the chain reads it."""
+
+    wallet: str
+    amount: int
+    tag: bytes
+
+
+def credit(packed_rows: bytes) -> bytes:
+    """`credit(rows)`: one dynamic `bytes` argument (`identifiers.packed_credit_rows`)."""
+    return _bytes_call(CREDIT, packed_rows)
+
+
+def _bytes_call(function: bytes, data: bytes) -> bytes:
+    """A call whose one argument is `bytes`: its offset, its length, the data padded to 32."""
+    return b"".join([function, word(32), word(len(data)), data, bytes(-len(data) % 32)])
+
+
+def decode_credit(data: bytes) -> list[CreditRow] | None:
+    """The rows of `credit(rows)` calldata, or None if `data` is not such a call (a
+    transaction through a contract wallet, say)."""
+    if data[:4] != CREDIT or len(data) < 68:
+        return None
+    length = int.from_bytes(data[36:68], "big")
+    packed = data[68 : 68 + length]
+    if int.from_bytes(data[4:36], "big") != 32 or len(packed) != length:
+        return None
+    if length == 0 or length % CREDIT_ROW_BYTES:
+        return None
+    return [
+        CreditRow(
+            checksum_address(packed[i : i + 20].hex()),
+            int.from_bytes(packed[i + 20 : i + 28], "big"),
+            packed[i + 28 : i + 44],
+        )
+        for i in range(0, length, CREDIT_ROW_BYTES)
+    ]
 
 
 def statuses_and_tiers(wallets: Sequence[str]) -> bytes:
@@ -97,8 +141,8 @@ def decode_member_commitment(data: bytes) -> bytes:
     return data[:20]
 
 
-def batch_applied(batch_id: bytes) -> bytes:
-    return BATCH_APPLIED + batch_id
+def batch_applied(issuer: str, packed_content_hash: bytes) -> bytes:
+    return BATCH_APPLIED + address_word(issuer) + packed_content_hash
 
 
 # ---------------------------------------------------------------------- bulk reads

@@ -50,6 +50,16 @@ class Deployment:
     def path(self) -> Path:
         return manifest_path(self.chain_id)
 
+    @property
+    def identity(self) -> dict[str, object]:
+        """What tells this deployment from any other: the vault is bound to it."""
+        return {
+            "chain_id": self.chain_id,
+            "registry": self.registry,
+            "points": self.points,
+            "deploy_block": self.deploy_block,
+        }
+
 
 def deployments_dir() -> Path:
     """The manifests' folder: `MEMBERLEDGER_DEPLOYMENTS`, else `deployments/`."""

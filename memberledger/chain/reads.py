@@ -29,10 +29,16 @@ class ChainStatus(enum.IntEnum):
     SUSPENDED = 2
     REVOKED = 3
     ERASED = 4
+    #: The membership moved to another wallet (a member who lost theirs); a tombstone.
+    MOVED = 5
 
     @property
     def word(self) -> str:
-        return "not enrolled" if self is ChainStatus.NONE else self.name.lower()
+        if self is ChainStatus.NONE:
+            return "not enrolled"
+        if self is ChainStatus.MOVED:
+            return "moved to another wallet"
+        return self.name.lower()
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,9 @@ def fetch_commitments(node: NodeClient, registry: str, wallets: Sequence[str]) -
     return commitments
 
 
-def fetch_batch_applied(node: NodeClient, points: str, batch_id: bytes) -> bool:
-    return any(node.eth_call(points, calldata.batch_applied(batch_id)))
+def fetch_batch_applied(node: NodeClient, points: str, issuer: str, batch_id: str) -> bool:
+    """Whether `issuer` credited the batch `batch_id` (its content hash) on `points`."""
+    return any(node.eth_call(points, calldata.batch_applied(issuer, bytes.fromhex(batch_id[2:]))))
 
 
 def has_function(contract: Any, name: str) -> bool:

@@ -43,6 +43,9 @@ class Receipt:
     block_hash: str
     gas_used: int
     succeeded: bool
+    #: The logs whose first topic the caller asked to keep (`NodeClient.receipts`): a bulk
+    #: batch's receipt has hundreds, and only a few kinds matter to it.
+    logs: tuple[dict[str, Any], ...] = ()
 
 
 class NodeClient:
@@ -190,15 +193,18 @@ class NodeClient:
     def send_raw(self, raw: bytes) -> str:
         return str(self.call("eth_sendRawTransaction", "0x" + raw.hex()))
 
-    def receipts(self, tx_hashes: Sequence[str]) -> list[Receipt | None]:
+    def receipts(
+        self, tx_hashes: Sequence[str], keep_topics: frozenset[str] = frozenset()
+    ) -> list[Receipt | None]:
         """The receipt of each transaction (None while unmined), a few per request: a bulk
         batch's receipt carries hundreds of logs, and one answer for 48 of them would be
-        tens of megabytes of JSON held at once."""
+        tens of megabytes of JSON held at once. Logs whose first topic is in `keep_topics`
+        are kept in the receipt; the others are dropped."""
         found: list[Receipt | None] = []
         for start in range(0, len(tx_hashes), RECEIPTS_PER_REQUEST):
             chunk = tx_hashes[start : start + RECEIPTS_PER_REQUEST]
             answers = self.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
-            found.extend(_receipt(answer) for answer in answers)
+            found.extend(_receipt(answer, keep_topics) for answer in answers)
         return found
 
     def blocks(self, numbers: Sequence[int]) -> list[BlockHeader | None]:
@@ -255,15 +261,23 @@ class BlockHeader:
     tx_hashes: frozenset[str]
 
 
-def _receipt(answer: Any) -> Receipt | None:
+def _receipt(answer: Any, keep_topics: frozenset[str] = frozenset()) -> Receipt | None:
     if not isinstance(answer, dict) or answer.get("blockNumber") is None:
         return None
+    logs: tuple[dict[str, Any], ...] = ()
+    if keep_topics:
+        logs = tuple(
+            log
+            for log in answer.get("logs", ())
+            if log.get("topics") and str(log["topics"][0]).lower() in keep_topics
+        )
     return Receipt(
         tx_hash=str(answer["transactionHash"]).lower(),
         block=int(answer["blockNumber"], 16),
         block_hash=str(answer["blockHash"]).lower(),
         gas_used=int(answer["gasUsed"], 16),
         succeeded=int(answer.get("status", "0x1"), 16) == 1,
+        logs=logs,
     )
 
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
+from memberledger.bulk.chain_credits import Rebuilt
 from memberledger.bulk.courier import Delivery
 from memberledger.bulk.enrollment import EnrollmentResult
-from memberledger.bulk.rewards import RewardsResult
+from memberledger.bulk.rewards import RetryResult, RewardsResult
 from memberledger.bulk.run import BulkResult, Estimate, RunFigures
 from memberledger.consent import describe
 from memberledger.index.audit import AuditResult
@@ -20,6 +21,7 @@ from memberledger.ops.history import HistoryEvent
 from memberledger.ops.members import MemberView
 from memberledger.ops.report import ProgrammeReport
 from memberledger.ops.verification import VerificationResult
+from memberledger.store.journal import ChainCredit, SkippedCredit
 from memberledger.tiers import TIERS
 
 
@@ -28,10 +30,66 @@ def enrollment_summary(result: EnrollmentResult) -> Table:
 
 
 def rewards_summary(result: RewardsResult) -> Table:
-    extra = ("base points of the new events (before tier multipliers)", str(result.new_points))
+    extra = [("base points of the new events (before tier multipliers)", f"{result.new_points:,}")]
+    if result.deliveries:
+        extra.append(("points credited (after tier multipliers)", f"{result.points_credited:,}"))
+    skipped = result.skipped_now
+    if skipped:
+        extra.append(
+            (
+                "[yellow]skipped by the chain now (member not active)[/]",
+                f"{len(skipped):,}: `ape run issue_rewards --retry-skipped` once reinstated",
+            )
+        )
+    if result.skipped_before:
+        extra.append(
+            (
+                "skipped earlier, waiting (member not active then)",
+                f"{result.skipped_before:,}: `ape run issue_rewards --retry-skipped`",
+            )
+        )
     return _bulk_summary(
-        result, f"Rewards of {result.path.name}", "reward events", "credited", extra
+        result, f"Rewards of {result.path.name}", "reward events", "credited", *extra
     )
+
+
+def skipped_credits_table(skipped: Sequence[ChainCredit | SkippedCredit], title: str) -> Table:
+    """Credits the chain skipped: who, how many base points, why."""
+    table = _table(title, "event", "wallet", "base points", "why")
+    for credit in skipped[:LISTED_BATCHES]:
+        if isinstance(credit, SkippedCredit):
+            event, reason = credit.event_id, credit.reason
+        else:
+            event, reason = "tag 0x" + credit.tag.hex(), credit.skipped_reason or ""
+        table.add_row(escape(event), credit.wallet, f"{credit.points:,}", escape(reason))
+    if len(skipped) > LISTED_BATCHES:
+        table.add_row(f"… {len(skipped) - LISTED_BATCHES:,} more", "", "", "")
+    return table
+
+
+def retry_summary(result: RetryResult) -> Table:
+    table = _table("Skipped credits, sent again", "credits", "count")
+    table.add_row("sent again (member active now)", f"{len(result.retried):,}")
+    table.add_row("still waiting (member not active)", f"{len(result.waiting):,}")
+    if result.deliveries:
+        table.add_row("points credited (after tier multipliers)", f"{result.points_credited:,}")
+        if result.skipped_again:
+            table.add_row("[yellow]skipped again by the chain[/]", f"{len(result.skipped_again):,}")
+    if not result.retried:
+        table.caption = "nothing to send"
+    return table
+
+
+def rebuild_table(rebuilt: Rebuilt) -> Table:
+    table = _table("Journal rebuilt from the chain", "", "count")
+    table.add_row("credit batches learnt", f"{rebuilt.batches:,}")
+    table.add_row("reward events they credited", f"{rebuilt.credits:,}")
+    table.add_row("reward events they skipped (member not active)", f"{rebuilt.skipped:,}")
+    table.add_row("open batches of this journal released (their events were paid)",
+                  f"{len(rebuilt.released):,}")  # fmt: skip
+    if not rebuilt.batches:
+        table.caption = "the journal already knew every credit batch on chain"
+    return table
 
 
 def _bulk_summary(

@@ -25,6 +25,14 @@ from memberledger.programme import Programme
 from memberledger.store.journal import OPEN_STATUSES, BatchKind
 from memberledger.store.vault import MemberStatus
 
+#: What the receipt says when another program's reader kept the write-ahead log from being
+#: emptied: the row is erased, but old page images of it are still in the log file.
+_LOG_HELD_BACK = (
+    "deleted personal data and salt, but NOT yet shredded: another program has the vault "
+    "open for reading, so old copies remain in its write-ahead log. Close it and run "
+    "`ape run erase` again to finish"
+)
+
 
 @dataclass(frozen=True)
 class ErasureStep:
@@ -42,6 +50,11 @@ class ErasureReceipt:
     forfeited: int = 0
 
     @property
+    def shredded(self) -> bool:
+        """Whether no copy of the personal data is left in the vault file or its log."""
+        return not any(step.outcome == _LOG_HELD_BACK for step in self.steps)
+
+    @property
     def changed_anything(self) -> bool:
         return any(step.tx_hash or step.outcome.startswith("deleted") for step in self.steps)
 
@@ -54,7 +67,10 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
     if stored is None:
         receipt.steps.append(ErasureStep("vault", "not in this vault"))
     elif stored.status is MemberStatus.ERASED:
-        receipt.steps.append(ErasureStep("vault", "already erased"))
+        if programme.vault.erase(stored.member_id):
+            receipt.steps.append(ErasureStep("vault", "already erased"))
+        else:
+            receipt.steps.append(ErasureStep("vault", _LOG_HELD_BACK))
     else:
         if stored.status is MemberStatus.PENDING:
             batch_status = programme.journal.entry_status(BatchKind.ENROLL, stored.member_id)
@@ -63,10 +79,12 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
                     f"member {stored.member_id!r} is in an unfinished enrollment batch: run "
                     "`ape run enroll` with their file again to finish it, then erase"
                 )
-        programme.vault.erase(stored.member_id)
-        receipt.steps.append(
-            ErasureStep("vault", "deleted personal data and salt (crypto-shredded)")
-        )
+        if programme.vault.erase(stored.member_id):
+            receipt.steps.append(
+                ErasureStep("vault", "deleted personal data and salt (crypto-shredded)")
+            )
+        else:
+            receipt.steps.append(ErasureStep("vault", _LOG_HELD_BACK))
 
     # 2. registry
     status = read_member(programme.registry, wallet).status

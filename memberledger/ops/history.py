@@ -97,10 +97,7 @@ def _name(name: str, arguments: dict[str, str | int]) -> str:
 def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
     match name:
         case "MemberEnrolled":
-            return (
-                f"enrolled, tier {_tier(args['tier'])}, consent: {_consent(args['consent'])}, "
-                f"commitment {args['commitment']}"
-            )
+            return f"enrolled, tier {_tier(args['tier'])}, commitment {args['commitment']}"
         case "CommitmentRotated":
             return f"commitment {args['oldCommitment']} -> {args['newCommitment']}"
         case "TierChanged":

@@ -40,6 +40,7 @@ import orjson
 
 from memberledger.errors import JournalError
 from memberledger.hashing import keccak256
+from memberledger.identifiers import EVENT_TAG_LENGTH, credit_batch_id, event_tag
 from memberledger.pii.commitment import Commitment
 from memberledger.store.database import Database
 from memberledger.store.vault import Vault
@@ -82,7 +83,10 @@ class EnrollmentEntry:
 
 @dataclass(frozen=True)
 class CreditEntry:
-    """One reward event of a credit batch, keyed by event id."""
+    """One reward event of a credit batch, keyed by event id. A credit the journal learnt
+    from the chain (`Journal.record_chain_batch`) has no event id, only its tag: its key is
+    `#`, the tag in hex, `@` and the batch id (an event id cannot start with `#`; the same
+    tag can be in two batches the chain applied, e.g. skipped in one, paid in another)."""
 
     event_id: str
     wallet: str
@@ -92,8 +96,53 @@ class CreditEntry:
     def key(self) -> str:
         return self.event_id
 
+    @property
+    def tag(self) -> bytes:
+        """The 16 bytes the chain sees for this event (`identifiers.event_tag`)."""
+        if self.event_id.startswith(CHAIN_KEY_PREFIX):
+            return bytes.fromhex(self.event_id[1 : 1 + 2 * EVENT_TAG_LENGTH])
+        return event_tag(self.event_id)
+
+    @property
+    def row(self) -> tuple[str, int, bytes]:
+        """The credit as the chain reads it: (wallet, base points, event tag)."""
+        return (self.wallet, self.points, self.tag)
+
 
 JournalEntry = EnrollmentEntry | CreditEntry
+
+#: The key of a credit learnt from the chain: this prefix, its tag in hex, "@", its batch.
+CHAIN_KEY_PREFIX = "#"
+
+
+def chain_key(tag: bytes, batch_id: str) -> str:
+    return f"{CHAIN_KEY_PREFIX}{tag.hex()}@{batch_id}"
+
+
+@dataclass(frozen=True)
+class SkippedCredit:
+    """A credit the chain skipped when its batch landed: its recipient was not active (a
+    registry status), or its points rounded down to zero after the tier multiplier."""
+
+    event_id: str
+    tag: bytes
+    wallet: str
+    points: int
+    batch_id: str
+    reason: str
+    status: int | None
+
+
+@dataclass(frozen=True)
+class ChainCredit:
+    """A credit row as the chain holds it: in a batch that was applied, credited or skipped."""
+
+    tag: bytes
+    wallet: str
+    points: int
+    skipped_reason: str | None = None
+    skipped_status: int | None = None
+
 
 #: Batches planned per vault transaction while sending: enough that a commit is cheap per
 #: row, few enough that the first transaction leaves soon after checking ends.
@@ -104,8 +153,8 @@ STEP_BATCHES = 4
 class StagedEntries:
     """Where a step's entries already sit in the same database (a bulk run's staging table):
     `select` is a query with two parameters, the first and last line, giving
-    `(line, entry_key, wallet, commitment, consent, tier, points)` for the entries of those
-    lines; `lines` are the entries' lines, in planning order. The journal copies each batch's
+    `(line, entry_key, wallet, commitment, consent, tier, points, tag)` for the entries of
+    those lines; `lines` are the entries' lines, in planning order. The journal copies each batch's
     rows with one `INSERT ... SELECT` of it: less than half the time of binding each value from
     Python."""
 
@@ -177,6 +226,19 @@ class ConfirmedBatch:
 
 
 @dataclass(frozen=True)
+class StagedCreditMatch:
+    """A staged credit whose event the journal knows (see `Journal.match_staged_credits`)."""
+
+    line: int
+    same: bool
+    status: BatchStatus
+    origin: str
+    #: Why the chain skipped the credit when its batch landed (None: it was credited, or its
+    #: batch is not confirmed yet).
+    skipped_reason: str | None
+
+
+@dataclass(frozen=True)
 class JournalTotals:
     batches: int
     rows: int
@@ -184,7 +246,9 @@ class JournalTotals:
 
 
 def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
-    """keccak256(domain, kind, sorted row keys): the same rows always make the same id."""
+    """An enrollment batch's id: keccak256(domain, kind, sorted row keys), so the same rows
+    always make the same id. (A credit batch's id is its identity on chain,
+    `identifiers.credit_batch_id` of its rows in order.)"""
     ordered = sorted(keys)
     if not ordered:
         raise ValueError("a batch needs at least one row")
@@ -272,7 +336,7 @@ class Journal:
         for entry in entries:
             if not isinstance(entry, expected):
                 raise JournalError(f"a {kind} batch cannot hold {type(entry).__name__}")
-        identity = batch_id(kind, (entry.key for entry in entries))
+        identity = entries_batch_id(kind, entries)
         now = _now()
         existing = self._db.execute(
             "SELECT status FROM journal_batches WHERE batch_id = ?", (identity,)
@@ -305,7 +369,7 @@ class Journal:
                 ]
                 self._db.executemany(
                     "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
-                    "commitment, consent, tier, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "commitment, consent, tier, points, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
             elif (copied := self._copy(kind, identity, staged, first, len(entries))) != len(
@@ -335,9 +399,9 @@ class Journal:
         `staged.lines[first]` to `staged.lines[first + count - 1]`; how many were copied."""
         cursor = self._db.execute(
             "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
-            "commitment, consent, tier, points) SELECT ?, entry_key, ?, "
-            "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, points "
-            f"FROM ({staged.select})",
+            "commitment, consent, tier, points, tag) SELECT ?, entry_key, ?, "
+            "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, points, "
+            f"tag FROM ({staged.select})",
             (kind.value, identity, staged.lines[first], staged.lines[first + count - 1]),
         )
         return int(cursor.rowcount)
@@ -348,24 +412,27 @@ class Journal:
         """A signed transaction, recorded before it is broadcast."""
         with self._db.transaction():
             self._require(sent.batch_id, OPEN_STATUSES)
-            self._db.execute(
-                "INSERT OR IGNORE INTO journal_transactions (tx_hash, batch_id, nonce, "
-                "gas_limit, max_fee, priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sent.tx_hash,
-                    sent.batch_id,
-                    sent.nonce,
-                    sent.gas_limit,
-                    str(sent.max_fee),
-                    str(sent.priority_fee),
-                    sent.sent_at,
-                ),
-            )
+            self._insert_transaction(sent)
             self._db.execute(
                 "UPDATE journal_batches SET status = 'sent', tx_hash = ?, updated_at = ? "
                 "WHERE batch_id = ?",
                 (sent.tx_hash, _now(), sent.batch_id),
             )
+
+    def _insert_transaction(self, sent: SentTransaction) -> None:
+        self._db.execute(
+            "INSERT INTO journal_transactions (tx_hash, batch_id, nonce, gas_limit, max_fee, "
+            "priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash) DO NOTHING",
+            (
+                sent.tx_hash,
+                sent.batch_id,
+                sent.nonce,
+                sent.gas_limit,
+                str(sent.max_fee),
+                str(sent.priority_fee),
+                sent.sent_at,
+            ),
+        )
 
     def record_confirmed(
         self,
@@ -374,16 +441,43 @@ class Journal:
         block: int,
         gas_used: int,
         block_hash: str | None = None,
+        skipped: Sequence[ChainCredit] = (),
     ) -> None:
-        """The receipt. Call inside `vault.transaction()` together with what the vault
-        learns from it, so both are recorded or neither."""
+        """The receipt, and the credits the chain skipped in it (`skipped`, from the
+        receipt's logs). Call inside a transaction together with what the vault learns from
+        it, so both are recorded or neither."""
         with self._db.transaction():
             self._require(batch_id, OPEN_STATUSES)
             self._db.execute(
                 "UPDATE journal_batches SET status = 'confirmed', tx_hash = ?, block = ?, "
-                "block_hash = ?, gas_used = ?, failure = NULL, updated_at = ? "
+                "block_hash = ?, gas_used = ?, failure = NULL, skipped = ?, updated_at = ? "
                 "WHERE batch_id = ?",
-                (tx_hash, block, block_hash, gas_used, _now(), batch_id),
+                (tx_hash, block, block_hash, gas_used, len(skipped), _now(), batch_id),
+            )
+            self._record_skipped(batch_id, skipped)
+
+    def _record_skipped(self, batch_id: str, skipped: Sequence[ChainCredit]) -> None:
+        now = _now()
+        cursor = self._db.executemany(
+            "INSERT INTO journal_skipped (batch_id, tag, entry_key, position, wallet, points, "
+            "reason, status, skipped_at) SELECT batch_id, tag, entry_key, position, wallet, "
+            "points, ?, ?, ? FROM journal_entries WHERE batch_id = ? AND tag = ? "
+            "ON CONFLICT (batch_id, tag) DO NOTHING",
+            (
+                (
+                    credit.skipped_reason,
+                    credit.skipped_status,
+                    now,
+                    batch_id,
+                    "0x" + credit.tag.hex(),
+                )
+                for credit in skipped
+            ),
+        )
+        if cursor.rowcount < len(skipped):
+            raise JournalError(
+                f"the chain skipped {len(skipped)} credits of batch {batch_id}, but the journal "
+                f"holds only {cursor.rowcount} of them"
             )
 
     def record_failed(self, batch_id: str, reason: str) -> None:
@@ -398,13 +492,26 @@ class Journal:
             )
 
     def reopen(self, batch_id: str) -> None:
-        """A confirmed batch whose receipt the chain no longer has: back to sent. Call
-        inside `vault.transaction()` together with undoing its vault effects."""
+        """A confirmed batch whose receipt the chain no longer has: back to sent, and what
+        its receipt said was skipped is forgotten. Call inside a transaction together with
+        undoing its vault effects."""
         with self._db.transaction():
             self._require(batch_id, (BatchStatus.CONFIRMED,))
+            retried = self._db.execute(
+                "SELECT COUNT(*) FROM journal_skipped "
+                "WHERE batch_id = ? AND retried_at IS NOT NULL",
+                (batch_id,),
+            ).fetchone()[0]
+            if retried:
+                raise JournalError(
+                    f"batch {batch_id} vanished from the chain after {retried} of its skipped "
+                    "credits were planned again: they could now be paid twice. Stop, and compare "
+                    "the chain with the journal before running again"
+                )
+            self._db.execute("DELETE FROM journal_skipped WHERE batch_id = ?", (batch_id,))
             self._db.execute(
                 "UPDATE journal_batches SET status = 'sent', block = NULL, block_hash = NULL, "
-                "gas_used = NULL, updated_at = ? WHERE batch_id = ?",
+                "gas_used = NULL, skipped = 0, updated_at = ? WHERE batch_id = ?",
                 (_now(), batch_id),
             )
 
@@ -489,21 +596,26 @@ class Journal:
         ).fetchall()
         return {row[0]: (_entry(kind, row[:6]), BatchStatus(row[6])) for row in rows}
 
-    def match_staged(self, kind: BatchKind, staged: str) -> list[tuple[int, bool, BatchStatus]]:
-        """For each staged row whose key a live batch already holds: (line, whether the
-        wallet and points are the same, the batch's status). `staged` is a query giving
-        `(line, entry_key, wallet, points)`.
+    def match_staged_credits(self, staged: str) -> list[StagedCreditMatch]:
+        """For each staged credit whose event the journal already knows, by its tag: in a
+        live batch of its own or one learnt from the chain, or skipped by the chain. `staged`
+        is a query giving `(line, tag, wallet, points)`; the match says whether the wallet
+        and points are the same, and the batch's status (None: skipped).
 
         CROSS JOIN keeps the staged rows as the outer loop: left to itself, SQLite scans
         every entry the journal holds and searches the staged rows for each (seconds once
         the journal holds a few hundred thousand credits)."""
         rows = self._db.execute(
-            "SELECT s.line, s.wallet = e.wallet AND s.points IS e.points, b.status "
-            f"FROM ({staged}) s CROSS JOIN journal_entries e "
-            "ON e.kind = ? AND e.entry_key = s.entry_key JOIN journal_batches b USING (batch_id)",
-            (kind.value,),
+            "SELECT s.line, s.wallet = e.wallet AND s.points = e.points, b.status, b.origin, "
+            f"k.reason FROM ({staged}) s CROSS JOIN journal_entries e "
+            "ON e.kind = 'credit' AND e.tag = s.tag JOIN journal_batches b USING (batch_id) "
+            "LEFT JOIN journal_skipped k ON k.batch_id = e.batch_id AND k.tag = e.tag "
+            "AND k.retried_at IS NULL"
         ).fetchall()
-        return [(int(line), bool(same), BatchStatus(status)) for line, same, status in rows]
+        return [
+            StagedCreditMatch(int(line), bool(same), BatchStatus(status), origin, reason)
+            for line, same, status, origin, reason in rows
+        ]
 
     def unbatched(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
         """The keys of `keys` that no live batch holds, in the given order."""
@@ -531,7 +643,7 @@ class Journal:
     def totals(self, kind: BatchKind, batch_ids: Sequence[str] | None = None) -> JournalTotals:
         """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas."""
         query = (
-            "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(gas_used), 0) "
+            "SELECT COUNT(*), COALESCE(SUM(size - skipped), 0), COALESCE(SUM(gas_used), 0) "
             "FROM journal_batches WHERE kind = ? AND status = 'confirmed'"
         )
         if batch_ids is None:
@@ -551,14 +663,173 @@ class Journal:
             )
         return totals
 
+    # ------------------------------------------------------------------ skipped credits
+
+    def skipped_credits(self) -> list[SkippedCredit]:
+        """Credits the chain skipped that no live batch pays instead, oldest first."""
+        # A skipped event that another live batch holds (one learnt from the chain: another
+        # issuer paid it meanwhile) is not waiting any more: retrying it would pay it twice.
+        rows = self._db.execute(
+            "SELECT k.entry_key, k.tag, k.wallet, k.points, k.batch_id, k.reason, k.status "
+            "FROM journal_skipped k WHERE k.retried_at IS NULL AND NOT EXISTS ("
+            "SELECT 1 FROM journal_entries e JOIN journal_batches b USING (batch_id) "
+            "WHERE e.kind = 'credit' AND e.tag = k.tag AND b.status != 'failed' "
+            "AND NOT EXISTS (SELECT 1 FROM journal_skipped s "
+            "WHERE s.batch_id = e.batch_id AND s.tag = e.tag)) "
+            "ORDER BY k.skipped_at, k.batch_id, k.position"
+        ).fetchall()
+        return [
+            SkippedCredit(key, bytes.fromhex(tag[2:]), wallet, int(points), batch, reason, status)
+            for key, tag, wallet, points, batch, reason, status in rows
+        ]
+
+    def plan_retry(self, credits: Sequence[SkippedCredit], batch_size: int) -> list[Batch]:
+        """Plan skipped credits again, in new batches: in one transaction, each leaves the
+        batch that sent it (which keeps it in `journal_skipped`, so its calldata can still be
+        rebuilt) and is marked retried."""
+        with self._db.transaction():
+            now = _now()
+            for credit in credits:
+                taken = self._db.execute(
+                    "UPDATE journal_skipped SET retried_at = ? WHERE batch_id = ? AND tag = ? "
+                    "AND retried_at IS NULL",
+                    (now, credit.batch_id, "0x" + credit.tag.hex()),
+                ).rowcount
+                if taken != 1:
+                    raise JournalError(f"credit {credit.event_id!r} is not waiting to be retried")
+                self._db.execute(
+                    "DELETE FROM journal_entries "
+                    "WHERE kind = 'credit' AND batch_id = ? AND tag = ?",
+                    (credit.batch_id, "0x" + credit.tag.hex()),
+                )
+            entries = [CreditEntry(c.event_id, c.wallet, c.points) for c in credits]
+            return self.plan_batches(BatchKind.CREDIT, entries, batch_size)
+
+    # ------------------------------------------------------------------ the chain's own record
+
+    def synced_block(self, name: str) -> int | None:
+        """The block up to which the journal was compared with the chain's `name` logs."""
+        row = self._db.execute("SELECT block FROM journal_sync WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def record_synced(self, name: str, block: int) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO journal_sync (name, block) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET block = excluded.block",
+                (name, block),
+            )
+
+    def known_transactions(self, tx_hashes: Sequence[str]) -> set[str]:
+        """Those of `tx_hashes` (lower-case) the journal signed, learnt, or confirmed a batch
+        by (a batch found applied on chain is confirmed by the transaction its log names)."""
+        known: set[str] = set()
+        for start in range(0, len(tx_hashes), 500):
+            chunk = list(tx_hashes[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            known.update(
+                str(row[0])
+                for row in self._db.execute(
+                    f"SELECT tx_hash FROM journal_transactions WHERE tx_hash IN ({marks}) "
+                    f"UNION SELECT tx_hash FROM journal_batches WHERE tx_hash IN ({marks})",
+                    chunk + chunk,
+                )
+            )
+        return known
+
+    def live_batches_holding(self, tags: Sequence[bytes]) -> dict[str, BatchStatus]:
+        """Open or confirmed credit batches holding any of `tags`: their status, by id."""
+        found: dict[str, BatchStatus] = {}
+        for start in range(0, len(tags), 500):
+            chunk = ["0x" + tag.hex() for tag in tags[start : start + 500]]
+            marks = ", ".join("?" * len(chunk))
+            for identity, status in self._db.execute(
+                "SELECT DISTINCT b.batch_id, b.status FROM journal_entries e JOIN journal_batches "
+                f"b USING (batch_id) WHERE e.kind = 'credit' AND e.tag IN ({marks})",
+                chunk,
+            ):
+                found[str(identity)] = BatchStatus(status)
+        return found
+
+    def record_chain_batch(
+        self,
+        identity: str,
+        sent: SentTransaction,
+        block: int,
+        block_hash: str,
+        gas_used: int,
+        credits: Sequence[ChainCredit],
+    ) -> None:
+        """A credit batch the chain applied that the journal did not know (`journal
+        rebuild`): recorded as confirmed, its rows keyed by their tags, its skipped rows as
+        skipped, and its transaction as known. If the journal holds a batch of the very same
+        content that is still open, that batch is confirmed by this transaction instead."""
+        with self._db.transaction():
+            existing = self.get(identity)
+            if existing is not None and existing.status in OPEN_STATUSES:
+                self.record_sent(sent)
+                self.record_confirmed(
+                    identity,
+                    sent.tx_hash,
+                    block,
+                    gas_used,
+                    block_hash,
+                    [c for c in credits if c.skipped_reason is not None],
+                )
+                return
+            if existing is not None:
+                raise JournalError(
+                    f"batch {identity} is already in the journal ({existing.status})"
+                )
+            now = _now()
+            skipped = [c for c in credits if c.skipped_reason is not None]
+            self._db.execute(
+                "INSERT INTO journal_batches (batch_id, kind, status, size, tx_hash, block, "
+                "block_hash, gas_used, created_at, updated_at, origin, skipped) "
+                "VALUES (?, 'credit', 'confirmed', ?, ?, ?, ?, ?, ?, ?, 'chain', ?)",
+                (
+                    identity,
+                    len(credits),
+                    sent.tx_hash,
+                    block,
+                    block_hash,
+                    gas_used,
+                    now,
+                    now,
+                    len(skipped),
+                ),
+            )
+            self._db.executemany(
+                "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
+                "points, tag) VALUES ('credit', ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        chain_key(c.tag, identity),
+                        identity,
+                        position,
+                        c.wallet,
+                        str(c.points),
+                        "0x" + c.tag.hex(),
+                    )
+                    for position, c in enumerate(credits)
+                ),
+            )
+            self._insert_transaction(sent)
+            self._record_skipped(identity, skipped)
+
     def _batch(self, row: Any) -> Batch:
         identity, kind, status, tx_hash, block, gas_used, failure = row
         if not _BATCH_ID.fullmatch(identity):
             raise JournalError(f"journal row {identity!r} is not a batch id")
+        # A batch's rows as it sent them: those planned again elsewhere after the chain
+        # skipped them are kept in journal_skipped (the calldata must stay the same).
         entry_rows = self._db.execute(
-            "SELECT entry_key, wallet, commitment, consent, tier, points FROM journal_entries "
-            "WHERE batch_id = ? ORDER BY position",
-            (identity,),
+            "SELECT entry_key, wallet, commitment, consent, tier, points FROM ("
+            "SELECT position, entry_key, wallet, commitment, consent, tier, points "
+            "FROM journal_entries WHERE batch_id = ? UNION ALL "
+            "SELECT position, entry_key, wallet, NULL, NULL, NULL, points FROM journal_skipped "
+            "WHERE batch_id = ? AND retried_at IS NOT NULL) ORDER BY position",
+            (identity, identity),
         ).fetchall()
         batch_kind = BatchKind(kind)
         return Batch(
@@ -575,8 +846,15 @@ class Journal:
 
 def _entry_values(entry: JournalEntry) -> tuple[Any, ...]:
     if isinstance(entry, EnrollmentEntry):
-        return (entry.commitment.hex, entry.consent, entry.tier, None)
-    return (None, None, None, str(entry.points))
+        return (entry.commitment.hex, entry.consent, entry.tier, None, None)
+    return (None, None, None, str(entry.points), "0x" + entry.tag.hex())
+
+
+def entries_batch_id(kind: BatchKind, entries: Sequence[JournalEntry]) -> str:
+    """The id of a batch of `entries`, in order: for credits, their identity on chain."""
+    if kind is BatchKind.CREDIT:
+        return credit_batch_id(entry.row for entry in entries if isinstance(entry, CreditEntry))
+    return batch_id(kind, (entry.key for entry in entries))
 
 
 def _entry(kind: BatchKind, row: Any) -> JournalEntry:

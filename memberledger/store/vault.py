@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -45,6 +46,10 @@ from memberledger.tiers import TIERS
 VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
 
 _KEY_CHECK_NAME = "key_check"
+_DEPLOYMENT_NAME = "deployment"
+#: Tries at emptying the write-ahead log after an erasure (each waits for readers up to the
+#: busy timeout, then pauses a little longer than the last).
+ERASE_CHECKPOINT_ATTEMPTS = 5
 _KEY_CHECK_PLAINTEXT = b"MemberLedger vault key check v1"
 _KEY_CHECK_AAD = b"vault_meta|key_check"
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -186,6 +191,42 @@ class Vault:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # ------------------------------------------------------------------ its deployment
+
+    def deployment_binding(self) -> dict[str, object] | None:
+        """The deployment this vault belongs to (chain id, registry, points, deploy block),
+        or None for a vault that was never bound (new, or from release 0.1.0)."""
+        row = self._db.execute(
+            "SELECT value FROM vault_meta WHERE name = ?", (_DEPLOYMENT_NAME,)
+        ).fetchone()
+        if row is None:
+            return None
+        binding: dict[str, object] = orjson.loads(bytes(row[0]))
+        return binding
+
+    def bind_to(self, deployment: dict[str, object]) -> bool:
+        """Bind the vault to `deployment` if it is not bound yet (True), or check that it is
+        bound to that one (False); another deployment is a `ConfigError` naming both. A vault
+        holds the members and the journal of one programme: pointed at another deployment
+        (a redeploy, testnet to mainnet with the same file) it would say "already enrolled"
+        and "already credited" to contracts that hold no members and no points."""
+        with self._db.transaction():
+            bound = self.deployment_binding()
+            if bound is None:
+                self._db.execute(
+                    "INSERT INTO vault_meta (name, value) VALUES (?, ?)",
+                    (_DEPLOYMENT_NAME, orjson.dumps(deployment, option=orjson.OPT_SORT_KEYS)),
+                )
+                return True
+        if bound != deployment:
+            raise ConfigError(
+                f"the vault {self.path} belongs to the deployment {_describe(bound)}, not to "
+                f"{_describe(deployment)}. A vault holds one programme's members and journal: "
+                "for a new deployment use a new vault (set MEMBERLEDGER_VAULT to a new file), "
+                "or point this command at the deployment the vault belongs to"
+            )
+        return False
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around several vault writes (and, on a shared database, journal
@@ -335,26 +376,32 @@ class Vault:
             for row in rows:
                 yield _stored_member(row[1:])
 
-    def erase(self, member_id: str) -> None:
+    def erase(self, member_id: str) -> bool:
         """Crypto-shred a member: delete the sealed personal data and salt, mark 'erased'.
 
         The row itself stays as a tombstone (wallet, commitment) so the member is not
-        enrolled again by accident. Erasing an erased member changes nothing.
+        enrolled again by accident. Then the write-ahead log, which still holds the page
+        images that contained the sealed value, is copied into the file (whose freed bytes
+        `secure_delete` zeroed) and emptied. Answers whether that emptying succeeded: another
+        program reading the vault holds back the log pages it may still read, and then the
+        old images stay there until a later checkpoint (`erase` again, which retries it).
+        Erasing an erased member changes nothing but that retry.
         """
         with self._db.transaction():
             member = self.get(member_id)
             if member is None:
                 raise VaultError(f"no member {member_id!r} in the vault")
-            if member.status is MemberStatus.ERASED:
-                return
-            self._db.execute(
-                "UPDATE members SET sealed = NULL, status = 'erased', updated_at = ? "
-                "WHERE member_id = ?",
-                (_now(), member_id),
-            )
-        # Copy the zeroed pages into the database file and empty the write-ahead log, which
-        # still holds the page images that contained the sealed value.
-        self._db.checkpoint()
+            if member.status is not MemberStatus.ERASED:
+                self._db.execute(
+                    "UPDATE members SET sealed = NULL, status = 'erased', updated_at = ? "
+                    "WHERE member_id = ?",
+                    (_now(), member_id),
+                )
+        for attempt in range(ERASE_CHECKPOINT_ATTEMPTS):
+            if self._db.checkpoint():
+                return True
+            time.sleep(0.2 * (attempt + 1))
+        return False
 
     # ------------------------------------------------------------------ reading
 
@@ -499,6 +546,13 @@ class Vault:
             raise VaultKeyError(f"the vault key does not match this vault ({self.path})") from exc
         if opened != _KEY_CHECK_PLAINTEXT:
             raise VaultKeyError(f"the vault key does not match this vault ({self.path})")
+
+
+def _describe(deployment: dict[str, object]) -> str:
+    return (
+        f"on chain {deployment.get('chain_id')} (registry {deployment.get('registry')}, "
+        f"points {deployment.get('points')}, deployed in block {deployment.get('deploy_block')})"
+    )
 
 
 def _check_record(record: MemberRecord) -> None:

@@ -4,12 +4,12 @@ transaction stuck or dropped from the mempool), then the courier settles them, e
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from typing import Any
 
 import pytest
+from operator_kit import open_sqlite
 
 from memberledger.bulk.courier import Courier, SendSettings
 from memberledger.bulk.enrollment import EnrollmentTarget
@@ -173,7 +173,7 @@ def test_stuck_credit_is_replaced_with_higher_fees_and_applied_once(
 
 def programme_journal_txs(programme: Programme, identity: str) -> list[SentTransaction]:
     """The batch's transactions, read through a connection of this thread's own."""
-    with sqlite3.connect(programme.vault.path) as db:
+    with open_sqlite(programme.vault.path) as db:
         rows = db.execute(
             "SELECT tx_hash, batch_id, nonce, gas_limit, max_fee, priority_fee, sent_at "
             "FROM journal_transactions WHERE batch_id = ? ORDER BY rowid",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 
 from eth_typing import HexStr
 from operator_kit import (
@@ -12,6 +11,7 @@ from operator_kit import (
     Operator,
     Run,
     member_row,
+    open_sqlite,
     table_value,
     wallet,
     write_members,
@@ -70,7 +70,7 @@ def test_enroll_after_crash_between_send_and_receipt_enrolls_nobody_twice(
     operator.run("enroll", path).ok()
     # Put the vault back where a crash after broadcasting, before the receipt was recorded,
     # leaves it: the batch 'sent' with its tx hash, its members pending.
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         ids = [row["member_id"] for row in rows]
         marks = ", ".join("?" * len(ids))
         (batch_id, tx_hash) = db.execute(

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from eth_typing import HexStr
 from operator_kit import (
     BASE_MEMBERS,
     Contracts,
     Operator,
     Run,
+    open_sqlite,
     table_value,
     wallet,
     write_rewards,
 )
 
 from memberledger.chain import calldata
+from memberledger.identifiers import credit_batch_id, event_tag, packed_credit_rows
 from memberledger.store.journal import BatchKind
 
 
@@ -38,6 +38,7 @@ def test_issue_rewards_twice_credits_each_event_once(
     second = operator.run("issue_rewards", path).ok()
 
     assert table_value(first.stdout, "credited now (new in this file)") == "3"
+    assert table_value(first.stdout, "points credited (after tier multipliers)") == "157"
     assert "nothing to do" in second.stdout
     assert table_value(second.stdout, "already credited") == "3"
     assert contracts.height() == height  # the second run sent nothing
@@ -45,7 +46,7 @@ def test_issue_rewards_twice_credits_each_event_once(
     assert balance(contracts, silver) == before[silver] + 50
     credited = contracts.logs(contracts.points, "BatchCredited")
     assert sum(log.args.count for log in credited) >= 3
-    assert len({log.args.batchId for log in credited}) == len(credited)
+    assert len({log.args.contentHash for log in credited}) == len(credited)
     # The journal's rows (copied from the staged file) give back the very calldata sent.
     with operator.journal() as journal:
         batches = [
@@ -60,10 +61,13 @@ def test_issue_rewards_twice_credits_each_event_once(
     for batch in batches:
         assert batch.tx_hash is not None
         sent = contracts.web3.eth.get_transaction(HexStr(batch.tx_hash))["input"]
-        wallets = [c.wallet for c in batch.credits]
-        assert bytes(sent) == calldata.credit(
-            batch.id_bytes, wallets, [c.points for c in batch.credits]
-        )
+        rows = [c.row for c in batch.credits]
+        assert bytes(sent) == calldata.credit(packed_credit_rows(rows))
+        # The batch's id is its identity on chain: keccak256 of the packed rows.
+        assert batch.batch_id == credit_batch_id(rows)
+        assert [row.tag for row in calldata.decode_credit(bytes(sent)) or []] == [
+            event_tag(c.event_id) for c in batch.credits
+        ]
 
 
 def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
@@ -75,7 +79,7 @@ def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
     after_first = balance(contracts, member)
     # A crash right after broadcasting, before the tx hash reached the journal, leaves the
     # batch planned: only the chain knows it was applied.
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         db.execute(
             "UPDATE journal_batches SET status = 'planned', tx_hash = NULL, block = NULL, "
             "gas_used = NULL WHERE batch_id = (SELECT batch_id FROM journal_entries "
@@ -89,7 +93,7 @@ def test_issue_rewards_after_crash_before_recording_the_tx_credits_nobody_twice(
     assert table_value(run.stdout, "left over by an earlier run") == "1"
     assert contracts.height() == height
     assert balance(contracts, member) == after_first
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         (status,) = db.execute(
             "SELECT b.status FROM journal_batches b JOIN journal_entries e USING (batch_id) "
             "WHERE e.entry_key = 'visit:77'"
@@ -144,6 +148,6 @@ def test_issue_rewards_dry_run_sends_nothing(
     assert table_value(run.stdout, "batches (transactions)") == "1"
     assert contracts.height() == height
     assert balance(contracts, member) == before
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         query = "SELECT 1 FROM journal_entries WHERE entry_key = 'dry:1'"
         assert db.execute(query).fetchall() == []

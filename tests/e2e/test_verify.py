@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, table_value
+from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, open_sqlite, table_value
 
 
 def test_verify_clean_vault_exits_zero(operator: Operator, enrolled: Run) -> None:
@@ -18,7 +16,7 @@ def test_verify_detects_tampered_rows_and_rotated_commitment(
     operator: Operator, enrolled: Run, contracts: Contracts
 ) -> None:
     copy = operator.workdir / "tampered.db"
-    with sqlite3.connect(operator.vault_path) as live, sqlite3.connect(copy) as tampered:
+    with open_sqlite(operator.vault_path) as live, open_sqlite(copy) as tampered:
         live.backup(tampered)
         tampered.execute(
             "UPDATE members SET commitment = ? WHERE member_id = 'base-1'", ("0x" + "ab" * 20,)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import random
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 from fault_kit import Node, start_script, wait_for_lock
-from operator_kit import Operator, member_row, write_members, write_rewards
+from operator_kit import Operator, member_row, open_sqlite, write_members, write_rewards
 from web3 import Web3
 
 from memberledger.chain.deployment import DEFAULT_TIER_MULTIPLIERS
@@ -88,7 +87,7 @@ def kill_repeatedly(
 
 
 def journal_rows(operator: Operator, query: str) -> list[Any]:
-    with sqlite3.connect(operator.vault_path) as db:
+    with open_sqlite(operator.vault_path) as db:
         return db.execute(query).fetchall()
 
 

@@ -8,12 +8,12 @@ The files go through `enroll_file` and `issue_rewards`, the functions `ape run e
 from __future__ import annotations
 
 import codecs
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from operator_kit import open_sqlite
 from rich.console import Console
 
 from memberledger.bulk.enrollment import enroll_file
@@ -213,7 +213,7 @@ def test_valid_file_after_the_corpus_enrolls_and_touches_only_its_rows(
 
     assert result.new == 1 and sum(d.rows for d in result.deliveries) == 1
     assert written(programme)[0] == before[0] + 1
-    with sqlite3.connect(programme.vault.path) as db:
+    with open_sqlite(programme.vault.path) as db:
         assert db.execute("SELECT status FROM members WHERE member_id = 'C-001'").fetchone() == (
             "enrolled",
         )

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from operator_kit import open_sqlite
 
 from memberledger.store.database import Database, latest_version
 
@@ -52,7 +53,7 @@ def test_a_vault_of_release_0_1_0_is_adopted_and_migrated_keeping_its_rows(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
+    with open_sqlite(path) as old:
         old.executescript(SCHEMA_0_1_0)
 
     database = Database(path)
@@ -73,5 +74,5 @@ def test_opening_a_current_file_again_changes_nothing(tmp_path: Path) -> None:
 
 
 def _tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as db:
+    with open_sqlite(path) as db:
         return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from operator_kit import open_sqlite
 
 from memberledger.errors import ConfigError, VaultError, VaultKeyError
 from memberledger.pii.canonical import PersonalData, canonical_bytes, canonicalize
@@ -75,7 +76,7 @@ def raw_files(path: Path) -> bytes:
 
 
 def raw_sealed(path: Path, member_id: str) -> bytes | None:
-    with sqlite3.connect(path) as db:
+    with open_sqlite(path) as db:
         row = db.execute("SELECT sealed FROM members WHERE member_id = ?", (member_id,)).fetchone()
     db.close()
     return None if row is None else row[0]

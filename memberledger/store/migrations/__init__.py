@@ -7,5 +7,5 @@ when it opens it: a vault made by an older release is migrated on first open, an
 made before migrations existed (release 0.1.0) is recognised by its tables and taken as the
 first version.
 
-May import: nothing of the package but `memberledger.errors`.
+May import: the top-level modules (`memberledger.errors`, `memberledger.identifiers`, ...).
 """
