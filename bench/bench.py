@@ -138,14 +138,14 @@ def baseline_enroll(programme: Any, path: Path) -> float:
 
 def baseline_credit(programme: Any, path: Path) -> float:
     """Credits per second, one Ape `credit` transaction per reward event."""
+    from memberledger.identifiers import event_tag, packed_credit_rows
     from memberledger.intake.rewards_file import validate_rewards_file
-    from memberledger.store.journal import BatchKind, batch_id
 
     started = time.perf_counter()
     report = validate_rewards_file(path)
     for row in report.rows:
-        identity = bytes.fromhex(batch_id(BatchKind.CREDIT, [row.event_id])[2:])
-        programme.points.credit(identity, [row.wallet], [row.points], sender=programme.sender)
+        rows = packed_credit_rows([(row.wallet, row.points, event_tag(row.event_id))])
+        programme.points.credit(rows, sender=programme.sender)
     return len(report.rows) / (time.perf_counter() - started)
 
 

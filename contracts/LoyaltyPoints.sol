@@ -8,11 +8,15 @@ import {ILoyaltyPoints} from "./interfaces/ILoyaltyPoints.sol";
 import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 
 /// @title LoyaltyPoints
-/// @notice Points credited to active members under on-chain reward rules, exactly once per batch.
+/// @notice Points credited to active members under on-chain reward rules, each issuer's batch
+/// content exactly once.
 /// @dev Invariants (each one is an executable test):
 /// - The sum of all balances equals `totalSupply()` (ERC-20).
 /// - Points are only ever credited to, redeemed by or transferred between Active members.
-/// - A batch id is applied at most once; `batchApplied` never goes back to false.
+/// - An issuer's batch content is applied at most once; `batchApplied` never goes back to false,
+///   and one issuer's batches never mark another's as applied.
+/// - A credit batch that is applied credits exactly its rows whose recipient is Active and whose
+///   points are non-zero; every other row is skipped with an event, never reverts the batch.
 /// - While the registry is paused, no balance, allowance, catalogue or setting changes.
 contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules {
     /// @notice Role that credits points.
@@ -35,8 +39,11 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     /// @dev Reward catalogue: cost in points; 0 means not offered.
     mapping(uint256 rewardId => uint256 cost) private _rewards;
 
-    /// @dev Batch ids applied so far.
-    mapping(bytes32 batchId => bool) private _applied;
+    /// @dev Bytes per packed credit row: wallet (20) ‖ base amount uint64 (8) ‖ event tag (16).
+    uint256 private constant CREDIT_ROW_BYTES = 44;
+
+    /// @dev Batch contents (keccak256 of the packed rows) applied so far, per issuer.
+    mapping(address issuer => mapping(bytes32 contentHash => bool)) private _applied;
 
     /// @param registry_ The membership registry whose active members earn points.
     /// @param admin The first holder of `DEFAULT_ADMIN_ROLE` and `ISSUER_ROLE`.
@@ -57,34 +64,18 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     // ------------------------------------------------------------------ issuer
 
     /// @inheritdoc ILoyaltyPoints
-    function credit(bytes32 batchId, address[] calldata members, uint256[] calldata amounts)
-        external
-        onlyRole(ISSUER_ROLE)
-    {
+    function credit(bytes calldata rows) external onlyRole(ISSUER_ROLE) {
         _requireNotPaused();
-        uint256 count = members.length;
-        if (count == 0 || count != amounts.length) revert BadBatchShape(count, amounts.length);
-        if (_applied[batchId]) revert BatchAlreadyApplied(batchId);
-        _applied[batchId] = true;
+        uint256 length = rows.length;
+        if (length == 0 || length % CREDIT_ROW_BYTES != 0) revert MalformedRows(length);
+        bytes32 contentHash = keccak256(rows);
+        mapping(bytes32 contentHash => bool) storage applied = _applied[msg.sender];
+        if (applied[contentHash]) revert BatchAlreadyApplied(msg.sender, contentHash);
+        applied[contentHash] = true;
 
-        uint256[] memory statusTier = REGISTRY.statusesAndTiers(members);
-        uint256 total = 0;
-        for (uint256 i; i < count;) {
-            address member = members[i];
-            uint256 packed = statusTier[i];
-            if (packed >> 8 != uint256(IMembershipRegistry.Status.Active)) {
-                revert NotActiveMember(member, IMembershipRegistry.Status(packed >> 8));
-            }
-            uint256 points = amounts[i] * _multiplier(uint8(packed)) / BASE_MULTIPLIER_BPS;
-            // A zero base amount, or one the multiplier rounds down to nothing, credits nothing.
-            if (points == 0) revert ZeroAmount(member);
-            _mint(member, points);
-            total += points;
-            unchecked {
-                ++i;
-            }
-        }
-        emit BatchCredited(batchId, count, total, msg.sender);
+        uint256[] memory statusTier = REGISTRY.statusesAndTiers(_recipients(rows));
+        (uint256 total, uint256 skipped) = _mintRows(rows, statusTier);
+        emit BatchCredited(contentHash, msg.sender, statusTier.length - skipped, total, skipped);
     }
 
     // ------------------------------------------------------------------ member
@@ -166,8 +157,8 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     }
 
     /// @inheritdoc ILoyaltyPoints
-    function batchApplied(bytes32 batchId) external view returns (bool) {
-        return _applied[batchId];
+    function batchApplied(address issuer, bytes32 contentHash) external view returns (bool) {
+        return _applied[issuer][contentHash];
     }
 
     /// @inheritdoc ILoyaltyPoints
@@ -193,6 +184,73 @@ contract LoyaltyPoints is ILoyaltyPoints, ERC20, AccessControlDefaultAdminRules 
     function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override {
         _requireNotPaused();
         super._approve(owner, spender, value, emitEvent);
+    }
+
+    /// @dev The wallet of every packed credit row, in order; reverts on a zero base amount.
+    function _recipients(bytes calldata rows) private pure returns (address[] memory members) {
+        uint256 count = rows.length / CREDIT_ROW_BYTES;
+        members = new address[](count);
+        for (uint256 i; i < count; ++i) {
+            (address member, uint256 amount) = _creditRow(rows, i);
+            if (amount == 0) revert ZeroAmount(i, member);
+            members[i] = member;
+        }
+    }
+
+    /// @dev Mints each row whose recipient is Active (`statusTier[i]` as the registry's
+    /// `statusesAndTiers` packs it) and whose points are not zero; emits why for the others.
+    function _mintRows(bytes calldata rows, uint256[] memory statusTier)
+        private
+        returns (uint256 total, uint256 skipped)
+    {
+        uint256 count = statusTier.length;
+        // Multipliers of tiers 0..7 read so far, 32 bits each (0: not read yet): a batch reads
+        // each of the programme's usual tiers from storage once.
+        uint256 lowTiers = 0;
+        for (uint256 i; i < count; ++i) {
+            (address member, uint256 amount) = _creditRow(rows, i);
+            uint256 packed = statusTier[i];
+            if (packed >> 8 != uint256(IMembershipRegistry.Status.Active)) {
+                emit CreditSkipped(member, _eventTag(rows, i), amount, IMembershipRegistry.Status(packed >> 8));
+                ++skipped;
+                continue;
+            }
+            uint8 tier = uint8(packed);
+            uint32 bps = tier < 8 ? uint32(lowTiers >> (tier * 32)) : 0;
+            if (bps == 0) {
+                bps = _multiplier(tier);
+                if (tier < 8) lowTiers |= uint256(bps) << (tier * 32);
+            }
+            uint256 points;
+            // Cannot overflow: amount < 2**64 and bps <= MAX_MULTIPLIER_BPS < 2**20, so points <
+            // 2**84, and a batch has fewer than 2**32 rows (calldata), so total < 2**116.
+            unchecked {
+                points = amount * bps / BASE_MULTIPLIER_BPS;
+                total += points;
+            }
+            if (points == 0) {
+                emit CreditRoundedToZero(member, _eventTag(rows, i), amount, bps);
+                ++skipped;
+                continue;
+            }
+            _mint(member, points);
+        }
+    }
+
+    /// @dev Wallet and base amount of row `i` of packed credit rows (layout in {credit}).
+    function _creditRow(bytes calldata rows, uint256 i) private pure returns (address member, uint256 amount) {
+        assembly ("memory-safe") {
+            let word := calldataload(add(rows.offset, mul(i, CREDIT_ROW_BYTES)))
+            member := shr(96, word)
+            amount := and(shr(32, word), 0xffffffffffffffff)
+        }
+    }
+
+    /// @dev Event tag of row `i` of packed credit rows: bytes 28..43 of the row.
+    function _eventTag(bytes calldata rows, uint256 i) private pure returns (bytes16 tag) {
+        assembly ("memory-safe") {
+            tag := and(calldataload(add(rows.offset, add(mul(i, CREDIT_ROW_BYTES), 28))), shl(128, not(0)))
+        }
     }
 
     function _multiplier(uint8 tier) private view returns (uint32) {

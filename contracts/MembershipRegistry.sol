@@ -15,10 +15,13 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// - An Erased record holds no commitment and no consent, and never leaves Erased.
 /// - A non-None record other than Erased holds a non-zero commitment.
 /// - Consent changes only by the member, by the member's EIP-712 signature, by an enrollment
-///   (recording the consent collected on the enrollment form, also when a revoked member is
-///   enrolled again), or is wiped by erasure; every change names the policy version it was
-///   given against.
-/// - While paused, no record, policy or nonce changes.
+///   (recording the consent collected on the enrollment form), or is wiped by erasure; every
+///   change names the policy version it was given against and is a {ConsentChanged} event.
+/// - Re-enrolling a revoked member never widens its consent: the flags after are a subset of
+///   the flags before.
+/// - While paused, nothing changes but what members do for themselves: a consent change that
+///   asks for no new purpose, `increaseNonce` and `leave`. No policy, role-gated record change,
+///   or widening of consent goes through.
 contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRules, EIP712, Nonces {
     /// @notice Role that enrolls and manages members.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -50,6 +53,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     }
 
     Config private _config;
+
+    /// @dev Bytes per packed enrollment row: wallet (20) ‖ commitment (20) ‖ consent (2) ‖ tier (1).
+    uint256 private constant ENROLLMENT_ROW_BYTES = 43;
 
     /// @dev One slot per member (one fresh SSTORE per enrollment):
     /// bits 0..159    commitment     bytes20, first 160 bits of the salted hash
@@ -84,6 +90,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     {
         Config memory config = _requireConsentReady();
         _enroll(member, commitment, consent, tier, config.policyVersion);
+        // Cannot overflow: memberCount (uint64) counts Active and Suspended records, each a
+        // distinct wallet whose first enrollment wrote a fresh slot (22,100 gas); 2**64 of them
+        // would take ~4 * 10**23 gas.
         unchecked {
             ++config.memberCount;
         }
@@ -91,16 +100,14 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     }
 
     /// @inheritdoc IMembershipRegistry
-    function enrollBatch(Enrollment[] calldata enrollments) external onlyRole(REGISTRAR_ROLE) {
-        uint256 count = enrollments.length;
-        if (count == 0) revert EmptyBatch();
+    function enrollBatch(bytes calldata rows) external onlyRole(REGISTRAR_ROLE) {
+        uint256 length = rows.length;
+        if (length == 0 || length % ENROLLMENT_ROW_BYTES != 0) revert MalformedRows(length);
         Config memory config = _requireConsentReady();
-        for (uint256 i; i < count;) {
-            Enrollment calldata row = enrollments[i];
-            _enroll(row.member, row.commitment, row.consent, row.tier, config.policyVersion);
-            unchecked {
-                ++i;
-            }
+        uint256 count = length / ENROLLMENT_ROW_BYTES;
+        for (uint256 i; i < count; ++i) {
+            (address member, bytes20 commitment, uint16 consent, uint8 tier) = _enrollmentRow(rows, i);
+            _enroll(member, commitment, consent, tier, config.policyVersion);
         }
         config.memberCount += uint64(count);
         _config = config;
@@ -149,7 +156,7 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc IMembershipRegistry
     function revoke(address member) external onlyRole(REGISTRAR_ROLE) {
-        _end(member);
+        _end(member, false);
         emit MemberRevoked(member, msg.sender);
     }
 
@@ -195,13 +202,12 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc IMembershipRegistry
     function increaseNonce() external {
-        _requireNotPaused();
         emit NonceIncreased(msg.sender, _useNonce(msg.sender) + 1);
     }
 
     /// @inheritdoc IMembershipRegistry
     function leave() external {
-        _end(msg.sender);
+        _end(msg.sender, true);
         emit MemberLeft(msg.sender);
     }
 
@@ -254,12 +260,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     function statusesAndTiers(address[] calldata members) external view returns (uint256[] memory packed) {
         uint256 count = members.length;
         packed = new uint256[](count);
-        for (uint256 i; i < count;) {
+        for (uint256 i; i < count; ++i) {
             Member storage record = _members[members[i]];
             packed[i] = uint256(record.status) << 8 | record.tier;
-            unchecked {
-                ++i;
-            }
         }
     }
 
@@ -302,29 +305,65 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
 
     // ------------------------------------------------------------------ internal
 
-    /// @dev Writes a fresh record in one SSTORE. Does not touch `_config`: callers add the
-    /// batch to `memberCount` once.
+    /// @dev Writes the record in one SSTORE (a fresh slot for a first enrollment). Does not touch
+    /// `_config`: callers add the batch to `memberCount` once. A revoked member keeps at most the
+    /// consent it had: `consent & previous`.
     function _enroll(address member, bytes20 commitment, uint16 consent, uint8 tier, uint16 version) private {
         if (member == address(0)) revert ZeroAddress();
         if (commitment == bytes20(0)) revert ZeroCommitment(member);
         if (consent & ~KNOWN_CONSENT_FLAGS != 0) revert UnknownConsentFlags(consent);
         Member storage record = _members[member];
-        Status status = record.status;
-        if (status == Status.Active || status == Status.Suspended) revert AlreadyEnrolled(member);
-        if (status == Status.Erased) revert MemberIsErased(member);
+        uint256 previous;
+        assembly ("memory-safe") {
+            previous := sload(record.slot)
+        }
+        uint16 oldConsent;
+        // A fresh record has no consent to compare versions with: only its flags can change.
+        uint16 oldVersion = version;
+        // A wallet never enrolled has an all-zero slot; every other record has a status.
+        if (previous != 0) {
+            Status status = Status(uint8(previous >> 184));
+            if (status == Status.Active || status == Status.Suspended) revert AlreadyEnrolled(member);
+            if (status == Status.Erased) revert MemberIsErased(member);
+            // Revoked: enrolled again, the member keeps no purpose it had not agreed to.
+            oldConsent = uint16(previous >> 160);
+            oldVersion = uint16(previous >> 192);
+            consent &= oldConsent;
+        }
         // The whole record in one word, laid out as documented above `_members`.
         uint256 word = uint256(uint160(commitment)) | uint256(consent) << 160 | uint256(tier) << 176
             | uint256(uint8(Status.Active)) << 184 | uint256(version) << 192 | block.timestamp << 208;
         assembly ("memory-safe") {
             sstore(record.slot, word)
         }
-        emit MemberEnrolled(member, commitment, tier, consent);
+        emit MemberEnrolled(member, commitment, tier);
+        if (consent != oldConsent || version != oldVersion) {
+            emit ConsentChanged(member, oldConsent, consent, version, msg.sender);
+        }
     }
 
-    /// @dev Shared by revoke and leave: Active or Suspended becomes Revoked.
-    function _end(address member) private {
+    /// @dev Member, commitment, consent and tier of row `i` of packed enrollment rows (layout
+    /// in {IMembershipRegistry-enrollBatch}): two calldata words, the second read from byte 20.
+    function _enrollmentRow(bytes calldata rows, uint256 i)
+        private
+        pure
+        returns (address member, bytes20 commitment, uint16 consent, uint8 tier)
+    {
+        assembly ("memory-safe") {
+            let offset := add(rows.offset, mul(i, ENROLLMENT_ROW_BYTES))
+            member := shr(96, calldataload(offset))
+            let rest := calldataload(add(offset, 20))
+            commitment := and(rest, shl(96, not(0)))
+            consent := and(shr(80, rest), 0xffff)
+            tier := and(shr(72, rest), 0xff)
+        }
+    }
+
+    /// @dev Shared by revoke and leave: Active or Suspended becomes Revoked. A member may leave
+    /// while paused (`evenIfPaused`); the registrar may not revoke.
+    function _end(address member, bool evenIfPaused) private {
         Config memory config = _config;
-        if (config.paused) revert EnforcedPause();
+        if (config.paused && !evenIfPaused) revert EnforcedPause();
         Member storage record = _members[member];
         _requireEnrolled(member, record.status);
         record.status = Status.Revoked;
@@ -333,13 +372,16 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     }
 
     function _setConsent(address member, uint16 flags, uint16 version) private {
-        Config memory config = _requireConsentReady();
+        Config memory config = _config;
+        if (config.policyVersion == 0) revert NoPolicyPublished();
         if (version != config.policyVersion) revert StalePolicy(version, config.policyVersion);
         if (flags & ~KNOWN_CONSENT_FLAGS != 0) revert UnknownConsentFlags(flags);
         Member storage record = _members[member];
         Status status = record.status;
         if (status == Status.None || status == Status.Erased) revert WrongStatus(member, status);
         uint16 old = record.consent;
+        // While paused a member may still narrow their consent (or keep it), never widen it.
+        if (config.paused && flags & ~old != 0) revert EnforcedPause();
         if (old == flags && record.policyVersion == version) return;
         record.consent = flags;
         record.policyVersion = version;

@@ -14,6 +14,7 @@ from typing import Any
 
 from memberledger.chain.rpc import NodeClient
 from memberledger.hashing import keccak256
+from memberledger.identifiers import event_tag, packed_credit_rows
 from memberledger.index.audit import AuditResult, audit
 from memberledger.index.chain_index import ChainIndex
 
@@ -86,15 +87,17 @@ class Life:
         return self.registry.enroll(member, commitment(label), consent, tier, sender=self.registrar)
 
     def credit(self, member: Any, amount: int, label: str) -> Any:
-        """One credit (the only place that knows the points token's `credit` calldata)."""
-        batch = keccak256(b"index test batch " + label.encode())
-        return self.points.credit(batch, [member], [amount], sender=self.issuer)
+        """One credit of one reward event (the only place that knows `credit`'s rows)."""
+        wallet = str(member.address)
+        rows = packed_credit_rows([(wallet, amount, event_tag(f"index test {label}"))])
+        return self.points.credit(rows, sender=self.issuer)
 
 
 def live_a_month(life: Life, tag: str) -> None:
-    """Every kind of event the index folds: enrollment, consent by the member, tier, suspend
-    and reinstate, credits under tier multipliers, a redemption, a transfer between members,
-    revocation and forfeit, erasure, a new policy, reward and multiplier changes, roles."""
+    """Every kind of event the index folds: enrollment (with its consent), consent by the
+    member, tier, suspend and reinstate, credits under tier multipliers and one skipped, a
+    redemption, a transfer between members, revocation and forfeit, erasure, a new policy,
+    reward and multiplier changes, roles."""
     a, b, c, d = life.members[:4]
     registry, points, admin = life.registry, life.points, life.admin
     points.setReward(7, 40, sender=admin)
@@ -109,6 +112,7 @@ def live_a_month(life: Life, tag: str) -> None:
     life.credit(c, 30, f"{tag}-c")
     points.redeem(7, sender=a)
     registry.suspend(b, sender=life.registrar)
+    life.credit(b, 5, f"{tag}-b-while-suspended")  # skipped, not credited
     registry.reinstate(b, sender=life.registrar)
     points.setTransfersEnabled(True, sender=admin)
     points.transfer(b, 10, sender=a)

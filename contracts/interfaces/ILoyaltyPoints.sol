@@ -5,23 +5,24 @@ import {IMembershipRegistry} from "./IMembershipRegistry.sol";
 
 /// @title MemberLedger loyalty points
 /// @notice An ERC-20 (0 decimals) that issuers credit only to active members of the registry,
-/// exactly once per batch id, scaled by the member's tier multiplier; members redeem points
-/// for rewards. Non-transferable unless the admin enables member-to-member transfers.
+/// each issuer's batch content exactly once, scaled by the member's tier multiplier; members
+/// redeem points for rewards. Non-transferable unless the admin enables member-to-member
+/// transfers.
 /// @dev Roles: `DEFAULT_ADMIN_ROLE` (two-step transfer) sets multipliers, rewards and the
 /// transfer switch; `ISSUER_ROLE` credits. Forfeiting is for the registry's `REGISTRAR_ROLE`.
 /// Every state change stops while the registry is paused.
 interface ILoyaltyPoints {
     // ------------------------------------------------------------------ errors
 
-    /// @notice Batch `batchId` was credited before; each batch is applied once, ever.
-    error BatchAlreadyApplied(bytes32 batchId);
-    /// @notice `members` and `amounts` differ in length, or are empty.
-    error BadBatchShape(uint256 members, uint256 amounts);
+    /// @notice `issuer` already credited a batch whose rows hash to `contentHash`; each issuer's
+    /// batch content is applied once, ever.
+    error BatchAlreadyApplied(address issuer, bytes32 contentHash);
+    /// @notice Packed rows of `length` bytes: not a positive multiple of the row size.
+    error MalformedRows(uint256 length);
     /// @notice `member` is not an active member (status `status` in the registry).
     error NotActiveMember(address member, IMembershipRegistry.Status status);
-    /// @notice A credit of zero points to `member` (a zero base amount, or one the tier
-    /// multiplier rounds down to zero).
-    error ZeroAmount(address member);
+    /// @notice Row `row` (0-based) of a credit batch, for `member`, has a base amount of zero.
+    error ZeroAmount(uint256 row, address member);
     /// @notice Member-to-member transfers are switched off.
     error TransfersDisabled();
     /// @notice Reward `rewardId` is not in the catalogue.
@@ -37,9 +38,21 @@ interface ILoyaltyPoints {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Batch `batchId` credited `total` points to `count` members, issued by `issuer`.
-    /// Each member's credit is the ERC-20 `Transfer` from the zero address in the same transaction.
-    event BatchCredited(bytes32 indexed batchId, uint256 count, uint256 total, address indexed issuer);
+    /// @notice `issuer` credited the batch whose packed rows hash to `contentHash`: `count` rows
+    /// credited `total` points, `skipped` rows credited nothing ({CreditSkipped},
+    /// {CreditRoundedToZero}). Each credited row is an ERC-20 `Transfer` from the zero address
+    /// in the same transaction; the rows themselves are the transaction's calldata.
+    event BatchCredited(
+        bytes32 indexed contentHash, address indexed issuer, uint256 count, uint256 total, uint256 skipped
+    );
+    /// @notice The row paying reward event `eventTag` to `member` (`amount` base points) was
+    /// skipped: `member` is not active (status `status` in the registry). Nothing was credited.
+    event CreditSkipped(
+        address indexed member, bytes16 indexed eventTag, uint256 amount, IMembershipRegistry.Status status
+    );
+    /// @notice The row paying reward event `eventTag` to active `member` was skipped: `amount` base
+    /// points times the tier multiplier `multiplierBps` round down to zero points.
+    event CreditRoundedToZero(address indexed member, bytes16 indexed eventTag, uint256 amount, uint32 multiplierBps);
     /// @notice `member` redeemed `cost` points for reward `rewardId`.
     event Redeemed(address indexed member, uint256 indexed rewardId, uint256 cost);
     /// @notice Reward `rewardId` now costs `cost` points (0: withdrawn from the catalogue).
@@ -53,17 +66,36 @@ interface ILoyaltyPoints {
 
     // ------------------------------------------------------------------ issuer
 
-    /// @notice Credit `amounts[i]` base points, times the member's tier multiplier, to each
-    /// `members[i]`; all or none, and batch `batchId` only once, ever.
-    /// @dev Requirements: `ISSUER_ROLE`; registry not paused; equal, non-zero lengths
-    /// (`BadBatchShape`); `batchId` not applied before (`BatchAlreadyApplied`); every member active
-    /// (`NotActiveMember`); every credit non-zero after the multiplier (`ZeroAmount`). Credited
-    /// points are `amount * multiplierBps(tier) / 10_000`, rounded down. Emits one ERC-20 `Transfer` per
-    /// member and one {BatchCredited}.
-    /// @param batchId Deterministic id of the batch, chosen by the issuer's journal.
-    /// @param members The recipients.
-    /// @param amounts Base points per recipient.
-    function credit(bytes32 batchId, address[] calldata members, uint256[] calldata amounts) external;
+    /// @notice Credit a batch of reward events: each row's base points, times the recipient's
+    /// tier multiplier, to each active recipient; the same content only once per issuer, ever.
+    /// @dev `rows` is packed, 44 bytes a row, no padding:
+    /// `wallet (20 bytes) ‖ base amount (uint64, 8 bytes, big-endian) ‖ event tag (bytes16)`.
+    /// The event tag is the first 16 bytes of `keccak256("MemberLedger/reward-event/v1" ‖ event
+    /// id)`, computed off-chain: event ids never reach the chain.
+    ///
+    /// The batch is identified by its content: `contentHash = keccak256(rows)`, computed here and
+    /// kept per issuer (`batchApplied(issuer, contentHash)`). Re-sending the same rows reverts
+    /// whatever batch size or order the sender's journal used before; another issuer's identical
+    /// rows are a batch of their own and cannot use up this issuer's.
+    ///
+    /// Reconciliation: a tool learns which event tags a {BatchCredited} paid from the calldata of
+    /// its transaction, which is exactly `credit(bytes)` when an issuer account sends it directly
+    /// (through a contract wallet, read the call from a trace instead); `keccak256(rows)` of the
+    /// decoded rows equals `contentHash`. Rows that credited nothing are in {CreditSkipped} and
+    /// {CreditRoundedToZero} logs of the same transaction.
+    ///
+    /// Requirements: `ISSUER_ROLE`; registry not paused; `rows.length` a positive multiple of 44
+    /// (`MalformedRows`); the content not applied by this issuer before (`BatchAlreadyApplied`);
+    /// every base amount non-zero (`ZeroAmount`, all or none: it is a mistake of the sender).
+    ///
+    /// A recipient that is not active when the batch lands (never enrolled, suspended, revoked,
+    /// erased, moved) does not revert the batch: its row is skipped with {CreditSkipped}. A row
+    /// whose credit `amount * multiplierBps(tier) / 10_000` rounds down to zero is skipped with
+    /// {CreditRoundedToZero}. Every other row mints its points: one ERC-20 `Transfer` from the zero
+    /// address per row. The batch is recorded as applied even if every row was skipped, and one
+    /// {BatchCredited} closes it.
+    /// @param rows The packed rows.
+    function credit(bytes calldata rows) external;
 
     // ------------------------------------------------------------------ member
 
@@ -112,8 +144,8 @@ interface ILoyaltyPoints {
     /// @notice Cost of reward `rewardId` in points (0: not in the catalogue).
     function rewardCost(uint256 rewardId) external view returns (uint256);
 
-    /// @notice Whether batch `batchId` was credited.
-    function batchApplied(bytes32 batchId) external view returns (bool);
+    /// @notice Whether `issuer` credited the batch whose packed rows hash to `contentHash`.
+    function batchApplied(address issuer, bytes32 contentHash) external view returns (bool);
 
     /// @notice Whether member-to-member transfers are enabled.
     function transfersEnabled() external view returns (bool);

@@ -9,7 +9,9 @@ pragma solidity 0.8.30;
 /// `DEFAULT_ADMIN_ROLE` publishes policies and manages roles, `REGISTRAR_ROLE` manages members,
 /// `PAUSER_ROLE` pauses and unpauses every state change of the registry and of the points
 /// token that reads it, except role administration (so a compromised role can still be
-/// revoked while paused).
+/// revoked while paused) and what a member does for their own protection: narrowing their
+/// consent ({setConsent}, {setConsentBySig}), cancelling their signatures ({increaseNonce})
+/// and leaving ({leave}).
 interface IMembershipRegistry {
     /// @notice Life cycle of a membership.
     /// None: never enrolled. Active: may earn and redeem. Suspended: frozen until reinstated.
@@ -31,14 +33,6 @@ interface IMembershipRegistry {
         Status status;
         uint16 policyVersion;
         uint40 since;
-    }
-
-    /// @notice One row of a batch enrollment.
-    struct Enrollment {
-        address member;
-        bytes20 commitment;
-        uint16 consent;
-        uint8 tier;
     }
 
     /// @notice A consent change the member signed (EIP-712) for someone else to submit.
@@ -64,8 +58,8 @@ interface IMembershipRegistry {
     error ZeroCommitment(address member);
     /// @notice `flags` sets bits that name no consent purpose.
     error UnknownConsentFlags(uint16 flags);
-    /// @notice A batch must hold at least one row.
-    error EmptyBatch();
+    /// @notice Packed rows of `length` bytes: not a positive multiple of the row size.
+    error MalformedRows(uint256 length);
     /// @notice Consent can only be given once a privacy policy is published.
     error NoPolicyPublished();
     /// @notice Consent must be given against the current policy version `current`.
@@ -83,15 +77,16 @@ interface IMembershipRegistry {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice `member` was enrolled with `commitment`, `tier` and `consent`, given against the
-    /// current privacy policy (`policyVersion()`, also kept in the member's record).
-    event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier, uint16 consent);
+    /// @notice `member` was enrolled with `commitment` and `tier`. The consent recorded with the
+    /// enrollment is a {ConsentChanged} in the same transaction (none if it stays empty).
+    event MemberEnrolled(address indexed member, bytes20 commitment, uint8 tier);
     /// @notice The commitment of `member` changed (their personal data changed).
     event CommitmentRotated(address indexed member, bytes20 oldCommitment, bytes20 newCommitment);
     /// @notice The tier of `member` changed.
     event TierChanged(address indexed member, uint8 oldTier, uint8 newTier);
-    /// @notice The consent of `member` changed, agreed against `policyVersion`, submitted by `by`
-    /// (the member, or whoever relayed the member's signature).
+    /// @notice The consent of `member` changed, agreed against `policyVersion`, submitted by `by`:
+    /// the member, whoever relayed the member's signature, or the registrar recording the consent
+    /// of the enrollment form (at a re-enrollment, never more than the member had before).
     event ConsentChanged(
         address indexed member, uint16 oldFlags, uint16 newFlags, uint16 policyVersion, address indexed by
     );
@@ -120,7 +115,16 @@ interface IMembershipRegistry {
     /// @dev Requirements: caller has `REGISTRAR_ROLE`; not paused; a policy is published;
     /// `member` is not zero, not active or suspended (`AlreadyEnrolled`), not erased
     /// (`MemberIsErased`); `commitment` is not zero; `consent` names known purposes only.
-    /// A revoked member may be enrolled again. Emits {MemberEnrolled}.
+    ///
+    /// Consent: a fresh enrollment records `consent`, from the enrollment form, against the
+    /// current policy. A revoked member may be enrolled again, and then the stored consent is
+    /// `consent & previous`: a registrar can narrow what the member agreed to, never widen it
+    /// (the member widens it themself, with {setConsent}). The record's consent policy version
+    /// becomes the current one.
+    ///
+    /// Emits {MemberEnrolled}, then {ConsentChanged} (by the registrar) if the record's consent
+    /// changed, as {setConsent} decides: other flags, or the same under another policy version.
+    /// A fresh enrollment without consent changes nothing and emits no {ConsentChanged}.
     /// @param member The member's wallet.
     /// @param commitment Salted commitment to the member's personal data.
     /// @param consent Consent flags (bit 0 marketing, bit 1 analytics, bit 2 partner sharing).
@@ -128,10 +132,13 @@ interface IMembershipRegistry {
     function enroll(address member, bytes20 commitment, uint16 consent, uint8 tier) external;
 
     /// @notice Enroll many members at once; all or none.
-    /// @dev Same requirements as {enroll} for every row, and at least one row. Emits one
-    /// {MemberEnrolled} per row.
-    /// @param enrollments The rows.
-    function enrollBatch(Enrollment[] calldata enrollments) external;
+    /// @dev `rows` is packed, 43 bytes a row, no padding, big-endian:
+    /// `wallet (20 bytes) ‖ commitment (bytes20) ‖ consent (uint16, 2 bytes) ‖ tier (uint8, 1 byte)`.
+    /// Requirements: `rows.length` a positive multiple of 43 (`MalformedRows`), and for every row
+    /// those of {enroll}; a wallet twice in the batch reverts `AlreadyEnrolled`. Each row records
+    /// consent and emits events as {enroll} does, in row order.
+    /// @param rows The packed rows.
+    function enrollBatch(bytes calldata rows) external;
 
     /// @notice Replace a member's commitment after their personal data changed.
     /// @dev Requirements: `REGISTRAR_ROLE`; not paused; member active or suspended; new
@@ -174,15 +181,19 @@ interface IMembershipRegistry {
     // ------------------------------------------------------------------ member
 
     /// @notice Change your own consent flags, agreeing to privacy policy `version`.
-    /// @dev Requirements: not paused; caller is active, suspended or revoked; `version`
-    /// is the current policy version; `flags` names known purposes only. Setting the same flags under
-    /// the same policy version changes nothing and emits nothing. Emits {ConsentChanged}.
+    /// @dev Requirements: a policy is published (`NoPolicyPublished`); `version` is the current
+    /// policy version (`StalePolicy`); `flags` names known purposes only; caller is active,
+    /// suspended or revoked (`WrongStatus`); not paused, unless `flags` asks for no purpose the
+    /// caller has not already agreed to (narrowing, or the same flags, is always possible:
+    /// `EnforcedPause` otherwise). Setting the same flags under the same policy version changes
+    /// nothing and emits nothing. Emits {ConsentChanged}.
     /// @param flags The new consent flags.
     /// @param version The policy version the member agrees to (must be current).
     function setConsent(uint16 flags, uint16 version) external;
 
     /// @notice Submit a consent change the member signed (EIP-712), e.g. from a gas-free relay.
-    /// @dev Requirements as {setConsent} for `change.member`, plus: `block.timestamp` not past
+    /// @dev Requirements as {setConsent} for `change.member` (so also possible while paused if it
+    /// narrows the member's consent), plus: `block.timestamp` not past
     /// `change.deadline` (`DeadlineExpired`); `change.nonce` is the member's current nonce
     /// (`InvalidAccountNonce`), which is consumed; `signature` is the member's signature of the
     /// typed data (EOA, or ERC-1271 contract wallet) (`InvalidSignature`). Emits {ConsentChanged}.
@@ -191,11 +202,11 @@ interface IMembershipRegistry {
     function setConsentBySig(ConsentChange calldata change, bytes calldata signature) external;
 
     /// @notice Cancel every consent change you signed and that was not submitted yet.
-    /// @dev Consumes the caller's current nonce. Emits {NonceIncreased}.
+    /// @dev Consumes the caller's current nonce; possible while paused. Emits {NonceIncreased}.
     function increaseNonce() external;
 
     /// @notice Leave the programme. Your record stays (status revoked) until erased.
-    /// @dev Requirements: not paused; caller active or suspended. Emits {MemberLeft}.
+    /// @dev Requirements: caller active or suspended; possible while paused. Emits {MemberLeft}.
     function leave() external;
 
     // ------------------------------------------------------------------ admin and pauser

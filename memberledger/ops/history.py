@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memberledger.chain.deployment import DEFAULT_REWARDS
+from memberledger.chain.reads import ChainStatus
 from memberledger.consent import describe
 from memberledger.hashing import checksum_address
 from memberledger.identifiers import ZERO_ADDRESS
@@ -48,7 +49,9 @@ def member_history(index: ChainIndex, wallet: str) -> list[HistoryEvent]:
     """Every event about `wallet` in the index, oldest first. The index is read as it is:
     bring it up to date first (`ChainIndex.catch_up`)."""
     wallet = checksum_address(wallet[2:])
-    return [_history_event(event, wallet) for event in index.history(wallet)]
+    events = index.history(wallet)
+    enrollments = {event.tx_hash for event in events if event.name == "MemberEnrolled"}
+    return [_history_event(event, wallet, enrollments) for event in events]
 
 
 def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
@@ -68,18 +71,22 @@ def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
     }
 
 
-def _history_event(event: StoredEvent, wallet: str) -> HistoryEvent:
+def _history_event(event: StoredEvent, wallet: str, enrollments: set[str]) -> HistoryEvent:
     arguments = {
         f.name: _plain(f.type, value)
         for f, value in zip(event.spec.fields, event.values, strict=True)
     }
+    summary = _summary(event.name, arguments, wallet)
+    if event.name == "ConsentChanged" and event.tx_hash in enrollments:
+        # The registry says the enrollment form's consent in the enrollment's transaction.
+        summary = summary.replace(f"by {arguments['by']}", "given at enrollment")
     return HistoryEvent(
         block=event.block,
         log_index=event.log_index,
         timestamp=event.timestamp,
         tx_hash=event.tx_hash,
         name=_name(event.name, arguments),
-        summary=_summary(event.name, arguments, wallet),
+        summary=summary,
         arguments=arguments,
     )
 
@@ -103,7 +110,7 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
         case "TierChanged":
             return f"tier {_tier(args['oldTier'])} -> {_tier(args['newTier'])}"
         case "ConsentChanged":
-            by = "the member" if args["by"] == wallet else f"relayed by {args['by']}"
+            by = "the member" if args["by"] == wallet else f"by {args['by']}"
             return (
                 f"consent {_consent(args['oldFlags'])} -> {_consent(args['newFlags'])} "
                 f"(policy v{args['policyVersion']}, {by})"
@@ -117,6 +124,17 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"
+        case "CreditSkipped":
+            status = ChainStatus(int(args["status"])).word
+            return f"a credit of {args['amount']} points skipped: the membership was {status}"
+        case "CreditRoundedToZero":
+            times = int(args["multiplierBps"]) / 10_000
+            return (
+                f"a credit of {args['amount']} points skipped: it rounds to nothing at the "
+                f"tier's multiplier ({times:g}x)"
+            )
+        case "NonceIncreased":
+            return f"cancelled the signatures not yet used (nonce now {args['newNonce']})"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
                 return f"+{args['value']} points credited"

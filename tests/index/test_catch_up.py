@@ -75,7 +75,8 @@ def test_a_second_catch_up_reads_only_new_blocks(
     one_more = index.catch_up()
 
     assert unchanged.events == 0 and unchanged.first_block == unchanged.read_block + 1
-    assert one_more.events == 1 and one_more.read_block == node.block_number()
+    assert one_more.events == 2  # MemberEnrolled and the ConsentChanged of its form
+    assert one_more.read_block == node.block_number()
     assert index.member(life.members[1].address) is not None
 
 
@@ -86,11 +87,26 @@ def test_history_lists_a_members_events_oldest_first(open_index: OpenIndex, life
 
     names = [event.name for event in index.history(life.members[0].address)]
 
-    assert names[:2] == ["MemberEnrolled", "ConsentChanged"]
+    # The enrollment form's consent, then the member's own change.
+    assert names[:3] == ["MemberEnrolled", "ConsentChanged", "ConsentChanged"]
     assert names.count("Transfer") == 3  # the credit, the redemption's burn, the transfer out
     assert names.index("Redeemed") > names.index("Transfer")
-    mint = index.history(life.members[0].address)[2]
+    mint = index.history(life.members[0].address)[3]
     assert mint.arguments()["from"] == "0x" + "00" * 20
+
+
+def test_a_skipped_credit_is_in_the_history_and_credits_nothing(
+    open_index: OpenIndex, life: Life
+) -> None:
+    live_a_month(life, "skipped")
+    index = open_index()
+    index.catch_up()
+
+    names = [event.name for event in index.history(life.members[1].address)]
+    record = index.member(life.members[1].address)
+
+    assert "CreditSkipped" in names
+    assert record is not None and record.credited == 60
 
 
 def test_rebuild_gives_the_same_index(open_index: OpenIndex, life: Life, tmp_path: Path) -> None:

@@ -20,9 +20,17 @@ def test_member_history_tells_each_event_with_checksummed_addresses(
 
     events = member_history(index, member.address.lower())
 
-    assert [e.name for e in events][:3] == ["MemberEnrolled", "ConsentChanged", "PointsCredited"]
-    assert events[1].summary.endswith("(policy v1, the member)")
-    assert events[2].summary == "+150 points credited"
+    assert [e.name for e in events][:4] == [
+        "MemberEnrolled",
+        "ConsentChanged",
+        "ConsentChanged",
+        "PointsCredited",
+    ]
+    assert events[1].summary.endswith("(policy v1, given at enrollment)")
+    assert events[2].summary.endswith("(policy v1, the member)")
+    assert events[3].summary == "+150 points credited"
+    skipped = member_history(index, life.members[1].address)
+    assert any(e.summary.endswith("the membership was suspended") for e in skipped)
     transfer = next(e for e in events if e.name == "Transfer")
     assert transfer.arguments["to"] == life.members[1].address  # EIP-55, as everywhere
     assert transfer.summary == f"-10 points to {life.members[1].address}"
@@ -52,5 +60,5 @@ def test_history_document_is_what_the_member_page_reads(open_index: OpenIndex, l
     assert first["eventName"] == "MemberEnrolled"
     assert first["args"]["member"] == life.members[0].address
     assert first["args"]["tier"] == "2" and first["blockNumber"].isdigit()
-    mint = document["events"][2]
+    mint = document["events"][3]
     assert (mint["eventName"], mint["args"]["value"]) == ("Transfer", "150")
