@@ -169,7 +169,7 @@ def main() -> int:
         help="members and credits of the reads' chain (bench/reads.py); 0: no reads",
     )
     parser.add_argument("--read-sample", type=int, default=10_000, help="today's way, on this many")
-    parser.add_argument("--read-workdir", type=Path, help="keep the reads' chain here, reuse it")
+
     args = parser.parse_args()
 
     from rich.console import Console
@@ -289,8 +289,6 @@ def main() -> int:
         reads: Any = importlib.import_module("reads")
         read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
         read_options += ["--out", str(args.out)]
-        if args.read_workdir:
-            read_options += ["--workdir", str(args.read_workdir)]
         reads.main(read_options)
     console.print(f"written to {args.out}")
     return 0

@@ -13,12 +13,13 @@ block and one Ape call per member; a member's logs through Ape from the deploy b
 Ape call per member) on the 10,000-member sample, printed side by side, per member, as a
 ratio.
 
-    .venv/bin/python bench/reads.py [--members 1000000] [--sample 10000] [--workdir DIR]
+    .venv/bin/python bench/reads.py [--members 1000000] [--sample 10000]
 
-`--workdir DIR` keeps the chain (Anvil's state), the vaults and the manifests in DIR and
-starts from them the next time, so the reads can be measured again without building the
-chain again. Figures go into bench/results.json (report_s_1m, history_ms, verify_s_1m,
-index_events_per_s, reads_peak_rss_mb and the details).
+To measure the reads again without building the chain again, run a node yourself
+(`anvil --port 8546 --block-time 1 --gas-limit 1000000000 --prune-history 4`) and pass
+`--node http://127.0.0.1:8546 --workdir DIR`: the first run builds the programmes there (their
+vaults and manifests in DIR), later runs only read. Figures go into bench/results.json
+(report_s_1m, history_ms, verify_s_1m, index_events_per_s, reads_peak_rss_mb, the details).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ RESULTS = ROOT / "bench" / "results.json"
 BLOCK_TIME = "1"
 BLOCK_GAS_LIMIT = "1000000000"
 IN_FLIGHT = 128
+#: Block states Anvil keeps (`--prune-history`): a few, so that a call made against the
+#: latest block is not answered "block out of range" when the next block prunes its state.
+PRUNE_HISTORY = "4"
 #: Members whose history is timed (the median is reported).
 HISTORY_MEMBERS = 20
 #: Targets of issue 16.
@@ -101,9 +105,21 @@ def build(workdir: Path, name: str, members: int, url: str, console: Any) -> Non
     (folder / "built").write_text(str(members))
 
 
-def built(workdir: Path, name: str, members: int) -> bool:
-    marker = workdir / name / "built"
-    return marker.exists() and marker.read_text() == str(members)
+def built(workdir: Path, name: str, members: int, url: str) -> bool:
+    """Whether `workdir/name` holds a programme of `members` members on the node at `url`
+    (a `--node` given again after the chain was built there)."""
+    from memberledger.chain import calldata
+    from memberledger.chain.rpc import NodeClient
+
+    marker, manifest = workdir / name / "built", workdir / name / "deployments" / "31337.json"
+    if not marker.exists() or marker.read_text() != str(members) or not manifest.exists():
+        return False
+    registry = json.loads(manifest.read_text())["registry"]
+    try:
+        answer = NodeClient(url, patience=5).eth_call(registry, calldata.selector("memberCount()"))
+    except Exception:
+        return False
+    return int.from_bytes(answer[:32], "big") == members
 
 
 # ---------------------------------------------------------------------- one read, one process
@@ -294,23 +310,11 @@ def decode_today(programme: Any) -> int:
 # ---------------------------------------------------------------------- the run
 
 
-def measure(members: int, sample: int, workdir: Path, console: Any) -> dict[str, Any]:
+def measure(
+    members: int, sample: int, workdir: Path, node: str | None, console: Any
+) -> dict[str, Any]:
     from memberledger.chain.local_node import running_anvil
 
-    state = workdir / "anvil.json"
-    options = [
-        "--block-time",
-        BLOCK_TIME,
-        "--gas-limit",
-        BLOCK_GAS_LIMIT,
-        "--dump-state",
-        str(state),
-    ]
-    if state.exists() and built(workdir, "big", members) and built(workdir, "sample", sample):
-        options += ["--load-state", str(state)]
-    else:
-        for name in ("big", "sample"):
-            (workdir / name / "built").unlink(missing_ok=True)
     key_file = workdir / "key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
@@ -318,10 +322,17 @@ def measure(members: int, sample: int, workdir: Path, console: Any) -> dict[str,
     from memberledger.settings import reload_settings
 
     reload_settings()
-    with running_anvil(*options) as url:
-        if not built(workdir, "big", members):
+    # Anvil keeps every block's state in memory unless told not to: building a million
+    # members at a block a second took it past 20 GB (and the kernel killed it). The reads
+    # need only the latest state.
+    options = [
+        *("--block-time", BLOCK_TIME, "--gas-limit", BLOCK_GAS_LIMIT),
+        *("--prune-history", PRUNE_HISTORY),
+    ]
+    with nullcontext(node) if node else running_anvil(*options) as url:
+        if not built(workdir, "big", members, url):
             build(workdir, "big", members, url, console)
-        if not built(workdir, "sample", sample):
+        if not built(workdir, "sample", sample, url):
             build(workdir, "sample", sample, url, console)
         big, small = workdir / "big", workdir / "sample"
         catch_up = run_child("catch-up", url, big, console)
@@ -416,7 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=10_000)
-    parser.add_argument("--workdir", type=Path, help="keep the chain here, reuse it next time")
+    parser.add_argument("--workdir", type=Path, help="keep the vaults and manifests here")
+    parser.add_argument(
+        "--node",
+        help="a running node to build the chain on (once) and read from, with --workdir: to "
+        "measure the reads again without building a million members again",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -437,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
             stack.enter_context(tempfile.TemporaryDirectory(prefix="memberledger-reads-"))
         )
         workdir.mkdir(parents=True, exist_ok=True)
-        figures = measure(args.members, args.sample, workdir, console)
+        if args.node and not args.workdir:
+            parser.error("--node needs --workdir (where its programmes' vaults are kept)")
+        figures = measure(args.members, args.sample, workdir, args.node, console)
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     args.out.write_text(json.dumps({**previous, **figures}, indent=2) + "\n")
     Console().print(table(figures))

@@ -154,6 +154,11 @@ class EventLog:
         ).fetchone()
         return str(row[0]) if row else None
 
+    def last_block(self) -> int:
+        """The block of the newest event (-1 when there is none)."""
+        (block,) = self._db.execute("SELECT MAX(block) FROM index_events").fetchone()
+        return -1 if block is None else int(block)
+
     def count(self) -> int:
         (count,) = self._db.execute("SELECT COUNT(*) FROM index_events").fetchone()
         return int(count)

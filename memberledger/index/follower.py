@@ -44,7 +44,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from memberledger.chain.logs import LogRange, LogReader
+from memberledger.chain.logs import BlockChanged, LogRange, LogReader
 from memberledger.chain.rpc import NodeClient
 from memberledger.errors import ChainIndexError
 from memberledger.index.cursor import Cursor, Position
@@ -62,6 +62,9 @@ RANGE_LOGS = 20_000
 #: sparse chain is soon read 100,000 blocks at a time, and a dense one never gets a first
 #: answer of a million logs.
 FIRST_SPAN = 1
+#: Blocks that used more gas than this are read a few receipts at a time (a 1G-gas block of
+#: the benchmark holds 76,000 of our logs; Ethereum's blocks hold at most about 36M gas).
+DENSE_GAS = 60_000_000
 #: Stored block hashes compared with the node's per request while looking for where a
 #: reorganisation forked.
 WALK_BACK = 64
@@ -123,7 +126,11 @@ class Follower:
         self._origin = origin
         # The reader works in a thread of its own (`read_ahead`): it gets a client of its own.
         self.reader = reader or LogReader(
-            node.clone(), first_span=FIRST_SPAN, max_logs=RANGE_LOGS, grow_after=1
+            node.clone(),
+            first_span=FIRST_SPAN,
+            max_logs=RANGE_LOGS,
+            grow_after=1,
+            dense_gas=DENSE_GAS,
         )
         self.cursor = Cursor(database)
         self.events = EventLog(database, catalogue)
@@ -142,6 +149,7 @@ class Follower:
         reorganisations: list[Reorganisation] = []
         first = events = 0
         for _ in range(ATTEMPTS):
+            self._discard_unfinished()
             reorganisation = self._check_fork()
             if reorganisation is not None:
                 reorganisations.append(reorganisation)
@@ -150,7 +158,7 @@ class Follower:
             head = self._node.block_number()
             try:
                 events = self._read(position, head, confirmations, on_range)
-            except _ChainMoved:
+            except (_ChainMoved, BlockChanged):
                 continue
             position = self._position()
             return CatchUp(
@@ -195,6 +203,14 @@ class Follower:
         position = self.cursor.get()
         assert position is not None
         return position
+
+    def _discard_unfinished(self) -> None:
+        """Rows after the last block read: the pieces of a dense block whose reading stopped
+        half-way (the process was killed, the chain moved). They are read again."""
+        position = self._position()
+        if self.events.last_block() > position.read_block:
+            with self._db.transaction():
+                self._roll_back(position.read_block)
 
     def _check_fork(self) -> Reorganisation | None:
         position = self._position()
@@ -261,13 +277,14 @@ class Follower:
                     self.events.add(decoded, headers)
                     self.redemptions.add(decoded, timestamps)
                     self.members.apply(decoded, timestamps, timeline)
-                    position = replace(
-                        position,
-                        read_block=span.last,
-                        read_hash=_hash_of(headers, span.last),
-                        final_block=max(position.final_block, min(span.last, final_at_most)),
-                    )
-                    self.cursor.put(position)
+                    if not span.partial:  # a dense block's pieces: read once all are in
+                        position = replace(
+                            position,
+                            read_block=span.last,
+                            read_hash=_hash_of(headers, span.last),
+                            final_block=max(position.final_block, min(span.last, final_at_most)),
+                        )
+                        self.cursor.put(position)
                 events += len(decoded)
                 if on_range is not None:
                     on_range(span.last - first + 1, head - first + 1, events)
@@ -291,10 +308,12 @@ class Follower:
 
 @dataclass(frozen=True)
 class Span:
-    """The blocks a range covered (its logs decoded and gone)."""
+    """The blocks a range covered (its logs decoded and gone); `partial`: a piece of a dense
+    block, more of it to come."""
 
     first: int
     last: int
+    partial: bool = False
 
 
 @contextmanager
@@ -321,7 +340,8 @@ def read_ahead(
             for chunk in ranges:
                 decoded = [e for log in chunk.logs if (e := catalogue.decode(log)) is not None]
                 chunk.logs.clear()
-                if not hand_over(("range", (Span(chunk.first, chunk.last), decoded))):
+                span = Span(chunk.first, chunk.last, chunk.partial)
+                if not hand_over(("range", (span, decoded))):
                     return
             hand_over(("end", None))
         except BaseException as exc:  # handed to the caller, raised there

@@ -176,3 +176,79 @@ def test_ranges_stay_near_the_logs_asked_for(node: NodeClient, life: Life) -> No
 
     assert sum(len(r.logs) for r in seen) >= 4
     assert all(len(r.logs) <= 2 or r.first == r.last for r in seen[1:])
+
+
+def _one_block_of(life: Life, node: NodeClient, count: int, tag: str) -> int:
+    """`count` enrollments mined in one block (sent raw: Ape would wait for each)."""
+    from memberledger.chain import calldata
+    from memberledger.hashing import keccak256
+
+    node.call("evm_setAutomine", False)
+    try:
+        for i in range(count):
+            wallet = "0x" + keccak256(f"{tag} {i}".encode())[:20].hex()
+            rows = [calldata.Enrollment(wallet, keccak256(wallet.encode())[:20], 1, 1)]
+            node.call(
+                "eth_sendTransaction",
+                {
+                    "from": life.registrar.address,
+                    "to": str(life.registry.address),
+                    "data": "0x" + calldata.enroll_batch(rows).hex(),
+                },
+            )
+        node.call("evm_mine")
+    finally:
+        node.call("evm_setAutomine", True)
+    return node.block_number()
+
+
+class _Pieces(LogReader):
+    """Reads blocks that used any gas at all as dense ones; notes each range, and can fail
+    after handing over `stop_after` pieces."""
+
+    def __init__(self, node: NodeClient, stop_after: int | None = None) -> None:
+        super().__init__(node, first_span=4, dense_gas=1)
+        self.seen: list[LogRange] = []
+        self.stop_after = stop_after
+
+    def read(self, *args: Any, **kwargs: Any) -> Any:
+        for chunk in super().read(*args, **kwargs):
+            if self.stop_after is not None and len(self.seen) == self.stop_after:
+                raise KeyboardInterrupt
+            self.seen.append(chunk)
+            yield chunk
+
+
+def test_a_dense_block_is_read_a_few_receipts_at_a_time(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    block = _one_block_of(life, node, 20, "dense")
+    reader = _Pieces(node.clone())
+    index = open_index(reader=reader)
+
+    index.catch_up()
+
+    pieces = [r for r in reader.seen if r.first == r.last == block]
+    assert [r.partial for r in pieces] == [True, True, False]  # 8 + 8 + 4 transactions
+    rows = table_rows(tmp_path / "index.db")
+    # MemberEnrolled and the ConsentChanged of its form, for each of the 20.
+    assert sum(1 for event in rows["index_events"] if event[0] == block) == 40
+    assert rows == rebuilt_rows(open_index, tmp_path)
+
+
+def test_a_dense_block_read_half_way_is_read_again(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    block = _one_block_of(life, node, 20, "half")
+    counting = _Pieces(node.clone())
+    open_index(reader=counting).catch_up()  # every block dense: count the pieces up to it
+    stop = next(i for i, r in enumerate(counting.seen) if r.first == block) + 1
+    index = open_index(path=tmp_path / "stopped.db", reader=_Pieces(node.clone(), stop))
+
+    with pytest.raises(KeyboardInterrupt):
+        index.catch_up()
+    assert index.status().read_block == block - 1  # the piece stored, the block not read
+    index.follower.reader = LogReader(node.clone())
+    index.catch_up()
+
+    assert table_rows(tmp_path / "stopped.db") == table_rows(tmp_path / "index.db")
