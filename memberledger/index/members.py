@@ -65,6 +65,12 @@ _UPSERT = (
     f"VALUES ({', '.join('?' for _ in _COLUMNS)}) ON CONFLICT (wallet) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[1:])
 )
+#: A record whose membership did not change, only its points: the index on status, tier
+#: and consent is left alone (a million credits are a million of these).
+_UPDATE_POINTS = (
+    "UPDATE index_members SET balance = ?, credited = ?, redeemed = ?, forfeited = ?, "
+    "updated_block = ? WHERE wallet = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,12 @@ class PointTotals:
 
 
 class Records(dict[str, IndexedMember]):
-    """Records by wallet; a wallet not seen before gets a blank record."""
+    """Records by wallet; a wallet not seen before gets a blank record. `stored` keeps the
+    membership fields of the records as they were loaded, to tell what changed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[str, tuple[object, ...]] = {}
 
     def __missing__(self, wallet: str) -> IndexedMember:
         record = self[wallet] = IndexedMember(wallet)
@@ -130,7 +141,20 @@ class MemberIndex:
                     timestamps[event.block],
                     policy_at(event.block, event.log_index),
                 )
-        self._save(records.values())
+        points_only = [
+            record
+            for wallet, record in records.items()
+            if records.stored.get(wallet) == _membership(record)
+        ]
+        self._db.executemany(
+            _UPDATE_POINTS,
+            [
+                (r.balance, r.credited, r.redeemed, r.forfeited, r.updated_block, r.wallet)
+                for r in _checked(points_only)
+            ],
+        )
+        unchanged = {record.wallet for record in points_only}
+        self._save(record for wallet, record in records.items() if wallet not in unchanged)
         return len(records)
 
     def refold(
@@ -226,20 +250,13 @@ class MemberIndex:
                 f"{_SELECT} WHERE wallet IN ({', '.join('?' for _ in chunk)})", chunk
             )
             for row in rows:
-                records[row[0]] = IndexedMember(*row)
+                record = records[row[0]] = IndexedMember(*row)
+                records.stored[row[0]] = _membership(record)
         return records
 
     def _save(self, records: Iterable[IndexedMember]) -> None:
         rows = []
-        for record in records:
-            if max(record.credited, record.redeemed, record.forfeited, abs(record.balance)) > (
-                LARGEST
-            ):
-                raise ChainIndexError(
-                    f"wallet {record.wallet}: more points than the index can sum ({LARGEST:,}): "
-                    f"credited {record.credited:,}, redeemed {record.redeemed:,}, forfeited "
-                    f"{record.forfeited:,}, balance {record.balance:,}"
-                )
+        for record in _checked(records):
             rows.append(
                 (
                     record.wallet,
@@ -259,6 +276,33 @@ class MemberIndex:
                 )
             )
         self._db.executemany(_UPSERT, rows)
+
+
+def _membership(record: IndexedMember) -> tuple[object, ...]:
+    """The fields of a record that are not points (those the index on state covers and
+    the rest of the registry's record)."""
+    return (
+        record.status,
+        record.tier,
+        record.consent,
+        record.policy_version,
+        record.commitment,
+        record.since,
+        record.moved_to,
+        record.first_block,
+    )
+
+
+def _checked(records: Iterable[IndexedMember]) -> Iterator[IndexedMember]:
+    """The records, each checked to hold points a database integer can sum."""
+    for record in records:
+        if max(record.credited, record.redeemed, record.forfeited, abs(record.balance)) > LARGEST:
+            raise ChainIndexError(
+                f"wallet {record.wallet}: more points than the index can sum ({LARGEST:,}): "
+                f"credited {record.credited:,}, redeemed {record.redeemed:,}, forfeited "
+                f"{record.forfeited:,}, balance {record.balance:,}"
+            )
+        yield record
 
 
 # ---------------------------------------------------------------------- the fold

@@ -55,6 +55,11 @@ class Schema:
     adopts_unversioned_vaults: bool = False
     #: What the file is, for error messages ("a MemberLedger vault").
     kind: str = "a MemberLedger vault"
+    #: `PRAGMA synchronous`: FULL syncs the log at every commit; NORMAL only at checkpoints
+    #: (a power cut may lose the last commits, never consistency: enough for derived data).
+    synchronous: str = "FULL"
+    #: Page cache in KiB (None: SQLite's 2 MiB).
+    cache_kib: int | None = None
 
 
 #: The vault file: members, the key check, the send journal.
@@ -212,6 +217,9 @@ def _connect(path: Path, schema: Schema) -> sqlite3.Connection:
         db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA secure_delete = {'ON' if schema.secure_delete else 'OFF'}")
+        db.execute(f"PRAGMA synchronous = {schema.synchronous}")
+        if schema.cache_kib is not None:
+            db.execute(f"PRAGMA cache_size = {-int(schema.cache_kib)}")
         # Reading the header fails here for a file that is not a database at all.
         db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
