@@ -16,7 +16,7 @@ ratio.
     .venv/bin/python bench/reads.py [--members 1000000] [--sample 10000]
 
 To measure the reads again without building the chain again, run a node yourself
-(`anvil --port 8546 --block-time 1 --gas-limit 1000000000 --prune-history 4`) and pass
+(`anvil --port 8546 --block-time 10 --gas-limit 1000000000 --prune-history 4`) and pass
 `--node http://127.0.0.1:8546 --workdir DIR`: the first run builds the programmes there (their
 vaults and manifests in DIR), later runs only read. Figures go into bench/results.json
 (report_s_1m, history_ms, verify_s_1m, index_events_per_s, reads_peak_rss_mb, the details).
@@ -42,7 +42,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
-BLOCK_TIME = "1"
+#: A block every 10 s, of 1G gas (64 full batches): Anvil keeps, for every block, memory in
+#: proportion to the state (even with `--prune-history`); at a block a second, building a
+#: million members took it past 20 GB and the kernel killed it. Ten times fewer blocks hold
+#: the same batches.
+BLOCK_TIME = "10"
 BLOCK_GAS_LIMIT = "1000000000"
 IN_FLIGHT = 128
 #: Block states Anvil keeps (`--prune-history`): a few, so that a call made against the
@@ -322,9 +326,7 @@ def measure(
     from memberledger.settings import reload_settings
 
     reload_settings()
-    # Anvil keeps every block's state in memory unless told not to: building a million
-    # members at a block a second took it past 20 GB (and the kernel killed it). The reads
-    # need only the latest state.
+    # Only the latest block states in memory (the reads need no other), few blocks.
     options = [
         *("--block-time", BLOCK_TIME, "--gas-limit", BLOCK_GAS_LIMIT),
         *("--prune-history", PRUNE_HISTORY),

@@ -99,18 +99,19 @@ def cli(
                 sys.exit(1)
             return
         if follow:
-            stopping = _until_interrupted()
 
             def tell(done: CatchUp) -> None:
                 if done.events or done.reorganisations:
                     console.print(catch_up_line(done, index.status()))
 
-            index.follow(interval, tell, lambda: not stopping(), time.sleep)
+            # Ctrl-C (or SIGTERM) is heard between two ranges: the range being stored is
+            # finished, so the index is consistent, and the next run carries on.
+            index.follow(interval, tell, _interrupted(), time.sleep)
+            console.print(f"stopped following at block {index.status().read_block:,}")
 
 
-def _until_interrupted() -> Callable[[], bool]:
-    """A function telling whether Ctrl-C (or SIGTERM) was received; the follower finishes
-    the range it is storing and stops between two catch-ups."""
+def _interrupted() -> Callable[[], bool]:
+    """Whether Ctrl-C or SIGTERM has been received (from now on)."""
     received: list[int] = []
 
     def note(number: int, frame: FrameType | None) -> None:

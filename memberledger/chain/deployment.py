@@ -225,6 +225,21 @@ def attach(project: Any, chain: Any, root: Path | None = None) -> tuple[Deployme
                 f"{name} at {address} has no code on chain {chain.chain_id} "
                 f"(was the local node restarted?): run `ape run deploy` again"
             )
-    registry = project.MembershipRegistry.at(deployment.registry)
-    points = project.LoyaltyPoints.at(deployment.points)
+    registry = _instance(chain, project.MembershipRegistry, deployment.registry)
+    points = _instance(chain, project.LoyaltyPoints, deployment.points)
     return deployment, registry, points
+
+
+def _instance(chain: Any, container: Any, address: str) -> Any:
+    """The contract at `address` with exactly the project's ABI. Ape caches contract types
+    by address on disk for networks named by URL and merges a cached type into the one it is
+    given: after a local node restarts and the contracts are deployed again at the same
+    addresses, it would hand back the previous contracts' functions and events too (the
+    chain index read a `membersOf` this registry does not have, and two `MemberEnrolled`)."""
+    return chain.contracts.instance_at(
+        address,
+        contract_type=container.contract_type,
+        replace=True,
+        fetch_from_explorer=False,
+        detect_proxy=False,
+    )

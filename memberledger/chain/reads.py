@@ -13,12 +13,14 @@ from typing import Any
 
 from memberledger.chain import calldata
 from memberledger.chain.rpc import NodeClient
+from memberledger.errors import RpcError
 from memberledger.pii.commitment import COMMITMENT_LENGTH, Commitment
 
 #: Wallets per `statusesAndTiers` call made through the node directly: about 10.5M gas, under
 #: the 30M-50M that nodes allow an `eth_call` by default, and few calls for a large file (each
 #: costs a node like Anvil several milliseconds whatever its size).
 BULK_QUERY_CHUNK = 4_000
+ZERO_WALLET = "0x" + "00" * 20
 
 
 class ChainStatus(enum.IntEnum):
@@ -146,13 +148,18 @@ def fetch_batch_applied(node: NodeClient, points: str, issuer: str, batch_id: st
     return any(node.eth_call(points, calldata.batch_applied(issuer, bytes.fromhex(batch_id[2:]))))
 
 
-def has_function(contract: Any, name: str) -> bool:
-    """Whether an Ape contract's ABI has a function called `name` (a view a newer
-    deployment has and an older one lacks, such as the registry's `membersOf`)."""
-    return any(
-        getattr(item, "type", None) == "function" and getattr(item, "name", None) == name
-        for item in contract.contract_type.abi
-    )
+def has_bulk_view(node: NodeClient, registry: str) -> bool:
+    """Whether the deployed registry answers `membersOf` (registries deployed before it
+    was added do not): asked of the chain, not of an ABI, which may be newer than the
+    contract."""
+    try:
+        answer = node.eth_call(registry, calldata.members_of([ZERO_WALLET]))
+    except RpcError:
+        return False
+    try:
+        return len(calldata.decode_members(answer)) == 1
+    except (ValueError, IndexError):
+        return False
 
 
 #: `memberOf` calls per JSON-RPC batch when the registry has no `membersOf`.

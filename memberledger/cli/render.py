@@ -278,8 +278,9 @@ def report_tables(report: ProgrammeReport) -> list[Table]:
 def catch_up_line(done: CatchUp, status: IndexStatus) -> str:
     """One line about a catch-up and where the index stands."""
     read = (
-        f"read blocks {done.first_block:,} to {done.read_block:,}: {done.events:,} events in "
-        f"{done.seconds:,.1f} s ({done.events_per_second:,.0f} events/s)"
+        f"read blocks {done.first_block:,} to {done.read_block:,}: {done.events:,} "
+        f"event{'' if done.events == 1 else 's'} in {done.seconds:,.1f} s "
+        f"({done.events_per_second:,.0f} events/s)"
         if done.read_block >= done.first_block
         else "up to date"
     )

@@ -124,16 +124,19 @@ class ChainIndex:
 
     # ------------------------------------------------------------------ following
 
-    def catch_up(self, on_range: OnRange | None = None) -> CatchUp:
+    def catch_up(
+        self, on_range: OnRange | None = None, stop: Callable[[], bool] | None = None
+    ) -> CatchUp:
         """Bring the index up to the chain's head (a progress bar on the console when it
-        takes more than a moment). Says so when a reorganisation was rolled back."""
+        takes more than a moment). Says so when a reorganisation was rolled back. `stop`,
+        asked after each range, ends it early."""
         bar = (
             catch_up_progress(self.console)
             if self.console is not None and on_range is None
             else nullcontext(on_range)
         )
         with bar as hear:
-            done = self.follower.catch_up(self.confirmations, hear)
+            done = self.follower.catch_up(self.confirmations, hear, stop)
         if self.console is not None:
             for note in notes(done):
                 self.console.print(f"[yellow]index:[/] {note}", highlight=False)
@@ -148,15 +151,17 @@ class ChainIndex:
         self,
         interval: float,
         on_update: Callable[[CatchUp], None],
-        keep_going: Callable[[], bool],
+        stop: Callable[[], bool],
         sleep: Callable[[float], None],
     ) -> None:
-        """Catch up, then again every `interval` seconds while `keep_going()`."""
-        while True:
-            on_update(self.catch_up())
-            if not keep_going():
-                return
-            sleep(interval)
+        """Catch up, then again every `interval` seconds, until `stop()` (asked between
+        ranges and between looks at the chain)."""
+        while not stop():
+            on_update(self.catch_up(stop=stop))
+            waited = 0.0
+            while waited < interval and not stop():
+                sleep(min(0.1, interval))
+                waited += 0.1
 
     def status(self) -> IndexStatus:
         position = self.follower.cursor.get()

@@ -140,8 +140,14 @@ class Follower:
 
     # ------------------------------------------------------------------ catching up
 
-    def catch_up(self, confirmations: int, on_range: OnRange | None = None) -> CatchUp:
-        """Read the chain up to its head; see the module's docstring."""
+    def catch_up(
+        self,
+        confirmations: int,
+        on_range: OnRange | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> CatchUp:
+        """Read the chain up to its head; see the module's docstring. `stop` is asked after
+        each range stored: True ends the catch-up there (the index is consistent)."""
         if confirmations < 1:
             raise ValueError("confirmations count the block itself: at least 1")
         started = time.perf_counter()
@@ -157,7 +163,7 @@ class Follower:
             first = position.read_block + 1
             head = self._node.block_number()
             try:
-                events = self._read(position, head, confirmations, on_range)
+                events = self._read(position, head, confirmations, on_range, stop)
             except (_ChainMoved, BlockChanged):
                 continue
             position = self._position()
@@ -257,7 +263,12 @@ class Follower:
         return self.members.refold(self.events.of_wallets(sorted(wallets)), timeline)
 
     def _read(
-        self, position: Position, head: int, confirmations: int, on_range: OnRange | None
+        self,
+        position: Position,
+        head: int,
+        confirmations: int,
+        on_range: OnRange | None,
+        stop: Callable[[], bool] | None,
     ) -> int:
         first = position.read_block + 1
         final_at_most = head - confirmations + 1
@@ -288,6 +299,8 @@ class Follower:
                 events += len(decoded)
                 if on_range is not None:
                     on_range(span.last - first + 1, head - first + 1, events)
+                if stop is not None and not span.partial and stop():
+                    break
         return events
 
     def _headers(self, span: Span, decoded: Sequence[DecodedEvent]) -> list[BlockHeader]:

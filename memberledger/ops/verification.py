@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from memberledger.chain.reads import ChainMember, ChainStatus, fetch_members, has_function
+from memberledger.chain.reads import ChainMember, ChainStatus, fetch_members
+from memberledger.chain.reads import has_bulk_view as chain_has_bulk_view
 from memberledger.errors import VaultKeyError
 from memberledger.pii.canonical import canonical_bytes
 from memberledger.pii.commitment import commit
@@ -54,7 +55,7 @@ class VerificationResult:
 
 def has_bulk_view(programme: Programme) -> bool:
     """Whether the programme's registry reads many records per call (`membersOf`)."""
-    return has_function(programme.registry, "membersOf")
+    return chain_has_bulk_view(programme.node, programme.deployment.registry)
 
 
 def verify_commitments(

@@ -4,10 +4,12 @@ contracts, rebuilt; and the read commands reading from it."""
 from __future__ import annotations
 
 import re
+import signal
 import sqlite3
+import subprocess
 from pathlib import Path
 
-from operator_kit import BASE_MEMBERS, Contracts, Operator, Run, table_value
+from operator_kit import BASE_MEMBERS, ROOT, Contracts, Operator, Run, table_value
 
 from memberledger.index.schema import index_path
 
@@ -72,3 +74,35 @@ def test_report_and_member_read_what_happened_after_the_index_was_built(
 
     assert "TierChanged" in shown.stdout and "tier gold -> basic" in shown.stdout
     assert "Members by status (chain)" in report.stdout
+
+
+def test_index_follow_keeps_following_until_interrupted(
+    operator: Operator, enrolled: Run, contracts: Contracts
+) -> None:
+    vault = copied_vault(operator, "index-follow.db")
+    command = ["ape", "run", "index", "--follow", "--interval", "0.5", "--network", operator.url]
+    follower = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**operator.env, "MEMBERLEDGER_VAULT": str(vault)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    snapshot = contracts.snapshot()
+    try:
+        assert follower.stdout is not None
+        first = follower.stdout.readline()  # the catch-up
+        admin = contracts.web3.eth.accounts[0]
+        contracts.registry.functions.setTier(BASE_MEMBERS[7]["wallet"], 1).transact({"from": admin})
+        followed = follower.stdout.readline()  # the block with the TierChanged
+        follower.send_signal(signal.SIGINT)
+        rest, _ = follower.communicate(timeout=60)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        contracts.revert(snapshot)
+
+    assert "read blocks" in first
+    assert re.search(r"read blocks \d+ to \d+: 1 event in", followed)
+    assert follower.returncode == 0 and "stopped following at block" in rest

@@ -252,3 +252,16 @@ def test_a_dense_block_read_half_way_is_read_again(
     index.catch_up()
 
     assert table_rows(tmp_path / "stopped.db") == table_rows(tmp_path / "index.db")
+
+
+def test_an_index_opened_again_carries_on(
+    open_index: OpenIndex, life: Life, tmp_path: Path
+) -> None:
+    life.enroll(life.members[0], "reopened")
+    first = open_index()
+    first.catch_up()
+    first.close()
+
+    again = open_index().catch_up()
+
+    assert again.rebuilt is None and again.events == 0
