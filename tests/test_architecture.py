@@ -22,10 +22,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "intake": frozenset({"pii"}),
     "chain": frozenset({"pii"}),
     "programme": frozenset({"pii", "store", "chain"}),
+    "index": frozenset({"pii", "store", "chain", "programme"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
-    "ops": frozenset({"pii", "store", "chain", "programme"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "ops"}),
-    "cli": frozenset({"pii", "store", "intake", "chain", "programme", "bulk", "ops", "site"}),
+    "ops": frozenset({"pii", "store", "chain", "programme", "index"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "ops", "index"}),
+    "cli": frozenset(
+        {"pii", "store", "intake", "chain", "programme", "index", "bulk", "ops", "site"}
+    ),
 }
 #: Top-level modules that are a room of their own.
 TOP_LEVEL_ROOMS = {"programme": "programme"}
@@ -39,6 +42,13 @@ TABLE_OWNERS = {
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",
+    "index_cursor": "index/cursor.py",
+    "index_events": "index/events.py",
+    "index_transactions": "index/events.py",
+    "index_blocks": "index/events.py",
+    "index_members": "index/members.py",
+    "index_redemptions": "index/redemptions.py",
+    "index_rules": "index/rules.py",
 }
 _SQL_TABLE = re.compile(
     r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:temp\.)?(\w+)",

@@ -1,8 +1,16 @@
-"""A member's history, read from the contracts' events: the audit trail needs no database.
+"""A member's history, from the chain index: every event of either contract about the
+wallet, oldest first.
 
-Registry events are indexed by member; points are the ERC-20 `Transfer` logs to and from the
-wallet (mints are credits, burns are redemptions and forfeits) and the token's own
-`Redeemed` and `PointsForfeited`. Everything is read from the deploy block in the manifest.
+Registry events name the member; points are the ERC-20 `Transfer` logs to and from the
+wallet (a mint is a credit, a burn a redemption or forfeit) and the token's own `Redeemed`
+and `PointsForfeited`. The index keeps them all (`memberledger.index`), so a history is one
+indexed lookup, whatever the chain's length and whatever the provider's limits on
+`eth_getLogs`.
+
+`history_document` is the same history as the member page reads it from an operator's
+index (`GET <historyUrl>/<wallet>`, see `web/src/history.ts`): `{"events": [...]}` with
+`eventName`, `args`, `blockNumber`, `logIndex`, `transactionHash`, `timestamp`, numbers as
+decimal strings.
 """
 
 from __future__ import annotations
@@ -12,26 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memberledger.chain.deployment import DEFAULT_REWARDS
-from memberledger.chain.reads import event_logs, tx_hex
+from memberledger.chain.reads import ChainStatus
 from memberledger.consent import describe
+from memberledger.hashing import checksum_address
 from memberledger.identifiers import ZERO_ADDRESS
-from memberledger.programme import Programme
+from memberledger.index.chain_index import ChainIndex
+from memberledger.index.events import StoredEvent
 from memberledger.tiers import TIERS
-
-#: Registry events about one member, each indexed by `member`.
-REGISTRY_EVENTS = (
-    "MemberEnrolled",
-    "CommitmentRotated",
-    "TierChanged",
-    "ConsentChanged",
-    "MemberSuspended",
-    "MemberReinstated",
-    "MemberRevoked",
-    "MemberLeft",
-    "MemberErased",
-)
-#: Points-token events about one member, indexed by `member`.
-POINTS_EVENTS = ("Redeemed", "PointsForfeited")
 
 
 @dataclass(frozen=True)
@@ -50,44 +45,50 @@ class HistoryEvent:
         return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
-    """Every event about `wallet`, oldest first."""
-    chain, registry, points = programme.chain, programme.registry, programme.points
-    start = programme.from_block
-    logs: list[tuple[str, Any]] = []
-    for name in REGISTRY_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(registry, name), start, member=wallet)
-        ]
-    for name in POINTS_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(points, name), start, member=wallet)
-        ]
-    for log in event_logs(chain, points.Transfer, start, to=wallet):
-        logs.append(("Transfer", log))
-    for log in event_logs(chain, points.Transfer, start, **{"from": wallet}):
-        if str(log.event_arguments["to"]) != wallet:  # a transfer to oneself is listed once
-            logs.append(("Transfer", log))
+def member_history(index: ChainIndex, wallet: str) -> list[HistoryEvent]:
+    """Every event about `wallet` in the index, oldest first. The index is read as it is:
+    bring it up to date first (`ChainIndex.catch_up`)."""
+    wallet = checksum_address(wallet[2:])
+    events = index.history(wallet)
+    enrollments = {event.tx_hash for event in events if event.name == "MemberEnrolled"}
+    return [_history_event(event, wallet, enrollments) for event in events]
 
-    timestamps: dict[int, int] = {}
-    events = []
-    for name, log in logs:
-        block = int(log.block_number)
-        if block not in timestamps:
-            timestamps[block] = int(chain.blocks[block].timestamp)
-        arguments = {key: _plain(value) for key, value in log.event_arguments.items()}
-        events.append(
-            HistoryEvent(
-                block=block,
-                log_index=int(log.log_index),
-                timestamp=timestamps[block],
-                tx_hash=tx_hex(log.transaction_hash),
-                name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet),
-                arguments=arguments,
-            )
-        )
-    return sorted(events, key=lambda event: (event.block, event.log_index))
+
+def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
+    """The history as the member page's operator source expects it (JSON-ready)."""
+    return {
+        "events": [
+            {
+                "eventName": event.name,
+                "args": {name: _json(value) for name, value in event.arguments().items()},
+                "blockNumber": str(event.block),
+                "logIndex": event.log_index,
+                "transactionHash": event.tx_hash,
+                "timestamp": str(event.timestamp),
+            }
+            for event in index.history(wallet)
+        ]
+    }
+
+
+def _history_event(event: StoredEvent, wallet: str, enrollments: set[str]) -> HistoryEvent:
+    arguments = {
+        f.name: _plain(f.type, value)
+        for f, value in zip(event.spec.fields, event.values, strict=True)
+    }
+    summary = _summary(event.name, arguments, wallet)
+    if event.name == "ConsentChanged" and event.tx_hash in enrollments:
+        # The registry says the enrollment form's consent in the enrollment's transaction.
+        summary = summary.replace(f"by {arguments['by']}", "given at enrollment")
+    return HistoryEvent(
+        block=event.block,
+        log_index=event.log_index,
+        timestamp=event.timestamp,
+        tx_hash=event.tx_hash,
+        name=_name(event.name, arguments),
+        summary=summary,
+        arguments=arguments,
+    )
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -109,7 +110,7 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
         case "TierChanged":
             return f"tier {_tier(args['oldTier'])} -> {_tier(args['newTier'])}"
         case "ConsentChanged":
-            by = "the member" if args["by"] == wallet else f"relayed by {args['by']}"
+            by = "the member" if args["by"] == wallet else f"by {args['by']}"
             return (
                 f"consent {_consent(args['oldFlags'])} -> {_consent(args['newFlags'])} "
                 f"(policy v{args['policyVersion']}, {by})"
@@ -123,6 +124,17 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"
+        case "CreditSkipped":
+            status = ChainStatus(int(args["status"])).word
+            return f"a credit of {args['amount']} points skipped: the membership was {status}"
+        case "CreditRoundedToZero":
+            times = int(args["multiplierBps"]) / 10_000
+            return (
+                f"a credit of {args['amount']} points skipped: it rounds to nothing at the "
+                f"tier's multiplier ({times:g}x)"
+            )
+        case "NonceIncreased":
+            return f"cancelled the signatures not yet used (nonce now {args['newNonce']})"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
                 return f"+{args['value']} points credited"
@@ -131,7 +143,7 @@ def _summary(name: str, args: dict[str, str | int], wallet: str) -> str:
             if args["to"] == wallet:
                 return f"+{args['value']} points from {args['from']}"
             return f"-{args['value']} points to {args['to']}"
-    return name
+    return f"{name}({', '.join(f'{key}={value}' for key, value in args.items())})"
 
 
 def _tier(value: str | int) -> str:
@@ -146,11 +158,23 @@ def _consent(value: str | int) -> str:
     return ", ".join(words) if words else "nothing"
 
 
-def _plain(value: Any) -> str | int:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
+def _plain(abi_type: str, value: Any) -> str | int:
+    """A value as the history shows it: addresses in their EIP-55 spelling."""
+    if abi_type == "address" and isinstance(value, str):
+        return checksum_address(value[2:])
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int):
+    if isinstance(value, int | str):
         return value
     return str(value)
+
+
+def _json(value: Any) -> Any:
+    """Numbers as decimal strings (a uint256 does not fit a JavaScript number)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return checksum_address(value[2:])
+    return value
