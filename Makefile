@@ -12,9 +12,10 @@ export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
 .PHONY: setup compile test demo lint slither fuzz bench bench-quick node serve web clean help
 
-# The dead-code pass: Alembic reads its versions' attributes by name, so they are left out.
+# The dead-code pass: Alembic reads its versions' attributes by name, so they are left out
+# (the vault's and the chain index's).
 VULTURE_PATHS := memberledger scripts bench tools/vulture_allowlist.py \
-  --exclude memberledger/store/migrations/versions
+  --exclude memberledger/store/migrations/versions,memberledger/index/migrations/versions
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000

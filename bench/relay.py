@@ -134,7 +134,10 @@ def member_site(url: str, workdir: Path, env: dict[str, str], *options: str) -> 
     log = workdir / f"site-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            ["ape", "run", "relay", "--network", url, "--port", str(port), *options],
+            [
+                *("ape", "run", "relay", "--network", url, "--port", str(port)),
+                *("--history-index", str(workdir / f"site-{port}.index.db"), *options),
+            ],
             cwd=ROOT,
             env=env,
             stdout=sink,

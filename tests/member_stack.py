@@ -299,6 +299,8 @@ class MemberStack:
     def start_site(self, *options: str) -> Site:
         port = free_port()
         log = self.workdir / f"site-{port}.log"
+        if "--history-index" not in options and "--no-history" not in options:
+            options = (*options, "--history-index", str(self.workdir / f"site-{port}.index.db"))
         command = [
             "ape", "run", "relay", "--network", self.anvil_url, "--port", str(port), *options,
         ]  # fmt: skip

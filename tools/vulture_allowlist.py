@@ -4,6 +4,7 @@ framework, not by our code. Each line says who uses it."""
 # ruff: noqa
 from memberledger.bulk.progress import RateColumn
 from memberledger.chain.deployment import Deployment
+from memberledger.index import decoding, members
 from memberledger.pii.commitment import commit_person
 from memberledger.settings import reload_settings
 
@@ -17,3 +18,6 @@ _.forfeited  # ErasureReceipt.forfeited, read by `ape run erase` and the tests
 cli  # every scripts/*.py exposes `cli`, which `ape run` calls
 exc_type  # the context-manager protocol's __exit__ arguments
 tb
+frame  # signal handlers' second argument (scripts/index.py)
+decoding.ACTOR_FIELDS  # tests/index/test_decoding.py checks every address field is classified
+members.FOLDED_EVENTS  # the events that change an index record, for readers of the index

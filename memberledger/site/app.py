@@ -1,7 +1,8 @@
 """The one web application members' browsers talk to (ASGI, Starlette): the built member page
 (`web/dist/`), its `config.json`, the programme's stylesheet, logo and privacy policy, and the
 gas-free relay at `POST /relay/consent` (consent changes) and `POST /relay/redeem`
-(redemptions).
+(redemptions), and members' histories from the operator's chain index at
+`GET /history/<wallet>`.
 
 Everything is served from one origin, so the page needs no cross-origin calls except to the
 chain's RPC node, which the Content-Security-Policy names explicitly. Every answer the
@@ -30,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from memberledger.site.history import IndexedHistory
 from memberledger.site.programme_file import ProgrammeFile
 from memberledger.site.refusals import RelayRefused
 from memberledger.site.relay import MemberRelay, Relayed, Sent
@@ -40,6 +42,7 @@ WEB_ROOT = Path("web/dist")
 CONSENT_RELAY_PATH = "/relay/consent"
 REDEEM_RELAY_PATH = "/relay/redeem"
 RELAY_PATHS = (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH)
+HISTORY_PATH = "/history"
 CONFIG_PATH = "/config.json"
 #: Seconds a client may take to send a request's body.
 BODY_TIMEOUT = 10.0
@@ -77,12 +80,13 @@ def content_security_policy(rpc_url: str) -> str:
 @dataclass
 class SiteContent:
     """What the application serves: the built page, its config, the programme's own files,
-    and the relay (None: no relay here)."""
+    the relay and the members' histories (None: not served here)."""
 
     web_root: Path
     config: dict[str, Any]
     programme: ProgrammeFile
     relay: MemberRelay | None
+    history: IndexedHistory | None = None
 
 
 class SecurityHeaders:
@@ -182,13 +186,27 @@ def create_app(content: SiteContent) -> Starlette:
     async def relay_redeem(request: Request) -> Response:
         return await relay(request, "redeem")
 
+    async def history(request: Request) -> Response:
+        source = content.history
+        if source is None:
+            raise HTTPException(404)
+        client = request.client.host if request.client else "unknown"
+        try:
+            source.admit(client)
+            document = await source.answer(request.path_params["wallet"])
+        except RelayRefused as refused:
+            log.info("refused history %s (%s) from %s", refused.code, refused.field or "-", client)
+            return _refusal(refused)
+        return JSONResponse(document)
+
     async def static(request: Request) -> Response:
         path = request.url.path
         relative = "index.html" if path in ("", "/") else path.lstrip("/")
         target = (web_root / relative).resolve()
         found = target.is_relative_to(web_root) and target.is_file()
         if request.method not in ("GET", "HEAD"):
-            raise HTTPException(405 if found or path in RELAY_PATHS else 404)
+            served = path in RELAY_PATHS or path.startswith(HISTORY_PATH + "/")
+            raise HTTPException(405 if found or served else 404)
         if path in RELAY_PATHS:
             raise HTTPException(405)
         if not found:
@@ -228,6 +246,7 @@ def create_app(content: SiteContent) -> Starlette:
             Route("/privacy-policy", privacy_policy, methods=["GET", "HEAD"]),
             Route(CONSENT_RELAY_PATH, relay_consent, methods=["POST"]),
             Route(REDEEM_RELAY_PATH, relay_redeem, methods=["POST"]),
+            Route(HISTORY_PATH + "/{wallet}", history, methods=["GET", "HEAD"]),
             Route("/{path:path}", static, methods=list(_ANY_METHOD)),
         ],
         exception_handlers={

@@ -55,6 +55,8 @@ export const pointsAbi = parseAbi([
   "event PointsForfeited(address indexed member, uint256 amount, address indexed by)",
   "event PointsCarriedOver(address indexed old, address indexed newWallet, uint256 amount)",
   "event NonceIncreased(address indexed member, uint256 newNonce)",
+  "event CreditSkipped(address indexed member, bytes16 indexed eventTag, uint256 amount, uint8 status)",
+  "event CreditRoundedToZero(address indexed member, bytes16 indexed eventTag, uint256 amount, uint32 multiplierBps)",
   "error NotActiveMember(address member, uint8 status)",
   "error UnknownReward(uint256 rewardId)",
   "error RewardCostChanged(uint256 rewardId, uint256 expected, uint256 actual)",

@@ -127,6 +127,10 @@ const en = {
   redeemedEvent: (reward: string, cost: string) => `You redeemed the ${reward} for ${cost} points.`,
   forfeited: (amount: string) => `${amount} points were forfeited after your membership ended.`,
   signaturesCancelled: "You cancelled the gas-free requests you had signed and that were not sent yet.",
+  creditSkipped: (amount: string) =>
+    `A credit of ${amount} points was not paid: your membership was not active at the time.`,
+  creditRoundedToZero: (amount: string) =>
+    `A credit of ${amount} base points came to less than one point at your tier, so nothing was paid.`,
   earned: (amount: string) => `You earned ${amount} points.`,
   removed: (amount: string) => `${amount} points were removed.`,
   received: (amount: string, from: string) => `You received ${amount} points from ${from}.`,
@@ -298,6 +302,8 @@ const zh: Catalogue = {
   redeemedEvent: (reward, cost) => `您用 ${cost} 积分兑换了${reward}。`,
   forfeited: (amount) => `会员资格终止后，${amount} 积分被作废。`,
   signaturesCancelled: "您取消了已签署但尚未发送的免手续费请求。",
+  creditSkipped: (amount) => `一笔 ${amount} 积分的奖励未发放：当时您的会员资格无效。`,
+  creditRoundedToZero: (amount) => `一笔 ${amount} 基础积分的奖励按您的等级折算后不足 1 积分，因此未发放。`,
   earned: (amount) => `您获得了 ${amount} 积分。`,
   removed: (amount) => `${amount} 积分被扣除。`,
   received: (amount, from) => `您收到了来自 ${from} 的 ${amount} 积分。`,

@@ -50,7 +50,7 @@ class MemberPage {
     this.chain = programmeChain(config);
     this.reader = chainReader(this.chain, config.rpcUrl);
     const chain = chainHistory(this.reader, config);
-    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl), chain) : chain;
+    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl, chain), chain) : chain;
   }
 
   // ---------------------------------------------------------------- language
