@@ -29,7 +29,7 @@ help:
 	@echo "              chain index) on 1,000,000 members, then the relay, each on a private Anvil"
 	@echo "make bench-quick - the same, the reads on 100,000 members"
 	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
-	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
+	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
 setup: $(STAMPS)/toolchain
