@@ -26,7 +26,8 @@ help:
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the reads (the"
-	@echo "              chain index) on 1,000,000 members, then the relay, each on a private Anvil"
+	@echo "              chain index) on 1,000,000 members, the relay and private proofs, each on"
+	@echo "              a private Anvil"
 	@echo "make bench-quick - the same, the reads on 100,000 members"
 	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
 	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT)"
@@ -87,10 +88,12 @@ fuzz: setup
 # Bulk enrollment and issuance end to end on its own Anvil, then the reads (the chain index
 # against today's way) on another with 1,000,000 members, then the relay section
 # (bench/relay.py: relayed consent changes and redemptions a second, valid requests under a
-# flood); figures in bench/results.json.
-bench: setup
+# flood), then private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures
+# in bench/results.json.
+bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/zk.py
 
 bench-quick: setup
 	$(BIN)/ape compile

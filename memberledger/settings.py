@@ -55,6 +55,11 @@ class Settings:
     relayer_passphrase: str = ""
     #: MEMBERLEDGER_PROGRAMME: the programme's file (name, page, catalogue): programme.toml.
     programme_file: Path | None = None
+    #: MEMBERLEDGER_PROOF_ROOT_VALIDITY: seconds a replaced group root stays accepted
+    #: (checked by `memberledger.proofs.settings`).
+    proof_root_validity: str = ""
+    #: MEMBERLEDGER_PROOF_MIN_GROUP: below this many members the page warns (checked there).
+    proof_min_group: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -97,6 +102,8 @@ def read_settings(
         relayer=text("RELAYER"),
         relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
         programme_file=Path(text("PROGRAMME")) if text("PROGRAMME") else None,
+        proof_root_validity=text("PROOF_ROOT_VALIDITY"),
+        proof_min_group=text("PROOF_MIN_GROUP"),
     )
 
 

@@ -25,9 +25,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "index": frozenset({"pii", "store", "chain", "programme"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
     "ops": frozenset({"pii", "store", "chain", "programme", "index"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "ops", "index"}),
+    # Private proofs: groups from the chain, published exactly once like a bulk run.
+    "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
+    "site": frozenset({"pii", "store", "chain", "programme", "ops", "index", "proofs"}),
     "cli": frozenset(
-        {"pii", "store", "intake", "chain", "programme", "index", "bulk", "ops", "site"}
+        {"pii", "store", "intake", "chain", "programme", "index", "bulk", "ops", "proofs", "site"}
     ),
 }
 #: Top-level modules that are a room of their own.
@@ -98,6 +100,17 @@ def test_every_room_has_a_docstring_saying_what_it_holds_and_may_import() -> Non
 
 def test_top_level_holds_at_most_ten_modules() -> None:
     assert len(list(PACKAGE.glob("*.py"))) <= 10
+
+
+def test_test_modules_have_unique_names() -> None:
+    """The tests mirror the rooms, so two rooms' tests easily share a name (chain/test_gas.py and
+    contracts/test_gas.py did); pytest's default import mode then refuses the second file and
+    the whole run stops at collection."""
+    tests = Path(__file__).resolve().parent
+    names: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
 
 
 def backwards_imports(path: Path, room: str) -> list[str]:

@@ -21,3 +21,8 @@ tb
 frame  # signal handlers' second argument (scripts/index.py)
 decoding.ACTOR_FIELDS  # tests/index/test_decoding.py checks every address field is classified
 members.FOLDED_EVENTS  # the events that change an index record, for readers of the index
+publish_  # scripts/proofs.py: click subcommands, registered by their decorators
+audit_
+verify
+set_window
+log_message  # http.server's hook (bench/zk.py serves the page's files quietly)

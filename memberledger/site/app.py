@@ -1,13 +1,13 @@
 """The one web application members' browsers talk to (ASGI, Starlette): the built member page
 (`web/dist/`), its `config.json`, the programme's stylesheet, logo and privacy policy, and the
-gas-free relay at `POST /relay/consent` (consent changes) and `POST /relay/redeem`
-(redemptions), and members' histories from the operator's chain index at
-`GET /history/<wallet>`.
+gas-free relay at `POST /relay/consent` (consent changes), `POST /relay/redeem`
+(redemptions) and `POST /relay/identity` (private proofs' identities), members' histories from
+the operator's chain index at `GET /history/<wallet>`, and the published proof groups.
 
 Everything is served from one origin, so the page needs no cross-origin calls except to the
 chain's RPC node, which the Content-Security-Policy names explicitly. Every answer the
 application itself makes is a fixed text: a refusal is `{"error": code, "message": sentence}`
-from `relay.SENTENCES`, never anything a client sent or an upstream node said.
+from `refusals.SENTENCES`, never anything a client sent or an upstream node said.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memberledger.site.history import IndexedHistory
+from memberledger.site.identity_relay import IDENTITY_RELAY_PATH
 from memberledger.site.programme_file import ProgrammeFile
+from memberledger.site.proofs import GROUPS_PATH, ProofsSite
 from memberledger.site.refusals import RelayRefused
 from memberledger.site.relay import MemberRelay, Relayed, Sent
 from memberledger.site.signed_requests import MAX_BODY_BYTES
@@ -41,7 +43,7 @@ from memberledger.site.signed_requests import MAX_BODY_BYTES
 WEB_ROOT = Path("web/dist")
 CONSENT_RELAY_PATH = "/relay/consent"
 REDEEM_RELAY_PATH = "/relay/redeem"
-RELAY_PATHS = (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH)
+RELAY_PATHS = (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH, IDENTITY_RELAY_PATH)
 HISTORY_PATH = "/history"
 CONFIG_PATH = "/config.json"
 #: Seconds a client may take to send a request's body.
@@ -63,15 +65,20 @@ _TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".zkey": "application/octet-stream",
 }
 
 
 def content_security_policy(rpc_url: str) -> str:
-    """Scripts, styles and images from this origin only; RPC calls to the chain's node."""
+    """Scripts, styles and images from this origin only; RPC calls to the chain's node.
+    WebAssembly may be compiled ('wasm-unsafe-eval', no JavaScript eval) for the private-proof
+    prover, whose worker starts helper workers from blob: URLs (snarkjs does)."""
     parts = urlsplit(rpc_url)
     rpc_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+        "style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self' {rpc_origin}; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'; object-src 'none'"
     ).replace("  ", " ")
@@ -87,6 +94,8 @@ class SiteContent:
     programme: ProgrammeFile
     relay: MemberRelay | None
     history: IndexedHistory | None = None
+    #: Private proofs (issue 19): the published groups and the identity relay, if deployed.
+    proofs: ProofsSite | None = None
 
 
 class SecurityHeaders:
@@ -199,6 +208,36 @@ def create_app(content: SiteContent) -> Starlette:
             return _refusal(refused)
         return JSONResponse(document)
 
+    async def proof_group(request: Request) -> Response:
+        body = None
+        if content.proofs is not None:
+            body = await anyio.to_thread.run_sync(
+                content.proofs.group_body, int(request.path_params["group"]), limiter=limiter
+            )
+        if body is None:
+            raise HTTPException(404)
+        return Response(body, media_type="application/json")
+
+    async def relay_identity(request: Request) -> Response:
+        relay = content.proofs.relay if content.proofs else None
+        if relay is None:
+            return _refusal(RelayRefused(503, "no_relay"))
+        client = request.client.host if request.client else "unknown"
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip() != (
+                "application/json"
+            ):
+                raise RelayRefused(415, "media_type")
+            body = await _read_body(request)
+            relayed = await anyio.to_thread.run_sync(relay.relay, body, client, limiter=limiter)
+        except RelayRefused as refused:
+            log.info("refused identity %s (%s) from %s", refused.code, refused.field or "-", client)
+            return _refusal(refused)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        log.info("relayed an identity registration in %s", relayed["txHash"])
+        return JSONResponse(relayed)
+
     async def static(request: Request) -> Response:
         path = request.url.path
         relative = "index.html" if path in ("", "/") else path.lstrip("/")
@@ -247,6 +286,8 @@ def create_app(content: SiteContent) -> Starlette:
             Route(CONSENT_RELAY_PATH, relay_consent, methods=["POST"]),
             Route(REDEEM_RELAY_PATH, relay_redeem, methods=["POST"]),
             Route(HISTORY_PATH + "/{wallet}", history, methods=["GET", "HEAD"]),
+            Route(GROUPS_PATH + "{group:int}.json", proof_group, methods=["GET", "HEAD"]),
+            Route(IDENTITY_RELAY_PATH, relay_identity, methods=["POST"]),
             Route("/{path:path}", static, methods=list(_ANY_METHOD)),
         ],
         exception_handlers={

@@ -46,6 +46,7 @@ from memberledger.site.app import (
 )
 from memberledger.site.history import HistorySettings, IndexedHistory
 from memberledger.site.programme_file import ProgrammeFile, load_programme_file
+from memberledger.site.proofs import open_proofs_site
 from memberledger.site.relay import MemberRelay, RelaySettings
 from memberledger.tiers import TIERS
 
@@ -295,6 +296,7 @@ def open_member_site(
             )
         rpc_url = own_node
     relay = None
+    sender = None
     if relay_enabled:
         sender = relayer_account(accounts, chain_id, account_alias)
         check_relayer_has_no_role(registry, points, str(sender.address))
@@ -320,7 +322,17 @@ def open_member_site(
         relay_enabled=relay_enabled,
         history_enabled=history is not None,
     )
-    return MemberSite(SiteContent(web_root, config, programme, relay, history), settings)
+    proofs = open_proofs_site(
+        project,
+        chain,
+        registry,
+        sender if relay_enabled else None,
+        relay_settings or RelaySettings(),
+    )
+    config["proofs"] = proofs.page_config() if proofs else None
+    return MemberSite(
+        SiteContent(web_root, config, programme, relay, history=history, proofs=proofs), settings
+    )
 
 
 def _check_policy(registry: Any, programme: ProgrammeFile) -> None:

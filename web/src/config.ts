@@ -3,6 +3,7 @@
 // and rewards.
 
 import type { Address } from "viem";
+import type { ProofsConfig } from "./proofs/panel";
 
 export interface ConsentPurpose {
   flag: number;
@@ -44,6 +45,8 @@ export interface PageConfig {
   tiers: Record<string, string>;
   consentPurposes: ConsentPurpose[];
   rewards: Reward[];
+  /** Private proofs of membership, when deployed (null otherwise). */
+  proofs: ProofsConfig | null;
 }
 
 export async function loadConfig(url = "config.json"): Promise<PageConfig> {

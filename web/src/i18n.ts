@@ -206,6 +206,35 @@ const en = {
     rate_limited_ip: "Too many requests from your network in a short time. Please wait and try again.",
     rate_limited_member: "Too many requests for this membership in a short time. Please wait and try again.",
   } as Readonly<Record<string, string>>,
+  // ------------------------------------------------------------ prove my membership (issue 19)
+  proofTitle: "Prove my membership",
+  proofIntro:
+    "Make a proof for a partner's offer. It says only what you choose below and which campaign it is for: not your wallet, not your member number, not which member you are. Each campaign accepts one proof per member.",
+  proofWhatLabel: "What to prove",
+  proofCampaignLabel: "Campaign",
+  proofCampaignHint: "As the partner wrote it, for example cinema-2026-12.",
+  proofMake: "Make my proof",
+  proofGroup: (tier: number, name: string) => (tier === 0 ? "I am an active member" : `I am an active member, ${name} or higher`),
+  proofStepSign: "Step 1 of 4: sign in your wallet to open your private identity (free, nothing is sent)…",
+  proofStepGroup: "Step 2 of 4: reading the members' group…",
+  proofStepFiles: "Step 3 of 4: loading the proving files…",
+  proofStepProving: "Step 4 of 4: computing the proof in this browser (a few seconds)…",
+  proofDone: (seconds: string) => `Your proof is ready (${seconds} s). Give it to the partner as a file, as text or as the QR code.`,
+  proofDownload: "Download the proof",
+  proofTextLabel: "The proof as text",
+  proofCopy: "Copy the text",
+  proofCopied: "Copied.",
+  proofQrAlt: "QR code of the proof",
+  proofCampaignMissing: "Type the campaign the partner gave you.",
+  proofNotInGroup:
+    "Your private identity is not in the published group yet. Register it once (a small transaction from your wallet); it counts from the programme's next publication.",
+  proofRegisterOwn: "Register my private identity (I pay the fee)",
+  proofRegisterFree: "Register my private identity without a fee",
+  proofRegistered: "Registered. Come back after the programme's next publication to make your proof.",
+  proofSmallGroup: (size: number, minimum: number) =>
+    `Careful: only ${size} members are in this group (fewer than ${minimum}), so a proof hides you among few people.`,
+  proofNotActive: "Only active members can make proofs.",
+  proofFailed: (detail: string) => `The proof could not be made (${detail}). Nothing was sent; please try again.`,
 };
 
 export type Catalogue = typeof en;
@@ -367,6 +396,34 @@ const zh: Catalogue = {
     rate_limited_ip: "您的网络在短时间内发出的请求过多。请稍候再试。",
     rate_limited_member: "此会员资格在短时间内的请求过多。请稍候再试。",
   },
+  // ------------------------------------------------------------ prove my membership (issue 19)
+  proofTitle: "证明我的会员身份",
+  proofIntro:
+    "为合作伙伴的优惠生成一份证明。它只说明您在下面选择的内容以及适用的活动：不包含您的钱包、会员编号，也不透露您是哪一位会员。每个活动每位会员只接受一份证明。",
+  proofWhatLabel: "要证明的内容",
+  proofCampaignLabel: "活动",
+  proofCampaignHint: "按合作伙伴提供的写法填写，例如 cinema-2026-12。",
+  proofMake: "生成我的证明",
+  proofGroup: (tier, name) => (tier === 0 ? "我是有效会员" : `我是有效会员，等级为 ${name} 或更高`),
+  proofStepSign: "第 1 步（共 4 步）：在钱包中签名以打开您的私密身份（免费，不会发送任何内容）…",
+  proofStepGroup: "第 2 步（共 4 步）：正在读取会员群组…",
+  proofStepFiles: "第 3 步（共 4 步）：正在加载证明文件…",
+  proofStepProving: "第 4 步（共 4 步）：正在本浏览器中计算证明（需要几秒钟）…",
+  proofDone: (seconds) => `您的证明已生成（${seconds} 秒）。可以以文件、文本或二维码的形式交给合作伙伴。`,
+  proofDownload: "下载证明",
+  proofTextLabel: "证明文本",
+  proofCopy: "复制文本",
+  proofCopied: "已复制。",
+  proofQrAlt: "证明的二维码",
+  proofCampaignMissing: "请输入合作伙伴提供的活动名称。",
+  proofNotInGroup:
+    "您的私密身份尚未出现在已发布的群组中。请注册一次（从您的钱包发送一笔小额交易）；从本计划下一次发布起生效。",
+  proofRegisterOwn: "注册我的私密身份（由我支付手续费）",
+  proofRegisterFree: "免费注册我的私密身份",
+  proofRegistered: "已注册。请在本计划下一次发布后回来生成证明。",
+  proofSmallGroup: (size, minimum) => `请注意：该群组只有 ${size} 位会员（少于 ${minimum} 位），证明只能将您隐藏在少数人之中。`,
+  proofNotActive: "只有有效会员才能生成证明。",
+  proofFailed: (detail) => `无法生成证明（${detail}）。没有发送任何内容，请重试。`,
 };
 
 export const catalogues: Readonly<Record<Lang, Catalogue>> = { en, "zh-CN": zh };

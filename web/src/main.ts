@@ -17,6 +17,7 @@ import { chainHistory, operatorHistory, tellHistory, withFallback, type HistoryS
 import { preferredLanguage, setLanguage, t, type Catalogue, type Lang, type Text } from "./i18n";
 import { explain } from "./messages";
 import { switchToProgrammeChain, walletChainId, walletClient } from "./network";
+import { ProofPanel } from "./proofs/panel";
 import { relayConsent, relayRedemption, type RelayOutcome } from "./relay";
 import {
   chosenConsent,
@@ -30,7 +31,7 @@ import {
   type PaidBy,
 } from "./view";
 import { watchWallets, type Wallet } from "./wallet";
-import { consentWords, rewardName } from "./words";
+import { consentWords, rewardName, tierName } from "./words";
 
 const LANGUAGE_KEY = "memberledger.language";
 
@@ -45,8 +46,10 @@ class MemberPage {
   private readonly chain: Chain;
   private readonly reader: PublicClient;
   private readonly history: HistorySource;
+  private readonly proofs?: ProofPanel;
 
   constructor(private readonly config: PageConfig) {
+    if (config.proofs) this.proofs = new ProofPanel(element("proof-panel"), config.proofs, config.chainId);
     this.chain = programmeChain(config);
     this.reader = chainReader(this.chain, config.rpcUrl);
     const chain = chainHistory(this.reader, config);
@@ -64,6 +67,7 @@ class MemberPage {
     }
     translatePage();
     renderFrame(this.config, (next) => this.changeLanguage(next));
+    this.proofs?.relabel();
     if (!this.account) renderWallets(this.wallets, (wallet) => void this.connect(wallet));
     else renderAccount(this.account);
     element("network-text").textContent = t().networkText(this.config.chainName);
@@ -168,7 +172,7 @@ class MemberPage {
 
   private async refresh(): Promise<void> {
     const generation = ++this.generation;
-    const panels = ["card", "consent-panel", "rewards-panel", "history-panel", "check-panel"];
+    const panels = ["card", "consent-panel", "rewards-panel", "proof-panel", "history-panel", "check-panel"];
     let chainId: number;
     try {
       chainId = await walletChainId(this.wallet!.provider);
@@ -215,6 +219,14 @@ class MemberPage {
     show("rewards-panel", status === Status.Active || status === Status.Suspended);
     show("check-panel", status !== Status.Erased);
     show("history-panel", true);
+    this.proofs?.render({
+      account,
+      active: status === Status.Active,
+      tier: membership.record.tier,
+      reader: this.reader,
+      writer: () => this.writer(),
+      tierName: (tier) => tierName(this.config, tier),
+    });
     await this.showHistory(generation, account, status);
   }
 
