@@ -1,12 +1,20 @@
-"""A member's history, read from the contracts' events: the audit trail needs no database.
+"""A member's history, from the chain index: every event of either contract about the
+wallet, oldest first.
 
-Registry events are indexed by member; points are the ERC-20 `Transfer` logs to and from the
-wallet (mints are credits, burns are redemptions and forfeits) and the token's own
-`Redeemed` and `PointsForfeited`. Everything is read from the deploy block in the manifest.
+Registry events name the member; points are the ERC-20 `Transfer` logs to and from the
+wallet (a mint is a credit, a burn a redemption or forfeit) and the token's own `Redeemed`
+and `PointsForfeited`. The index keeps them all (`memberledger.index`), so a history is one
+indexed lookup, whatever the chain's length and whatever the provider's limits on
+`eth_getLogs`.
 
 A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
 batch (`BatchCredited` in the same transaction), and this vault's send journal knows which
 event ids the batch holds, in the order the token minted them.
+
+`history_document` is the same history as the member page reads it from an operator's
+index (`GET <historyUrl>/<wallet>`, see `web/src/history.ts`): `{"events": [...]}` with
+`eventName`, `args`, `blockNumber`, `logIndex`, `transactionHash`, `timestamp`, numbers as
+decimal strings.
 """
 
 from __future__ import annotations
@@ -16,26 +24,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memberledger.chain.reads import event_logs, event_logs_between, tx_hex
+from memberledger.chain.reads import ChainStatus
 from memberledger.consent import describe
+from memberledger.hashing import checksum_address
 from memberledger.identifiers import ZERO_ADDRESS
-from memberledger.programme import Programme
+from memberledger.index.chain_index import ChainIndex
+from memberledger.index.events import StoredEvent
+from memberledger.store.journal import Journal
 from memberledger.tiers import TIERS
 
-#: Registry events about one member, each indexed by `member`.
-REGISTRY_EVENTS = (
-    "MemberEnrolled",
-    "CommitmentRotated",
-    "TierChanged",
-    "ConsentChanged",
-    "MemberSuspended",
-    "MemberReinstated",
-    "MemberRevoked",
-    "MemberLeft",
-    "MemberErased",
-)
-#: Points-token events about one member, indexed by `member`.
-POINTS_EVENTS = ("Redeemed", "PointsForfeited")
+RewardNamer = Callable[[int], str]
+
+
+def _default_reward_name(reward_id: int) -> str:
+    return f"reward {reward_id}"
 
 
 @dataclass(frozen=True)
@@ -56,50 +58,6 @@ class HistoryEvent:
         return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
-    """Every event about `wallet`, oldest first."""
-    chain, registry, points = programme.chain, programme.registry, programme.points
-    start = programme.from_block
-    logs: list[tuple[str, Any]] = []
-    for name in REGISTRY_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(registry, name), start, member=wallet)
-        ]
-    for name in POINTS_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(points, name), start, member=wallet)
-        ]
-    for log in event_logs(chain, points.Transfer, start, to=wallet):
-        logs.append(("Transfer", log))
-    for log in event_logs(chain, points.Transfer, start, **{"from": wallet}):
-        if str(log.event_arguments["to"]) != wallet:  # a transfer to oneself is listed once
-            logs.append(("Transfer", log))
-
-    credits = [log for name, log in logs if name == "Transfer" and _is_mint(log)]
-    event_ids = _credit_event_ids(programme, wallet, credits)
-    timestamps: dict[int, int] = {}
-    events = []
-    for name, log in logs:
-        block = int(log.block_number)
-        if block not in timestamps:
-            timestamps[block] = int(chain.blocks[block].timestamp)
-        arguments = {key: _plain(value) for key, value in log.event_arguments.items()}
-        credited = event_ids.get(_log_key(log)) if name == "Transfer" else None
-        events.append(
-            HistoryEvent(
-                block=block,
-                log_index=int(log.log_index),
-                timestamp=timestamps[block],
-                tx_hash=tx_hex(log.transaction_hash),
-                name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet, credited, programme.reward_name),
-                arguments=arguments,
-                reward_event=credited.event_id if credited else None,
-            )
-        )
-    return sorted(events, key=lambda event: (event.block, event.log_index))
-
-
 @dataclass(frozen=True)
 class CreditedEvent:
     """The reward event a credit paid for, with its base points (before the multiplier)."""
@@ -108,54 +66,117 @@ class CreditedEvent:
     base_points: int
 
 
+def member_history(
+    index: ChainIndex,
+    wallet: str,
+    journal: Journal | None = None,
+    reward_name: RewardNamer = _default_reward_name,
+) -> list[HistoryEvent]:
+    """Every event about `wallet` in the index, oldest first; with this vault's `journal`,
+    each credit names the reward event it paid. The index is read as it is: bring it up to
+    date first (`ChainIndex.catch_up`)."""
+    wallet = checksum_address(wallet[2:])
+    events = index.history(wallet)
+    enrollments = {event.tx_hash for event in events if event.name == "MemberEnrolled"}
+    credited = _credit_event_ids(index, journal, wallet, events) if journal else {}
+    return [_history_event(event, wallet, enrollments, credited, reward_name) for event in events]
+
+
+def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
+    """The history as the member page's operator source expects it (JSON-ready)."""
+    return {
+        "events": [
+            {
+                "eventName": event.name,
+                "args": {name: _json(value) for name, value in event.arguments().items()},
+                "blockNumber": str(event.block),
+                "logIndex": event.log_index,
+                "transactionHash": event.tx_hash,
+                "timestamp": str(event.timestamp),
+            }
+            for event in index.history(wallet)
+        ]
+    }
+
+
+def _history_event(
+    event: StoredEvent,
+    wallet: str,
+    enrollments: set[str],
+    credited: dict[tuple[str, int], CreditedEvent],
+    reward_name: RewardNamer,
+) -> HistoryEvent:
+    arguments = {
+        f.name: _plain(f.type, value)
+        for f, value in zip(event.spec.fields, event.values, strict=True)
+    }
+    credit = credited.get((event.tx_hash, event.log_index))
+    summary = _summary(event.name, arguments, wallet, credit, reward_name)
+    if event.name == "ConsentChanged" and event.tx_hash in enrollments:
+        # The registry says the enrollment form's consent in the enrollment's transaction.
+        summary = summary.replace(f"by {arguments['by']}", "given at enrollment")
+    return HistoryEvent(
+        block=event.block,
+        log_index=event.log_index,
+        timestamp=event.timestamp,
+        tx_hash=event.tx_hash,
+        name=_name(event.name, arguments),
+        summary=summary,
+        arguments=arguments,
+        reward_event=credit.event_id if credit else None,
+    )
+
+
 def _credit_event_ids(
-    programme: Programme, wallet: str, credits: list[Any]
+    index: ChainIndex, journal: Journal, wallet: str, events: list[StoredEvent]
 ) -> dict[tuple[str, int], CreditedEvent]:
     """For each mint to `wallet`, the reward event it paid. A credit transaction's
     `BatchCredited` names the batch by its content hash, which is the journal's batch id;
     the batch's rows for the wallet, less those the chain skipped (`CreditSkipped`,
     `CreditRoundedToZero`, by event tag), are its mints to the wallet in order."""
-    by_tx: dict[str, list[Any]] = {}
-    for log in credits:
-        by_tx.setdefault(tx_hex(log.transaction_hash), []).append(log)
+    mints: dict[str, list[StoredEvent]] = {}
+    skipped: dict[str, set[bytes]] = {}
+    for event in events:
+        if event.name == "Transfer" and _is_mint(event):
+            mints.setdefault(event.tx_hash, []).append(event)
+        elif event.name in ("CreditSkipped", "CreditRoundedToZero"):
+            skipped.setdefault(event.tx_hash, set()).add(_bytes(event.arguments()["eventTag"]))
     found: dict[tuple[str, int], CreditedEvent] = {}
-    points = programme.points
-    for tx_hash, mints in by_tx.items():
-        block = int(mints[0].block_number)
-        applied = _logs_of_tx(points.BatchCredited, block, tx_hash)
+    for tx_hash, credits in mints.items():
+        applied = [
+            event
+            for event in index.transaction_events(credits[0].block, tx_hash)
+            if event.name == "BatchCredited"
+        ]
         if len(applied) != 1:
             continue
-        batch = programme.journal.get("0x" + bytes(applied[0].contentHash).hex())
+        batch = journal.get("0x" + _bytes(applied[0].arguments()["contentHash"]).hex())
         if batch is None:  # credited by another vault's journal, or by hand
             continue
-        skipped = {
-            bytes(log.eventTag)
-            for event in (points.CreditSkipped, points.CreditRoundedToZero)
-            for log in _logs_of_tx(event, block, tx_hash, member=wallet)
-        }
-        entries = [e for e in batch.credits if e.wallet == wallet and e.tag not in skipped]
-        ordered = sorted(mints, key=lambda log: int(log.log_index))
-        for log, entry in zip(ordered, entries, strict=False):
+        passed = skipped.get(tx_hash, set())
+        entries = [
+            entry
+            for entry in batch.credits
+            if entry.wallet.lower() == wallet.lower() and entry.tag not in passed
+        ]
+        ordered = sorted(credits, key=lambda event: event.log_index)
+        for event, entry in zip(ordered, entries, strict=False):
             if not entry.event_id.startswith("#"):  # learnt from the chain: no id, only a tag
-                found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
+                found[(event.tx_hash, event.log_index)] = CreditedEvent(
+                    entry.event_id, entry.points
+                )
     return found
 
 
-def _logs_of_tx(event: Any, block: int, tx_hash: str, **topics: Any) -> list[Any]:
-    """The logs of `event` that transaction `tx_hash` (in `block`) emitted."""
-    return [
-        log
-        for log in event_logs_between(event, block, block, **topics)
-        if tx_hex(log.transaction_hash) == tx_hash
-    ]
+def _bytes(value: Any) -> bytes:
+    """A fixed-bytes value as the index decodes it ("0x…" text or bytes)."""
+    if isinstance(value, bytes):
+        return value
+    return bytes.fromhex(str(value).removeprefix("0x"))
 
 
-def _is_mint(log: Any) -> bool:
-    return str(log.event_arguments["from"]) == ZERO_ADDRESS
-
-
-def _log_key(log: Any) -> tuple[str, int]:
-    return tx_hex(log.transaction_hash), int(log.log_index)
+def _is_mint(event: StoredEvent) -> bool:
+    return str(event.arguments()["from"]).lower() == ZERO_ADDRESS.lower()
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -173,7 +194,7 @@ def _summary(
     args: dict[str, str | int],
     wallet: str,
     credited: CreditedEvent | None = None,
-    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
+    reward_name: RewardNamer = _default_reward_name,
 ) -> str:
     match name:
         case "MemberEnrolled":
@@ -183,7 +204,7 @@ def _summary(
         case "TierChanged":
             return f"tier {_tier(args['oldTier'])} -> {_tier(args['newTier'])}"
         case "ConsentChanged":
-            by = "the member" if args["by"] == wallet else f"relayed by {args['by']}"
+            by = "the member" if args["by"] == wallet else f"by {args['by']}"
             return (
                 f"consent {_consent(args['oldFlags'])} -> {_consent(args['newFlags'])} "
                 f"(policy v{args['policyVersion']}, {by})"
@@ -197,6 +218,17 @@ def _summary(
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"
+        case "CreditSkipped":
+            status = ChainStatus(int(args["status"])).word
+            return f"a credit of {args['amount']} points skipped: the membership was {status}"
+        case "CreditRoundedToZero":
+            times = int(args["multiplierBps"]) / 10_000
+            return (
+                f"a credit of {args['amount']} points skipped: it rounds to nothing at the "
+                f"tier's multiplier ({times:g}x)"
+            )
+        case "NonceIncreased":
+            return f"cancelled the signatures not yet used (nonce now {args['newNonce']})"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
                 if credited is None:
@@ -210,7 +242,7 @@ def _summary(
             if args["to"] == wallet:
                 return f"+{args['value']} points from {args['from']}"
             return f"-{args['value']} points to {args['to']}"
-    return name
+    return f"{name}({', '.join(f'{key}={value}' for key, value in args.items())})"
 
 
 def _tier(value: str | int) -> str:
@@ -225,11 +257,23 @@ def _consent(value: str | int) -> str:
     return ", ".join(words) if words else "nothing"
 
 
-def _plain(value: Any) -> str | int:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
+def _plain(abi_type: str, value: Any) -> str | int:
+    """A value as the history shows it: addresses in their EIP-55 spelling."""
+    if abi_type == "address" and isinstance(value, str):
+        return checksum_address(value[2:])
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int):
+    if isinstance(value, int | str):
         return value
     return str(value)
+
+
+def _json(value: Any) -> Any:
+    """Numbers as decimal strings (a uint256 does not fit a JavaScript number)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return checksum_address(value[2:])
+    return value

@@ -1,0 +1,106 @@
+"""`ape run index verify` in the package: the index against the contracts' storage finds a
+difference planted in the index, on every wallet or on a sample."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from index_kit import Life, OpenIndex, audit_of, live_a_month
+
+from memberledger.chain.rpc import NodeClient
+from memberledger.index.audit import audit
+
+
+def test_audit_of_a_faithful_index_finds_nothing(
+    open_index: OpenIndex, life: Life, node: NodeClient
+) -> None:
+    live_a_month(life, "faithful")
+    index = open_index()
+    index.catch_up()
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert result.ok and result.wallets_checked == result.wallets_indexed == 4
+
+
+def test_audit_finds_a_record_altered_in_the_index(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    live_a_month(life, "altered")
+    index = open_index()
+    index.catch_up()
+    wallet = life.members[1].address.lower()
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        db.execute(
+            "UPDATE index_members SET tier = 0, balance = balance + 5 WHERE wallet = ?", (wallet,)
+        )
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert not result.ok
+    found = {(d.what, d.field, d.index, d.chain) for d in result.differences}
+    assert (wallet, "tier", "0", "3") in found
+    assert (wallet, "points balance", "75", "70") in found
+    assert ("programme", "points outstanding") in {(d.what, d.field) for d in result.differences}
+
+
+def test_audit_finds_a_role_revocation_the_index_missed(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    live_a_month(life, "roles")
+    index = open_index()
+    index.catch_up()
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        db.execute("DELETE FROM index_rules WHERE rule = 'role' AND value = '0'")
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert [d.field for d in result.differences] == [life.members[1].address.lower()]
+
+
+def test_audit_of_a_sample_reads_only_the_sample(
+    open_index: OpenIndex, life: Life, node: NodeClient
+) -> None:
+    live_a_month(life, "sample")
+    index = open_index()
+    index.catch_up()
+
+    result = audit(
+        index,
+        node,
+        registry=str(life.registry.address),
+        points=str(life.points.address),
+        bulk_view=False,
+        sample=2,
+    )
+
+    assert result.ok and 1 <= result.wallets_checked <= 2
+
+
+def test_a_moved_membership_is_folded_as_the_registry_moves_it(
+    open_index: OpenIndex, life: Life, node: NodeClient, chain: Any
+) -> None:
+    live_a_month(life, "moved")
+    a = life.members[0]
+    new = to_checksum_address(keccak(text="the wallet a moved to")[:20])
+    proposed = life.registry.proposeMove(a, new, sender=life.registrar)
+    ready = proposed.decode_logs(life.registry.MoveProposed)[0].executableAt
+    chain.pending_timestamp = max(chain.pending_timestamp, ready)
+    life.registry.completeMove(a, sender=life.registrar)
+    life.points.carryOver(a, sender=life.registrar)
+    index = open_index()
+    index.catch_up()
+
+    old, moved = index.member(a.address), index.member(new)
+
+    assert old is not None and moved is not None
+    assert (old.status, old.tier, old.consent, old.balance) == (5, 0, 0, 0)
+    assert old.moved_to == new.lower()
+    assert (moved.status, moved.tier, moved.consent) == (1, 2, 3)
+    assert moved.balance == int(life.points.balanceOf(new)) > 0
+    assert audit_of(index, node, life.registry, life.points).ok
