@@ -10,7 +10,7 @@ ANVIL_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 ANVIL_BIN  := node_modules/@foundry-rs/anvil-linux-$(ANVIL_ARCH)/bin/anvil
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
-.PHONY: setup compile test demo lint slither fuzz bench node serve web clean help
+.PHONY: setup compile test demo lint slither fuzz bench bench-quick node serve web clean help
 
 # The dead-code pass: Alembic reads its versions' attributes by name, so they are left out.
 VULTURE_PATHS := memberledger scripts bench tools/vulture_allowlist.py \
@@ -24,7 +24,9 @@ help:
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
-	@echo "make bench  - bulk enrollment and issuance (100,000 members), the relay, private proofs, on private Anvils"
+	@echo "make bench  - bulk enrollment and issuance (100,000 members), the relay, then the reads"
+	@echo "              (the chain index) on 1,000,000 members, private proofs, on private Anvils"
+	@echo "make bench-quick - the same, the reads on 100,000 members"
 	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in data/)"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
@@ -91,11 +93,17 @@ fuzz: setup
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
 # Bulk enrollment and issuance end to end on its own Anvil, then the relay section
-# (bench/relay.py: relayed requests a second, valid requests under a flood), then private
+# (bench/relay.py: relayed requests a second, valid requests under a flood), then the reads
+# (the chain index against today's way) on another with 1,000,000 members, then private
 # proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in bench/results.json.
 bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/zk.py
+
+bench-quick: setup $(STAMPS)/chromium
+	$(BIN)/ape compile
+	$(BIN)/python bench/bench.py --read-members 100000
 	$(BIN)/python bench/zk.py
 
 # Host and port from MEMBERLEDGER_NODE_HOST (environment or .env), like ethereum:local:foundry.

@@ -16,8 +16,10 @@ Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
 Sections (all by default, each also on its own with `--section`): `bulk` (the above),
 `fast-paths` (bench/fast_paths.py: the hand-written fast paths against their libraries),
-`relay` (bench/relay.py: the member site's relay under load). Each writes its figures into
-bench/results.json beside the others'.
+`relay` (bench/relay.py: the member site's relay under load), `reads` (bench/reads.py: the
+reads, the chain index, on a chain of its own with 1,000,000 members; `--read-members 100000`
+for `make bench-quick`, 0 for none). Each writes its figures into bench/results.json beside
+the others'.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK_TIME = "1"
 BLOCK_GAS_LIMIT = "1000000000"
 #: What `--section` can name.
-SECTIONS = ("all", "bulk", "fast-paths", "relay")
+SECTIONS = ("all", "bulk", "fast-paths", "relay", "reads")
 #: Transactions in flight: two blocks' worth, so that when a block is sealed the next one's
 #: transactions already wait in the pool. (With one block's worth, every other block went
 #: out half empty while the receipts of the last one came back.)
@@ -143,14 +145,14 @@ def baseline_enroll(programme: Any, path: Path) -> float:
 
 def baseline_credit(programme: Any, path: Path) -> float:
     """Credits per second, one Ape `credit` transaction per reward event."""
+    from memberledger.identifiers import event_tag, packed_credit_rows
     from memberledger.intake.rewards_file import validate_rewards_file
-    from memberledger.store.journal import BatchKind, batch_id
 
     started = time.perf_counter()
     report = validate_rewards_file(path)
     for row in report.rows:
-        identity = bytes.fromhex(batch_id(BatchKind.CREDIT, [row.event_id])[2:])
-        programme.points.credit(identity, [row.wallet], [row.points], sender=programme.sender)
+        rows = packed_credit_rows([(row.wallet, row.points, event_tag(row.event_id))])
+        programme.points.credit(rows, sender=programme.sender)
     return len(report.rows) / (time.perf_counter() - started)
 
 
@@ -167,6 +169,14 @@ def main() -> int:
     parser.add_argument(
         "--section", choices=SECTIONS, default="all", help="what to measure (default: all)"
     )
+    parser.add_argument(
+        "--read-members",
+        type=int,
+        default=1_000_000,
+        help="members and credits of the reads' chain (bench/reads.py); 0: no reads",
+    )
+    parser.add_argument("--read-sample", type=int, default=10_000, help="today's way, on this many")
+
     args = parser.parse_args()
     failed = 0
     if args.section in ("all", "bulk"):
@@ -176,6 +186,11 @@ def main() -> int:
         record(args.out, fast_paths.run())
     if args.section in ("all", "relay"):
         failed |= relay_section(args.out)
+    if args.section in ("all", "reads") and args.read_members:
+        reads: Any = importlib.import_module("reads")
+        read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
+        read_options += ["--out", str(args.out)]
+        failed |= reads.main(read_options)
     console_err().print(f"written to {args.out}")
     return failed
 

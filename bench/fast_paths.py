@@ -5,8 +5,10 @@ the bulk path's real sizes; part of `make bench`, or on its own:
 
 - `memberledger.hashing`: keccak256 of a commitment's input and EIP-55 checksums, against
   `eth_utils` (three hashes and a checksum per row of a bulk run);
-- `memberledger.chain.calldata`: a 600-row `enrollBatch` and a 550-row `credit`, against
-  `eth_abi` (one of each per batch);
+- `memberledger.chain.calldata`: a 600-row `enrollBatch` and a 550-row `credit` (packed
+  rows), against `eth_abi` (one of each per batch);
+- `memberledger.index.decoding`: 1,000 logs as the chain index decodes them, against
+  `eth_abi` (two logs per member of a bulk run, read back by the index);
 - `memberledger.chain.rpc.NodeClient`: a block's receipts (8 per request) and a 4,000-wallet
   `statusesAndTiers` call on a private Anvil with the registry deployed and 16 full batches
   mined, against web3.py's batch requests (a block of receipts per 16 batches; a call per
@@ -45,6 +47,8 @@ PER_100K = {
     "credit calldata": 100_000 / CREDIT_ROWS,
     "receipts of a block (16 batches)": 100_000 / ENROLL_ROWS / 16,
     "statusesAndTiers, 4,000 wallets": 100_000 / STATUS_WALLETS,
+    # The index reads a MemberEnrolled and a mint per member (and a ConsentChanged for many).
+    "event decoding, 1,000 logs": 200,
 }
 
 
@@ -141,6 +145,62 @@ def calldata_encoding(rounds: int) -> list[Comparison]:
     ]
 
 
+def event_decoding(rounds: int) -> list[Comparison]:
+    """The chain index's decoding of 1,000 logs as `eth_getLogs` gives them (half
+    `MemberEnrolled`, half mints), against eth_abi decoding their topics and data."""
+    from eth_abi.abi import decode
+
+    from memberledger.chain import calldata
+    from memberledger.index.decoding import Catalogue
+
+    artifact = json.loads((ROOT / ".build" / "__local__.json").read_text())
+    abis = [artifact["contractTypes"][n]["abi"] for n in ("MembershipRegistry", "LoyaltyPoints")]
+    registry, points = "0x" + "11" * 20, "0x" + "22" * 20
+    catalogue = Catalogue([registry, points], abis)
+    enrolled = catalogue.by_name(0, "MemberEnrolled")
+    transfer = catalogue.by_name(1, "Transfer")
+    assert enrolled is not None and transfer is not None
+    logs: list[dict[str, Any]] = []
+    for i, wallet in enumerate(wallets(1_000)):
+        common = {
+            "blockNumber": hex(7),
+            "logIndex": hex(i),
+            "transactionIndex": hex(i // 600),
+            "transactionHash": "0x" + "ab" * 32,
+            "blockHash": "0x" + "cd" * 32,
+        }
+        member = calldata.address_topic(wallet.lower())
+        if i % 2:
+            words = secrets.token_bytes(20) + bytes(12) + (2).to_bytes(32, "big")
+            topics = [enrolled.topic, member]
+            logs.append(
+                {"address": registry, "topics": topics, "data": "0x" + words.hex(), **common}
+            )
+        else:
+            topics = [transfer.topic, "0x" + "00" * 32, member]
+            amount = "0x" + (150).to_bytes(32, "big").hex()
+            logs.append({"address": points, "topics": topics, "data": amount, **common})
+    specs = {(0, enrolled.topic): enrolled, (1, transfer.topic): transfer}
+    codes = {registry: 0, points: 1}
+
+    def library() -> list[tuple[Any, ...]]:
+        decoded = []
+        for log in logs:
+            spec = specs[(codes[log["address"]], log["topics"][0])]
+            indexed = [f.type for f in spec.fields if f.indexed]
+            plain = [f.type for f in spec.fields if not f.indexed]
+            topics = b"".join(bytes.fromhex(t[2:]) for t in log["topics"][1:])
+            decoded.append((decode(indexed, topics), decode(plain, bytes.fromhex(log["data"][2:]))))
+        return decoded
+
+    def fast() -> list[Any]:
+        return [catalogue.decode(log) for log in logs]
+
+    return [
+        Comparison("event decoding, 1,000 logs", best(rounds, fast, 3), best(rounds, library, 3))
+    ]
+
+
 def node_client(rounds: int) -> list[Comparison]:
     """Receipts and a bulk call through `NodeClient` and through web3.py, on a private Anvil
     that has mined 16 full enrollment batches in one block."""
@@ -226,6 +286,7 @@ def run(rounds: int = 5) -> dict[str, Any]:
     comparisons = [
         *hashing(rounds),
         *calldata_encoding(rounds),
+        *event_decoding(rounds),
         *node_client(rounds),
     ]
     table = Table(title="Hand-written fast paths against their libraries (best of rounds)")

@@ -13,6 +13,7 @@ files, tests, the relay's answers).
     │   ├── VaultKeyError    the key does not open the vault, or a row was altered
     │   └── VaultBusy        another run holds the vault's lock
     ├── JournalError         the journal and the chain disagree beyond repair by a re-run
+    ├── ChainIndexError      the chain index cannot follow the chain, or cannot hold a value
     ├── UnknownMember        neither the vault nor the chain knows a member
     ├── NotConfirmed         the operator did not confirm an action that cannot be undone
     ├── NodeUnavailable      the node did not answer for longer than our patience
@@ -122,6 +123,12 @@ class BatchFailed(ChainRejected):
 
 class JournalError(MemberLedgerError):
     """The send journal and the chain disagree in a way only an operator can resolve."""
+
+
+class ChainIndexError(MemberLedgerError):
+    """The chain index cannot do what was asked: a log does not decode, a value does not fit
+    its columns, or the chain kept changing while it was read. The index is derived data:
+    `ape run index rebuild` reads it from the chain again."""
 
 
 class VaultBusy(VaultError):

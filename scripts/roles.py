@@ -9,8 +9,12 @@ from rich.table import Table
 
 from memberledger.chain.accounts import operator_account
 from memberledger.chain.deployment import attach
+from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.cli.boundary import OperatorCommand, reports_errors
+from memberledger.index.chain_index import open_deployment_index
+from memberledger.index.schema import index_path
 from memberledger.ops.roles import concentration_warning, list_holders, pending_admin, plan
+from memberledger.settings import settings
 
 ACTIONS = ("list", "grant", "revoke", "transfer-admin", "accept-admin", "pause", "unpause")
 
@@ -46,7 +50,11 @@ def cli(
         table = Table(title=f"Roles on chain {deployment.chain_id}")
         for column in ("role", "contract", "holder"):
             table.add_column(column)
-        holders = list_holders(chain, contracts, deployment.deploy_block)
+        node = NodeClient(node_url(chain.provider))
+        path = index_path(settings().vault_path)
+        with open_deployment_index(node, deployment, registry, points, path) as index:
+            index.catch_up()
+            holders = list_holders(index)
         for holder in holders:
             table.add_row(holder.role, holder.contract, holder.account)
         console.print(table)

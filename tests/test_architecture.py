@@ -23,11 +23,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "chain": frozenset({"pii"}),
     "programme_file": frozenset(),
     "programme": frozenset({"pii", "store", "chain", "programme_file"}),
+    "index": frozenset({"pii", "store", "chain", "programme"}),
     "bulk": frozenset({"pii", "store", "intake", "chain", "programme"}),
-    "ops": frozenset({"pii", "store", "intake", "chain", "programme", "programme_file"}),
+    "ops": frozenset({"pii", "store", "intake", "chain", "programme", "programme_file", "index"}),
     # Private proofs: groups from the chain, published exactly once like a bulk run.
     "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
-    "site": frozenset({"pii", "store", "chain", "programme", "programme_file", "ops", "proofs"}),
+    "site": frozenset(
+        {"pii", "store", "chain", "programme", "programme_file", "ops", "proofs", "index"}
+    ),
     "cli": frozenset(
         {
             "pii",
@@ -36,6 +39,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "chain",
             "programme",
             "programme_file",
+            "index",
             "bulk",
             "ops",
             "proofs",
@@ -59,6 +63,13 @@ TABLE_OWNERS = {
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",
+    "index_cursor": "index/cursor.py",
+    "index_events": "index/events.py",
+    "index_transactions": "index/events.py",
+    "index_blocks": "index/events.py",
+    "index_members": "index/members.py",
+    "index_redemptions": "index/redemptions.py",
+    "index_rules": "index/rules.py",
 }
 _SQL_TABLE = re.compile(
     r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:temp\.)?(\w+)",

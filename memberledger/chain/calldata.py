@@ -145,6 +145,51 @@ def batch_applied(issuer: str, packed_content_hash: bytes) -> bytes:
     return BATCH_APPLIED + address_word(issuer) + packed_content_hash
 
 
+# ---------------------------------------------------------------------- bulk reads
+
+MEMBERS_OF = selector("membersOf(address[])")
+BALANCE_OF = selector("balanceOf(address)")
+#: Words of an encoded `IMembershipRegistry.Member`: commitment, consent, tier, status,
+#: policy version, since.
+MEMBER_WORDS = 6
+
+
+class MemberWords(NamedTuple):
+    """An encoded `Member` struct's fields, as plain values."""
+
+    commitment: bytes
+    consent: int
+    tier: int
+    status: int
+    policy_version: int
+    since: int
+
+
+def members_of(wallets: Sequence[str]) -> bytes:
+    return b"".join([MEMBERS_OF, word(32), word(len(wallets)), *map(address_word, wallets)])
+
+
+def decode_member(data: bytes, at: int = 0) -> MemberWords:
+    """The `Member` struct whose six words start at byte `at` of `data`."""
+
+    def number(index: int) -> int:
+        return int.from_bytes(data[at + 32 * index : at + 32 * index + 32], "big")
+
+    return MemberWords(data[at : at + 20], number(1), number(2), number(3), number(4), number(5))
+
+
+def decode_members(data: bytes) -> list[MemberWords]:
+    """A `Member[]` as `membersOf` returns it."""
+    offset = int.from_bytes(data[0:32], "big")
+    count = int.from_bytes(data[offset : offset + 32], "big")
+    start = offset + 32
+    return [decode_member(data, start + 32 * MEMBER_WORDS * i) for i in range(count)]
+
+
+def balance_of(wallet: str) -> bytes:
+    return BALANCE_OF + address_word(wallet)
+
+
 class ErrorDecoder:
     """Custom errors of the contracts' ABIs, by selector."""
 

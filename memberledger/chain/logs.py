@@ -31,6 +31,10 @@ MAX_SPAN = 100_000
 GROW_AFTER = 4
 #: The fewest blocks a range is cut to before a refusal is taken as final.
 MIN_SPAN = 1
+#: With `dense_gas`: blocks whose gas is looked at before a range is asked for.
+DENSE_LOOKAHEAD = 256
+#: With `dense_gas`: receipts per request when a dense block is read in pieces.
+RECEIPTS_PER_PIECE = 8
 
 _LIMIT_WORDS = (
     "range",
@@ -50,13 +54,24 @@ _NAMED_LIMIT = re.compile(
 )
 
 
+class BlockChanged(Exception):
+    """A dense block changed (a reorganisation) while its receipts were read: read again.
+    Not an error a user meets: whoever reads starts over (the index does)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"block {number} changed while it was read")
+        self.number = number
+
+
 @dataclass(frozen=True)
 class LogRange:
-    """The logs of blocks `first` to `last` (both included), as the node gave them."""
+    """The logs of blocks `first` to `last` (both included), as the node gave them; a
+    `partial` range is a piece of one dense block, whose next piece follows."""
 
     first: int
     last: int
     logs: list[dict[str, Any]]
+    partial: bool = False
 
 
 def is_range_refusal(error: RpcError) -> bool:
@@ -76,12 +91,28 @@ def named_limit(error: RpcError) -> int | None:
 class LogReader:
     """Reads the logs of some contracts, adapting the block range to what the node allows.
 
-    The span learnt stays with the reader, so the next `read` starts at what worked."""
+    The span learnt stays with the reader, so the next `read` starts at what worked.
+    `grow_after` answers in a row that came back whole (and, with `max_logs`, under half
+    that many logs) double the span; with `max_logs`, an answer with more logs cuts the next
+    span in proportion (a single block's logs cannot be cut: they come whole)."""
 
-    def __init__(self, node: NodeClient, *, first_span: int = FIRST_SPAN) -> None:
+    def __init__(
+        self,
+        node: NodeClient,
+        *,
+        first_span: int = FIRST_SPAN,
+        max_logs: int | None = None,
+        grow_after: int = GROW_AFTER,
+        dense_gas: int | None = None,
+    ) -> None:
         self.node = node
         self.span = first_span
+        self.max_logs = max_logs
+        self.grow_after = grow_after
+        self.dense_gas = dense_gas
         self._whole = 0
+        self._can_be_dense: bool | None = None
+        self._gas: dict[int, int] = {}
 
     def read(
         self,
@@ -96,6 +127,18 @@ class LogReader:
         start = first
         while start <= last:
             end = min(last, start + self.span - 1)
+            if self._dense_blocks_possible():
+                end = min(end, start + DENSE_LOOKAHEAD - 1)
+                dense = self._first_dense(start, end)
+                if dense == start:
+                    for piece in self._read_dense(addresses, topics, start):
+                        if on_range is not None:
+                            on_range(piece)
+                        yield piece
+                    start += 1
+                    continue
+                if dense is not None:
+                    end = dense - 1
             try:
                 logs = self._get(addresses, topics, start, end)
             except RpcError as exc:
@@ -108,15 +151,76 @@ class LogReader:
                 self.span = max(MIN_SPAN, shorter)
                 self._whole = 0
                 continue
+            # Adapted before the range is handed over: the caller may empty its list.
+            self._adapt(end - start + 1, len(logs))
             chunk = LogRange(start, end, logs)
             if on_range is not None:
                 on_range(chunk)
             yield chunk
             start = end + 1
-            self._whole += 1
-            if self._whole >= GROW_AFTER and self.span < MAX_SPAN:
-                self.span = min(MAX_SPAN, self.span * 2)
-                self._whole = 0
+
+    def _dense_blocks_possible(self) -> bool:
+        """Whether this chain's blocks can use more than `dense_gas` (asked once)."""
+        if self.dense_gas is None:
+            return False
+        if self._can_be_dense is None:
+            latest = self.node.call("eth_getBlockByNumber", "latest", False)
+            self._can_be_dense = int(latest["gasLimit"], 16) > self.dense_gas
+        return self._can_be_dense
+
+    def _first_dense(self, first: int, last: int) -> int | None:
+        """The first block of `first`..`last` that used more than `dense_gas`, if any."""
+        wanted = [n for n in range(first, last + 1) if n not in self._gas]
+        if wanted:
+            self._gas = {n: gas for n, gas in self._gas.items() if n >= first}
+            answers = self.node.batch([("eth_getBlockByNumber", [hex(n), False]) for n in wanted])
+            for number, answer in zip(wanted, answers, strict=True):
+                if isinstance(answer, dict):
+                    self._gas[number] = int(answer["gasUsed"], 16)
+        assert self.dense_gas is not None
+        return next(
+            (n for n in range(first, last + 1) if self._gas.get(n, 0) > self.dense_gas), None
+        )
+
+    def _read_dense(
+        self, addresses: Sequence[str], topics: Sequence[str | Sequence[str] | None], number: int
+    ) -> Iterator[LogRange]:
+        """The logs of one dense block, a few transactions' receipts per piece, in order."""
+        block = self.node.call("eth_getBlockByNumber", hex(number), False)
+        if not isinstance(block, dict):
+            raise BlockChanged(number)
+        hashes = [str(h) for h in block.get("transactions", [])]
+        wanted = {address.lower() for address in addresses}
+        pieces = range(0, len(hashes), RECEIPTS_PER_PIECE) or range(1)
+        for start in pieces:
+            chunk = hashes[start : start + RECEIPTS_PER_PIECE]
+            answers = self.node.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+            logs = []
+            for answer in answers:
+                if isinstance(answer, RpcError):
+                    raise answer
+                if not isinstance(answer, dict) or answer.get("blockHash") != block["hash"]:
+                    raise BlockChanged(number)
+                logs += [
+                    log
+                    for log in answer.get("logs", [])
+                    if str(log["address"]).lower() in wanted and _matches(log, topics)
+                ]
+            yield LogRange(number, number, logs, partial=start + RECEIPTS_PER_PIECE < len(hashes))
+
+    def _adapt(self, span: int, found: int) -> None:
+        """After an answer of `found` logs over `span` blocks: cut or grow the span."""
+        if self.max_logs is not None and found > self.max_logs:
+            self.span = max(MIN_SPAN, span * self.max_logs // found)
+            self._whole = 0
+            return
+        if self.max_logs is not None and 2 * found > self.max_logs:
+            self._whole = 0  # about right: keep it
+            return
+        self._whole += 1
+        if self._whole >= self.grow_after and self.span < MAX_SPAN:
+            self.span = min(MAX_SPAN, self.span * 2)
+            self._whole = 0
 
     def _get(
         self,
@@ -135,3 +239,17 @@ class LogReader:
             },
         )
         return found
+
+
+def _matches(log: dict[str, Any], topics: Sequence[str | Sequence[str] | None]) -> bool:
+    """Whether a log matches an `eth_getLogs` topic filter."""
+    found = log.get("topics", [])
+    for position, wanted in enumerate(topics):
+        if wanted is None:
+            continue
+        if position >= len(found):
+            return False
+        choices = [wanted] if isinstance(wanted, str) else list(wanted)
+        if choices and str(found[position]).lower() not in {c.lower() for c in choices}:
+            return False
+    return True

@@ -13,12 +13,14 @@ from typing import Any
 
 from memberledger.chain import calldata
 from memberledger.chain.rpc import NodeClient
+from memberledger.errors import RpcError
 from memberledger.pii.commitment import COMMITMENT_LENGTH, Commitment
 
 #: Wallets per `statusesAndTiers` call made through the node directly: about 10.5M gas, under
 #: the 30M-50M that nodes allow an `eth_call` by default, and few calls for a large file (each
 #: costs a node like Anvil several milliseconds whatever its size).
 BULK_QUERY_CHUNK = 4_000
+ZERO_WALLET = "0x" + "00" * 20
 
 
 class ChainStatus(enum.IntEnum):
@@ -148,3 +150,92 @@ def fetch_commitments(node: NodeClient, registry: str, wallets: Sequence[str]) -
 def fetch_batch_applied(node: NodeClient, points: str, issuer: str, batch_id: str) -> bool:
     """Whether `issuer` credited the batch `batch_id` (its content hash) on `points`."""
     return any(node.eth_call(points, calldata.batch_applied(issuer, bytes.fromhex(batch_id[2:]))))
+
+
+def has_bulk_view(node: NodeClient, registry: str) -> bool:
+    """Whether the deployed registry answers `membersOf` (registries deployed before it
+    was added do not): asked of the chain, not of an ABI, which may be newer than the
+    contract."""
+    try:
+        answer = node.eth_call(registry, calldata.members_of([ZERO_WALLET]))
+    except RpcError:
+        return False
+    try:
+        return len(calldata.decode_members(answer)) == 1
+    except (ValueError, IndexError):
+        return False
+
+
+#: `memberOf` calls per JSON-RPC batch when the registry has no `membersOf`.
+MEMBER_CALLS_PER_REQUEST = 1_000
+
+
+def fetch_members(
+    node: NodeClient,
+    registry: str,
+    wallets: Sequence[str],
+    *,
+    bulk_view: bool,
+    block: int | str = "latest",
+) -> list[ChainMember]:
+    """The registry's record of each wallet, in the state after `block`: `BULK_QUERY_CHUNK`
+    wallets per `membersOf` call when the registry has that view (`bulk_view`), else
+    `memberOf` calls batched a thousand per request (several times slower on Anvil, still
+    tens of thousands a second)."""
+    found: list[ChainMember] = []
+    tag = hex(block) if isinstance(block, int) else block
+    if bulk_view:
+        for start in range(0, len(wallets), BULK_QUERY_CHUNK):
+            chunk = wallets[start : start + BULK_QUERY_CHUNK]
+            answer = node.eth_call(registry, calldata.members_of(chunk), block=block)
+            found += map(_chain_member, chunk, calldata.decode_members(answer))
+        return found
+    for start in range(0, len(wallets), MEMBER_CALLS_PER_REQUEST):
+        chunk = wallets[start : start + MEMBER_CALLS_PER_REQUEST]
+        answers = node.batch(
+            [
+                ("eth_call", [{"to": registry, "data": "0x" + calldata.member_of(w).hex()}, tag])
+                for w in chunk
+            ]
+        )
+        for wallet, answer in zip(chunk, answers, strict=True):
+            if isinstance(answer, Exception):
+                raise answer
+            found.append(_chain_member(wallet, calldata.decode_member(bytes.fromhex(answer[2:]))))
+    return found
+
+
+def fetch_balances(
+    node: NodeClient, points: str, wallets: Sequence[str], *, block: int | str = "latest"
+) -> list[int]:
+    """The points balance of each wallet, `balanceOf` calls batched a thousand per request."""
+    tag = hex(block) if isinstance(block, int) else block
+    found: list[int] = []
+    for start in range(0, len(wallets), MEMBER_CALLS_PER_REQUEST):
+        chunk = wallets[start : start + MEMBER_CALLS_PER_REQUEST]
+        answers = node.batch(
+            [
+                ("eth_call", [{"to": points, "data": "0x" + calldata.balance_of(w).hex()}, tag])
+                for w in chunk
+            ]
+        )
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+            found.append(int(answer, 16))
+    return found
+
+
+def _chain_member(wallet: str, words: calldata.MemberWords) -> ChainMember:
+    commitment = (
+        None if words.commitment == bytes(COMMITMENT_LENGTH) else Commitment(words.commitment)
+    )
+    return ChainMember(
+        wallet=wallet,
+        commitment=commitment,
+        consent=words.consent,
+        tier=words.tier,
+        status=ChainStatus(words.status),
+        policy_version=words.policy_version,
+        since=words.since,
+    )

@@ -30,6 +30,8 @@ from memberledger.errors import MemberLedgerError, NodeUnavailable, RpcError
 _JSON = {"Content-Type": "application/json"}
 #: Receipts asked for in one request (see `NodeClient.receipts`).
 RECEIPTS_PER_REQUEST = 8
+#: Block headers asked for in one request (see `NodeClient.headers`).
+HEADERS_PER_REQUEST = 100
 #: How long a node may be unreachable before a run gives up.
 DEFAULT_PATIENCE = 60.0
 
@@ -163,11 +165,15 @@ class NodeClient:
     def nonce(self, address: str, block: str = "pending") -> int:
         return int(self.call("eth_getTransactionCount", address, block), 16)
 
-    def eth_call(self, to: str, data: bytes, sender: str | None = None) -> bytes:
+    def eth_call(
+        self, to: str, data: bytes, sender: str | None = None, block: int | str = "latest"
+    ) -> bytes:
+        """The call's answer, in the state after `block` (a number, or "latest")."""
         request: dict[str, str] = {"to": to, "data": "0x" + data.hex()}
         if sender:
             request["from"] = sender
-        return bytes.fromhex(str(self.call("eth_call", request, "latest"))[2:])
+        tag = hex(block) if isinstance(block, int) else block
+        return bytes.fromhex(str(self.call("eth_call", request, tag))[2:])
 
     def estimate_gas(self, sender: str, to: str, data: bytes) -> int:
         request = {"from": sender, "to": to, "data": "0x" + data.hex()}
@@ -213,6 +219,23 @@ class NodeClient:
             else None
             for answer in answers
         ]
+
+    def headers(self, numbers: Sequence[int]) -> list[tuple[str, int] | None]:
+        """(hash, timestamp) of each block (None for a block the node lacks), a hundred
+        blocks per request."""
+        found: list[tuple[str, int] | None] = []
+        for start in range(0, len(numbers), HEADERS_PER_REQUEST):
+            chunk = numbers[start : start + HEADERS_PER_REQUEST]
+            answers = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+            for answer in answers:
+                if isinstance(answer, RpcError):
+                    raise answer
+                found.append(
+                    (str(answer["hash"]).lower(), int(answer["timestamp"], 16))
+                    if isinstance(answer, dict)
+                    else None
+                )
+        return found
 
     def known(self, tx_hashes: Sequence[str]) -> list[bool]:
         """Whether the node knows each transaction (pending or mined)."""

@@ -21,6 +21,9 @@ from memberledger.chain.deployment import (
     RoleHandover,
 )
 from memberledger.consent import describe
+from memberledger.index.audit import AuditResult
+from memberledger.index.chain_index import IndexStatus
+from memberledger.index.follower import CatchUp
 from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
 from memberledger.ops.lifecycle import ActionOutcome
@@ -363,6 +366,7 @@ def erasure_table(receipt: ErasureReceipt) -> Table:
 
 def report_tables(report: ProgrammeReport) -> list[Table]:
     status = _table("Members by status (chain)", "status", "members")
+    status.caption = f"as of block {report.block:,}"
     for name, count in report.by_status.items():
         status.add_row(name, str(count))
     vault = _table("Members by status (vault)", "status", "members")
@@ -387,6 +391,49 @@ def report_tables(report: ProgrammeReport) -> list[Table]:
             str(line.reward_id), line.description, str(line.redemptions), f"{line.points:,}"
         )
     return [status, vault, tier, consent, points, rewards]
+
+
+def catch_up_line(done: CatchUp, status: IndexStatus) -> str:
+    """One line about a catch-up and where the index stands."""
+    read = (
+        f"read blocks {done.first_block:,} to {done.read_block:,}: {done.events:,} "
+        f"event{'' if done.events == 1 else 's'} in {done.seconds:,.1f} s "
+        f"({done.events_per_second:,.0f} events/s)"
+        if done.read_block >= done.first_block
+        else "up to date"
+    )
+    return (
+        f"index {status.path}: {read}; {status.events:,} events, {status.wallets:,} wallets; "
+        f"final up to block {status.final_block:,}, read up to {status.read_block:,} "
+        f"(head {done.head:,})"
+    )
+
+
+def audit_tables(result: AuditResult) -> list[Table]:
+    """The index against the contracts: a summary and, when they disagree, the differences."""
+    summary = _table(f"Index against the contracts (block {result.block:,})", "", "count")
+    summary.add_row("wallets in the index", f"{result.wallets_indexed:,}")
+    summary.add_row("wallets compared", f"{result.wallets_checked:,}")
+    summary.add_row("differences", f"{len(result.differences):,}")
+    summary.caption = (
+        "the index agrees with the contracts"
+        if result.ok
+        else "DIFFERENCES FOUND: rebuild the index (ape run index rebuild)"
+    )
+    if result.ok:
+        return [summary]
+    differences = _table("Differences", "what", "field", "index", "chain")
+    for difference in result.differences[:LISTED_DIFFERENCES]:
+        differences.add_row(
+            difference.what, difference.field, escape(difference.index), escape(difference.chain)
+        )
+    if len(result.differences) > LISTED_DIFFERENCES:
+        differences.caption = f"the first {LISTED_DIFFERENCES} of {len(result.differences):,}"
+    return [summary, differences]
+
+
+#: Differences listed by `audit_tables`.
+LISTED_DIFFERENCES = 50
 
 
 def _table(title: str, *columns: str) -> Table:

@@ -1,12 +1,20 @@
-"""A member's history, read from the contracts' events: the audit trail needs no database.
+"""A member's history, from the chain index: every event of either contract about the
+wallet, oldest first.
 
-Registry events are indexed by member; points are the ERC-20 `Transfer` logs to and from the
-wallet (mints are credits, burns are redemptions and forfeits) and the token's own
-`Redeemed` and `PointsForfeited`. Everything is read from the deploy block in the manifest.
+Registry events name the member; points are the ERC-20 `Transfer` logs to and from the
+wallet (a mint is a credit, a burn a redemption or forfeit) and the token's own `Redeemed`
+and `PointsForfeited`. The index keeps them all (`memberledger.index`), so a history is one
+indexed lookup, whatever the chain's length and whatever the provider's limits on
+`eth_getLogs`.
+
+`history_document` is the same history as the member page reads it from an operator's
+index (`GET <historyUrl>/<wallet>`, see `web/src/history.ts`): `{"events": [...]}` with
+`eventName`, `args`, `blockNumber`, `logIndex`, `transactionHash`, `timestamp`, numbers as
+decimal strings.
 
 A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
-batch (`BatchCredited` in the same transaction), and this vault's send journal knows which
-event ids the batch holds, in the order the token minted them.
+batch (`BatchCredited` in the same transaction, kept by the index too), and this vault's
+send journal knows which event ids the batch holds, in the order the token minted them.
 """
 
 from __future__ import annotations
@@ -16,26 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memberledger.chain.reads import event_logs, event_logs_between, tx_hex
+from memberledger.chain.reads import ChainStatus
 from memberledger.consent import describe
+from memberledger.hashing import checksum_address
 from memberledger.identifiers import ZERO_ADDRESS
-from memberledger.programme import Programme
+from memberledger.index.chain_index import ChainIndex
+from memberledger.index.events import StoredEvent
+from memberledger.store.journal import Journal
 from memberledger.tiers import TIERS
-
-#: Registry events about one member, each indexed by `member`.
-REGISTRY_EVENTS = (
-    "MemberEnrolled",
-    "CommitmentRotated",
-    "TierChanged",
-    "ConsentChanged",
-    "MemberSuspended",
-    "MemberReinstated",
-    "MemberRevoked",
-    "MemberLeft",
-    "MemberErased",
-)
-#: Points-token events about one member, indexed by `member`.
-POINTS_EVENTS = ("Redeemed", "PointsForfeited")
 
 
 @dataclass(frozen=True)
@@ -56,48 +52,67 @@ class HistoryEvent:
         return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def member_history(programme: Programme, wallet: str) -> list[HistoryEvent]:
-    """Every event about `wallet`, oldest first."""
-    chain, registry, points = programme.chain, programme.registry, programme.points
-    start = programme.from_block
-    logs: list[tuple[str, Any]] = []
-    for name in REGISTRY_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(registry, name), start, member=wallet)
-        ]
-    for name in POINTS_EVENTS:
-        logs += [
-            (name, log) for log in event_logs(chain, getattr(points, name), start, member=wallet)
-        ]
-    for log in event_logs(chain, points.Transfer, start, to=wallet):
-        logs.append(("Transfer", log))
-    for log in event_logs(chain, points.Transfer, start, **{"from": wallet}):
-        if str(log.event_arguments["to"]) != wallet:  # a transfer to oneself is listed once
-            logs.append(("Transfer", log))
+def member_history(
+    index: ChainIndex,
+    wallet: str,
+    journal: Journal | None = None,
+    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
+) -> list[HistoryEvent]:
+    """Every event about `wallet` in the index, oldest first. The index is read as it is:
+    bring it up to date first (`ChainIndex.catch_up`). With this vault's `journal`, each
+    credit names the reward event it paid for."""
+    wallet = checksum_address(wallet[2:])
+    events = index.history(wallet)
+    enrollments = {event.tx_hash for event in events if event.name == "MemberEnrolled"}
+    credited = _credit_event_ids(index, journal, wallet, events) if journal else {}
+    return [
+        _history_event(event, wallet, enrollments, credited, reward_name) for event in events
+    ]
 
-    credits = [log for name, log in logs if name == "Transfer" and _is_mint(log)]
-    event_ids = _credit_event_ids(programme, wallet, credits)
-    timestamps: dict[int, int] = {}
-    events = []
-    for name, log in logs:
-        block = int(log.block_number)
-        if block not in timestamps:
-            timestamps[block] = int(chain.blocks[block].timestamp)
-        arguments = {key: _plain(value) for key, value in log.event_arguments.items()}
-        credited = event_ids.get(_log_key(log)) if name == "Transfer" else None
-        events.append(
-            HistoryEvent(
-                block=block,
-                log_index=int(log.log_index),
-                timestamp=timestamps[block],
-                tx_hash=tx_hex(log.transaction_hash),
-                name=_name(name, arguments),
-                summary=_summary(name, arguments, wallet, credited, programme.reward_name),
-                arguments=arguments,
-                reward_event=credited.event_id if credited else None,
-            )
-        )
-    return sorted(events, key=lambda event: (event.block, event.log_index))
+
+def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
+    """The history as the member page's operator source expects it (JSON-ready)."""
+    return {
+        "events": [
+            {
+                "eventName": event.name,
+                "args": {name: _json(value) for name, value in event.arguments().items()},
+                "blockNumber": str(event.block),
+                "logIndex": event.log_index,
+                "transactionHash": event.tx_hash,
+                "timestamp": str(event.timestamp),
+            }
+            for event in index.history(wallet)
+        ]
+    }
+
+
+def _history_event(
+    event: StoredEvent,
+    wallet: str,
+    enrollments: set[str],
+    credited_ids: dict[tuple[str, int], CreditedEvent],
+    reward_name: Callable[[int], str],
+) -> HistoryEvent:
+    arguments = {
+        f.name: _plain(f.type, value)
+        for f, value in zip(event.spec.fields, event.values, strict=True)
+    }
+    credited = credited_ids.get((event.tx_hash, event.log_index))
+    summary = _summary(event.name, arguments, wallet, credited, reward_name)
+    if event.name == "ConsentChanged" and event.tx_hash in enrollments:
+        # The registry says the enrollment form's consent in the enrollment's transaction.
+        summary = summary.replace(f"relayed by {arguments['by']}", "given at enrollment")
+    return HistoryEvent(
+        block=event.block,
+        log_index=event.log_index,
+        timestamp=event.timestamp,
+        tx_hash=event.tx_hash,
+        name=_name(event.name, arguments),
+        summary=summary,
+        arguments=arguments,
+        reward_event=credited.event_id if credited else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,53 +124,36 @@ class CreditedEvent:
 
 
 def _credit_event_ids(
-    programme: Programme, wallet: str, credits: list[Any]
+    index: ChainIndex, journal: Journal, wallet: str, events: list[StoredEvent]
 ) -> dict[tuple[str, int], CreditedEvent]:
     """For each mint to `wallet`, the reward event it paid. A credit transaction's
     `BatchCredited` names the batch by its content hash, which is the journal's batch id;
     the batch's rows for the wallet, less those the chain skipped (`CreditSkipped`,
     `CreditRoundedToZero`, by event tag), are its mints to the wallet in order."""
-    by_tx: dict[str, list[Any]] = {}
-    for log in credits:
-        by_tx.setdefault(tx_hex(log.transaction_hash), []).append(log)
+    by_tx: dict[str, list[StoredEvent]] = {}
+    skipped_by_tx: dict[str, set[bytes]] = {}
+    for event in events:
+        if event.name == "Transfer" and event.arguments()["from"].lower() == ZERO_ADDRESS.lower():
+            by_tx.setdefault(event.tx_hash, []).append(event)
+        elif event.name in ("CreditSkipped", "CreditRoundedToZero"):
+            tag = bytes.fromhex(str(event.arguments()["eventTag"])[2:])
+            skipped_by_tx.setdefault(event.tx_hash, set()).add(tag)
     found: dict[tuple[str, int], CreditedEvent] = {}
-    points = programme.points
     for tx_hash, mints in by_tx.items():
-        block = int(mints[0].block_number)
-        applied = _logs_of_tx(points.BatchCredited, block, tx_hash)
+        applied = index.events_of_transaction(mints[0].block, tx_hash, "BatchCredited")
         if len(applied) != 1:
             continue
-        batch = programme.journal.get("0x" + bytes(applied[0].contentHash).hex())
+        batch = journal.get(str(applied[0].arguments()["contentHash"]))
         if batch is None:  # credited by another vault's journal, or by hand
             continue
-        skipped = {
-            bytes(log.eventTag)
-            for event in (points.CreditSkipped, points.CreditRoundedToZero)
-            for log in _logs_of_tx(event, block, tx_hash, member=wallet)
-        }
+        skipped = skipped_by_tx.get(tx_hash, set())
         entries = [e for e in batch.credits if e.wallet == wallet and e.tag not in skipped]
-        ordered = sorted(mints, key=lambda log: int(log.log_index))
-        for log, entry in zip(ordered, entries, strict=False):
+        for event, entry in zip(mints, entries, strict=False):
             if not entry.event_id.startswith("#"):  # learnt from the chain: no id, only a tag
-                found[_log_key(log)] = CreditedEvent(entry.event_id, entry.points)
+                found[(event.tx_hash, event.log_index)] = CreditedEvent(
+                    entry.event_id, entry.points
+                )
     return found
-
-
-def _logs_of_tx(event: Any, block: int, tx_hash: str, **topics: Any) -> list[Any]:
-    """The logs of `event` that transaction `tx_hash` (in `block`) emitted."""
-    return [
-        log
-        for log in event_logs_between(event, block, block, **topics)
-        if tx_hex(log.transaction_hash) == tx_hash
-    ]
-
-
-def _is_mint(log: Any) -> bool:
-    return str(log.event_arguments["from"]) == ZERO_ADDRESS
-
-
-def _log_key(log: Any) -> tuple[str, int]:
-    return tx_hex(log.transaction_hash), int(log.log_index)
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -197,6 +195,17 @@ def _summary(
             return f"redeemed reward {args['rewardId']} ({description}) for {args['cost']} points"
         case "PointsForfeited":
             return f"{args['amount']} points forfeited by {args['by']}"
+        case "CreditSkipped":
+            status = ChainStatus(int(args["status"])).word
+            return f"a credit of {args['amount']} points skipped: the membership was {status}"
+        case "CreditRoundedToZero":
+            times = int(args["multiplierBps"]) / 10_000
+            return (
+                f"a credit of {args['amount']} points skipped: it rounds to nothing at the "
+                f"tier's multiplier ({times:g}x)"
+            )
+        case "NonceIncreased":
+            return f"cancelled the signatures not yet used (nonce now {args['newNonce']})"
         case "Transfer":
             if args["from"] == ZERO_ADDRESS:
                 if credited is None:
@@ -210,7 +219,7 @@ def _summary(
             if args["to"] == wallet:
                 return f"+{args['value']} points from {args['from']}"
             return f"-{args['value']} points to {args['to']}"
-    return name
+    return f"{name}({', '.join(f'{key}={value}' for key, value in args.items())})"
 
 
 def _tier(value: str | int) -> str:
@@ -225,11 +234,23 @@ def _consent(value: str | int) -> str:
     return ", ".join(words) if words else "nothing"
 
 
-def _plain(value: Any) -> str | int:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
+def _plain(abi_type: str, value: Any) -> str | int:
+    """A value as the history shows it: addresses in their EIP-55 spelling."""
+    if abi_type == "address" and isinstance(value, str):
+        return checksum_address(value[2:])
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int):
+    if isinstance(value, int | str):
         return value
     return str(value)
+
+
+def _json(value: Any) -> Any:
+    """Numbers as decimal strings (a uint256 does not fit a JavaScript number)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return checksum_address(value[2:])
+    return value

@@ -1,5 +1,8 @@
 """One member as the vault and the chain see them: lookup and the side-by-side view (the
-subject-access package a member may ask for is `memberledger.ops.subject_access`)."""
+subject-access package a member may ask for is `memberledger.ops.subject_access`).
+
+The chain's side comes from the chain index, brought up to date first: the record and
+balance the member's events left, and the events themselves."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from dataclasses import dataclass, field
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
 from memberledger.errors import InvalidField, UnknownMember, VaultKeyError
 from memberledger.identifiers import parse_wallet
+from memberledger.index.chain_index import ChainIndex, open_index
+from memberledger.index.members import IndexedMember
 from memberledger.ops.history import HistoryEvent, member_history
 from memberledger.pii.canonical import PersonalData
+from memberledger.pii.commitment import Commitment
 from memberledger.programme import Programme
 from memberledger.store.member_notes import MemberNote
 from memberledger.store.vault import MemberStatus, StoredMember
@@ -36,8 +42,12 @@ class MemberView:
         return self.chain.commitment == self.stored.commitment
 
 
-def locate(programme: Programme, wallet_or_id: str) -> tuple[StoredMember | None, str]:
-    """The vault's record (if any) and the wallet of a member named by wallet or member id."""
+def locate(
+    programme: Programme, wallet_or_id: str, index: ChainIndex | None = None
+) -> tuple[StoredMember | None, str]:
+    """The vault's record (if any) and the wallet of a member named by wallet or member id.
+    A wallet the vault does not know must be a member on chain: as the index has it, or
+    (without an index: for an action about to change the chain) as the registry says now."""
     stored = programme.vault.find(wallet_or_id)
     if stored is not None:
         return stored, stored.wallet
@@ -49,7 +59,8 @@ def locate(programme: Programme, wallet_or_id: str) -> tuple[StoredMember | None
             raise UnknownMember(
                 f"{text!r} is neither a member id nor a wallet: {exc.reason}"
             ) from exc
-        if read_member(programme.registry, wallet).status is not ChainStatus.NONE:
+        found = chain_member(index, wallet) if index else read_member(programme.registry, wallet)
+        if found.status is not ChainStatus.NONE:
             return None, wallet
         raise UnknownMember(
             f"wallet {wallet} is not a member, in the vault or on chain: check the address, "
@@ -62,8 +73,29 @@ def locate(programme: Programme, wallet_or_id: str) -> tuple[StoredMember | None
     )
 
 
+def chain_member(index: ChainIndex, wallet: str) -> ChainMember:
+    """The registry's record of `wallet` as the index folded it (all zero if none)."""
+    record = index.member(wallet) or IndexedMember(wallet.lower())
+    return ChainMember(
+        wallet=wallet,
+        commitment=Commitment.from_hex(record.commitment) if record.commitment else None,
+        consent=record.consent,
+        tier=record.tier,
+        status=ChainStatus(record.status),
+        policy_version=record.policy_version,
+        since=record.since,
+    )
+
+
 def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
-    stored, wallet = locate(programme, wallet_or_id)
+    """The member, after bringing the chain index up to date."""
+    with open_index(programme) as index:
+        index.catch_up()
+        return _member_view(programme, wallet_or_id, index)
+
+
+def _member_view(programme: Programme, wallet_or_id: str, index: ChainIndex) -> MemberView:
+    stored, wallet = locate(programme, wallet_or_id, index)
     personal, problem, notes = None, None, []
     if stored is not None and stored.status is not MemberStatus.ERASED:
         try:
@@ -76,8 +108,8 @@ def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
         stored=stored,
         personal=personal,
         vault_problem=problem,
-        chain=read_member(programme.registry, wallet),
-        balance=int(programme.points.balanceOf(wallet)),
-        history=member_history(programme, wallet),
+        chain=chain_member(index, wallet),
+        balance=record.balance if (record := index.member(wallet)) else 0,
+        history=member_history(index, wallet, programme.journal, programme.reward_name),
         notes=notes,
     )

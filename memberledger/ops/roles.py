@@ -1,7 +1,8 @@
 """Role administration: who holds which role, and the changes an organisation makes to them.
 
 AccessControl keeps no list of holders, so holders are rebuilt from the `RoleGranted` /
-`RoleRevoked` events since deployment and confirmed with `hasRole`. The admin role moves only
+`RoleRevoked` events since deployment: the chain index keeps them (`ape run index verify`
+confirms each holder with `hasRole`). The admin role moves only
 in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the current admin begins a
 transfer, the new admin (e.g. the organisation's multisig) accepts it after the delay.
 """
@@ -14,9 +15,10 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from memberledger.chain.reads import event_logs
 from memberledger.errors import ChainRejected, ConfigError
+from memberledger.hashing import keccak256
 from memberledger.identifiers import parse_address
+from memberledger.index.chain_index import ChainIndex
 
 #: Role name -> which contract holds it. "admin" is DEFAULT_ADMIN_ROLE on both contracts.
 ROLE_CONTRACTS: dict[str, tuple[str, ...]] = {
@@ -28,6 +30,11 @@ ROLE_CONTRACTS: dict[str, tuple[str, ...]] = {
 #: Roles `grant` and `revoke` handle; the admin role moves only by `transfer-admin`.
 GRANTABLE_ROLES = ("registrar", "pauser", "issuer")
 ZERO_ROLE = b"\x00" * 32
+#: Role name -> its id as both contracts define it (`keccak256("REGISTRAR_ROLE")`, ...).
+ROLE_IDS = {
+    "admin": "0x" + ZERO_ROLE.hex(),
+    **{role: "0x" + keccak256(f"{role.upper()}_ROLE".encode()).hex() for role in GRANTABLE_ROLES},
+}
 
 
 @dataclass(frozen=True)
@@ -56,20 +63,26 @@ def role_id(contracts: dict[str, Any], role: str, contract: str) -> bytes:
     return bytes(getattr(contracts[contract], getter)())
 
 
-def list_holders(chain: Any, contracts: dict[str, Any], from_block: int) -> list[RoleHolder]:
-    """Every current holder of every role, by replaying grants and revocations."""
-    holders: list[RoleHolder] = []
-    for role, where in ROLE_CONTRACTS.items():
-        for name in where:
-            contract = contracts[name]
-            wanted = role_id(contracts, role, name)
-            candidates: dict[str, None] = {}
-            for log in event_logs(chain, contract.RoleGranted, from_block, role=wanted):
-                candidates[to_checksum_address(str(log.account))] = None
-            for account in candidates:
-                if contract.hasRole(wanted, account):
-                    holders.append(RoleHolder(role, name, account))
-    return holders
+def list_holders(index: ChainIndex) -> list[RoleHolder]:
+    """Every current holder of every role, as the index has the grants and revocations."""
+    names = {ROLE_IDS[role]: role for role in ROLE_CONTRACTS}
+    order = list(ROLE_CONTRACTS)
+    holders = [
+        RoleHolder(
+            names.get(holding.role, holding.role),
+            holding.contract,
+            to_checksum_address(holding.account),
+        )
+        for holding in index.role_holders()
+    ]
+    return sorted(
+        holders,
+        key=lambda h: (
+            order.index(h.role) if h.role in order else len(order),
+            h.contract,
+            h.account,
+        ),
+    )
 
 
 def pending_admin(contracts: dict[str, Any]) -> dict[str, tuple[str, int]]:

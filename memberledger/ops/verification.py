@@ -5,18 +5,33 @@ again; the result must equal the vault's commitment column and the registry's re
 the member's state must agree (enrolled here and active/suspended/revoked there, erased in
 both). A row altered in the database (its sealed value no longer opens, or its commitment
 column was edited) and a commitment rotated on-chain behind the vault's back both show up.
+
+In bulk: the vault is streamed a chunk of 4,000 members at a time, and the registry's
+records of a chunk are read in one `membersOf` call (registries without that view: one
+JSON-RPC request of a thousand `memberOf` calls) by a second thread while the chunk before
+is being checked, so the node and the hashing work side by side. The chain is read
+directly, not through the index: this is the check of the vault against the chain itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from memberledger.chain.reads import ChainStatus, read_member
+from memberledger.chain.reads import ChainMember, ChainStatus, fetch_members
+from memberledger.chain.reads import has_bulk_view as chain_has_bulk_view
 from memberledger.errors import VaultKeyError
 from memberledger.pii.canonical import canonical_bytes
 from memberledger.pii.commitment import commit
 from memberledger.programme import Programme
-from memberledger.store.vault import MemberStatus, StoredMember
+from memberledger.store.vault import MemberStatus, StoredMember, Vault
+
+#: Members checked per round (one `membersOf` call).
+CHUNK = 4_000
+
+#: Hears the members checked so far and the vault's total.
+OnProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -38,17 +53,64 @@ class VerificationResult:
         return not self.mismatches
 
 
-def verify_commitments(programme: Programme) -> VerificationResult:
+def has_bulk_view(programme: Programme) -> bool:
+    """Whether the programme's registry reads many records per call (`membersOf`)."""
+    return chain_has_bulk_view(programme.node, programme.deployment.registry)
+
+
+def verify_commitments(
+    programme: Programme, on_progress: OnProgress | None = None
+) -> VerificationResult:
     result = VerificationResult()
-    for member in programme.vault.iter_members():
-        problem = _problem(programme, member, result)
-        if problem is not None:
-            result.mismatches.append(Mismatch(member.member_id, member.wallet, problem))
+    vault = programme.vault
+    total = vault.count()
+    registry = programme.deployment.registry
+    bulk_view = has_bulk_view(programme)
+    reader = programme.node.clone()  # used by the reading thread only
+
+    def read(members: Sequence[tuple[StoredMember, bytes | None]]) -> list[ChainMember]:
+        wallets = [member.wallet for member, _ in members]
+        return fetch_members(reader, registry, wallets, bulk_view=bulk_view)
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-reader") as pool:
+        waiting: tuple[list[tuple[StoredMember, bytes | None]], Future[list[ChainMember]]] | None
+        waiting = None
+        for chunk in vault.members_with_sealed(CHUNK):
+            ahead = (chunk, pool.submit(read, chunk))
+            if waiting is not None:
+                done += _check(vault, *waiting, result)
+                if on_progress is not None:
+                    on_progress(done, total)
+            waiting = ahead
+        if waiting is not None:
+            done += _check(vault, *waiting, result)
+            if on_progress is not None:
+                on_progress(done, total)
+    reader.close()
     return result
 
 
-def _problem(programme: Programme, member: StoredMember, result: VerificationResult) -> str | None:
-    chain = read_member(programme.registry, member.wallet)
+def _check(
+    vault: Vault,
+    members: list[tuple[StoredMember, bytes | None]],
+    chain: Future[list[ChainMember]],
+    result: VerificationResult,
+) -> int:
+    for (member, sealed), record in zip(members, chain.result(), strict=True):
+        problem = _problem(vault, member, sealed, record, result)
+        if problem is not None:
+            result.mismatches.append(Mismatch(member.member_id, member.wallet, problem))
+    return len(members)
+
+
+def _problem(
+    vault: Vault,
+    member: StoredMember,
+    sealed: bytes | None,
+    chain: ChainMember,
+    result: VerificationResult,
+) -> str | None:
     if member.status is MemberStatus.ERASED:
         result.erased += 1
         if chain.status in (ChainStatus.ERASED, ChainStatus.NONE):
@@ -62,7 +124,9 @@ def _problem(programme: Programme, member: StoredMember, result: VerificationRes
 
     result.checked += 1
     try:
-        personal, salt = programme.vault.personal_data(member.member_id)
+        if sealed is None:
+            raise VaultKeyError("no sealed record")
+        personal, salt = vault.open_sealed(member, sealed)
         recomputed = commit(canonical_bytes(personal), salt)
     except (VaultKeyError, ValueError):
         return "the sealed personal data does not open: the vault row was altered"

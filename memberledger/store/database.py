@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,45 @@ BUSY_TIMEOUT_MS = 5_000
 Parameters = Sequence[object] | dict[str, object]
 
 
+@dataclass(frozen=True)
+class Schema:
+    """What a database file holds: the Alembic folder of its migrations and the table that
+    records its version. The vault file is one schema; the chain index
+    (`memberledger.index`), derived data kept in a file of its own, is another."""
+
+    #: The migrations' folder (Alembic's script location).
+    migrations: Path
+    #: The table holding the file's version (distinct per schema, so that two schemas could
+    #: share one database, as they will in PostgreSQL).
+    version_table: str = "alembic_version"
+    #: Zero freed pages: on for files holding personal data, pointless for public data.
+    secure_delete: bool = True
+    #: Whether a file of release 0.1.0 (vault tables, no version) is adopted as version 0001.
+    adopts_unversioned_vaults: bool = False
+    #: What the file is, for error messages ("a MemberLedger vault").
+    kind: str = "a MemberLedger vault"
+    #: `PRAGMA synchronous`: FULL syncs the log at every commit; NORMAL only at checkpoints
+    #: (a power cut may lose the last commits, never consistency: enough for derived data).
+    synchronous: str = "FULL"
+    #: Page cache in KiB (None: SQLite's 2 MiB).
+    cache_kib: int | None = None
+
+
+#: The vault file: members, the key check, the send journal.
+VAULT_SCHEMA = Schema(MIGRATIONS, adopts_unversioned_vaults=True)
+
+
 class Database:
-    """One SQLite connection in WAL mode, with `secure_delete` on (freed pages are zeroed).
+    """One SQLite connection in WAL mode, with `secure_delete` on (freed pages are zeroed)
+    unless the schema holds nothing secret.
 
     A new file is created readable by its owner only; SQLite gives its `-wal` and `-shm`
     files the same permissions."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: Schema = VAULT_SCHEMA) -> None:
         self.path = Path(path)
-        self._db = _connect(self.path)
+        self.schema = schema
+        self._db = _connect(self.path, schema)
         try:
             self._migrate()
         except BaseException:
@@ -105,25 +136,27 @@ class Database:
     @property
     def version(self) -> str | None:
         """The schema version of the file (None: no version recorded)."""
-        if not self._has_table("alembic_version"):
+        table = self.schema.version_table
+        if not self._has_table(table):
             return None
-        row = self._db.execute("SELECT version_num FROM alembic_version").fetchone()
+        row = self._db.execute(f"SELECT version_num FROM {table}").fetchone()
         return str(row[0]) if row else None
 
     def _migrate(self) -> None:
         """Bring the file to the latest version. Opening a file that is already there costs
         one query; Alembic is loaded only when there is something to do."""
-        if self.version == latest_version():
+        if self.version == latest_version(self.schema):
             return
         from alembic import command
         from sqlalchemy import create_engine
         from sqlalchemy.pool import StaticPool
 
-        config = _alembic_config()
+        config = _alembic_config(self.schema)
         engine = create_engine("sqlite://", creator=lambda: self._db, poolclass=StaticPool)
         with engine.connect() as connection:
             config.attributes["connection"] = connection
-            if is_unversioned_vault(self._db):
+            config.attributes["version_table"] = self.schema.version_table
+            if self.schema.adopts_unversioned_vaults and is_unversioned_vault(self._db):
                 bring_to_first_version(self._db)
                 command.stamp(config, FIRST_VERSION)
             command.upgrade(config, "head")
@@ -155,24 +188,25 @@ class Database:
 
 
 @cache
-def latest_version() -> str:
-    """The newest version in `memberledger.store.migrations`."""
+def latest_version(schema: Schema = VAULT_SCHEMA) -> str:
+    """The newest version in the schema's migrations (`memberledger.store.migrations` for
+    the vault file)."""
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config(schema)).get_current_head()
     assert head is not None, "no migrations"
     return head
 
 
-def _alembic_config() -> Any:
+def _alembic_config(schema: Schema) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(schema.migrations))
     return config
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, schema: Schema) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -182,10 +216,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA secure_delete = ON")
+        db.execute(f"PRAGMA secure_delete = {'ON' if schema.secure_delete else 'OFF'}")
+        db.execute(f"PRAGMA synchronous = {schema.synchronous}")
+        if schema.cache_kib is not None:
+            db.execute(f"PRAGMA cache_size = {-int(schema.cache_kib)}")
         # Reading the header fails here for a file that is not a database at all.
         db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise VaultError(f"{path} is not a MemberLedger vault: {exc}") from exc
+        raise VaultError(f"{path} is not {schema.kind}: {exc}") from exc
     return db

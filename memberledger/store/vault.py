@@ -542,6 +542,35 @@ class Vault:
         for row in rows:
             yield _stored_member(row)
 
+    def members_with_sealed(
+        self, chunk: int = 4_000
+    ) -> Iterator[list[tuple[StoredMember, bytes | None]]]:
+        """Every member with their sealed record (None once erased), in member-id order, a
+        chunk at a time: what verification streams, a million members in bounded memory."""
+        after = ""
+        while rows := self._db.execute(
+            f"SELECT {_MEMBER_COLUMNS}, sealed FROM members WHERE member_id > ? "
+            "ORDER BY member_id LIMIT ?",
+            (after, chunk),
+        ).fetchall():
+            after = rows[-1][0]
+            yield [(_stored_member(row[:-1]), row[-1]) for row in rows]
+
+    def open_sealed(self, member: StoredMember, sealed: bytes) -> tuple[PersonalData, bytes]:
+        """The personal data and salt in a member's sealed record (as `members_with_sealed`
+        gave it), or `VaultKeyError` when it was altered or belongs to another row."""
+        try:
+            return self._sealer.open_member(member.member_id, member.wallet, sealed)
+        except SealBroken as exc:
+            raise VaultKeyError(
+                f"the sealed personal data of member {member.member_id!r} does not open: it "
+                "was altered, or copied from another member's row"
+            ) from exc
+
+    def count(self) -> int:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM members").fetchone()
+        return int(count)
+
     def count_by_status(self) -> dict[MemberStatus, int]:
         counts = dict.fromkeys(MemberStatus, 0)
         for status, count in self._db.execute(

@@ -10,6 +10,7 @@ connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
     target_metadata=None,
+    version_table=context.config.attributes.get("version_table", "alembic_version"),
     # SQLite alters tables by copying them; batch mode does it for changes SQLite lacks.
     render_as_batch=True,
     transaction_per_migration=True,

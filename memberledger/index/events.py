@@ -1,0 +1,182 @@
+"""Every event the two contracts emitted, and where it came from: the owner of
+`index_events`, `index_transactions` and `index_blocks`.
+
+An event is a row in compact columns (see `memberledger.index.decoding`), keyed by block and
+log index; its transaction hash is kept once per transaction and its block's hash and time
+once per block. The block hashes are also how the index notices a reorganisation: the hash
+it stored for a block is compared with the node's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from memberledger.index.decoding import SLOTS, Catalogue, DecodedEvent, EventSpec
+from memberledger.store.database import Database
+
+_EVENT_COLUMNS = "block, log_index, tx_index, contract, event, " + ", ".join(SLOTS)
+_INSERT_EVENT = (
+    f"INSERT INTO index_events ({_EVENT_COLUMNS}) "
+    f"VALUES ({', '.join('?' for _ in range(5 + len(SLOTS)))})"
+)
+_READ_COLUMNS = "e.block, e.log_index, t.tx_hash, b.timestamp, e.contract, e.event, " + ", ".join(
+    f"e.{slot}" for slot in SLOTS
+)
+_READ_FROM = (
+    "FROM index_events e "
+    "JOIN index_transactions t ON t.block = e.block AND t.tx_index = e.tx_index "
+    "JOIN index_blocks b ON b.number = e.block"
+)
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    number: int
+    hash: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the index keeps it, with its transaction hash and block time."""
+
+    block: int
+    log_index: int
+    tx_hash: str
+    timestamp: int
+    spec: EventSpec
+    values: tuple[Any, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def contract(self) -> str:
+        return self.spec.contract_name
+
+    def arguments(self) -> dict[str, Any]:
+        return self.spec.arguments(self.values)
+
+
+class EventLog:
+    """The events, their transactions and their blocks, in the index's database."""
+
+    def __init__(self, database: Database, catalogue: Catalogue) -> None:
+        self._db = database
+        self._catalogue = catalogue
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, events: Sequence[DecodedEvent], headers: Iterable[BlockHeader]) -> None:
+        """Store decoded events and the headers of their blocks (joins the open
+        transaction)."""
+        self._db.executemany(
+            _INSERT_EVENT,
+            [
+                (
+                    e.block,
+                    e.log_index,
+                    e.tx_index,
+                    e.spec.contract,
+                    e.spec.name,
+                    *e.spec.columns(e.values),
+                )
+                for e in events
+            ],
+        )
+        transactions = {(e.block, e.tx_index): e.tx_hash for e in events}
+        self._db.executemany(
+            "INSERT INTO index_transactions (block, tx_index, tx_hash) VALUES (?, ?, ?) "
+            "ON CONFLICT (block, tx_index) DO NOTHING",
+            [(block, index, tx_hash) for (block, index), tx_hash in transactions.items()],
+        )
+        self.add_blocks(headers)
+
+    def add_blocks(self, headers: Iterable[BlockHeader]) -> None:
+        self._db.executemany(
+            "INSERT INTO index_blocks (number, hash, timestamp) VALUES (?, ?, ?) "
+            "ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, "
+            "timestamp = excluded.timestamp",
+            [(h.number, h.hash, h.timestamp) for h in headers],
+        )
+
+    def roll_back(self, after_block: int) -> set[str]:
+        """Forget every event, transaction and block after `after_block`; the wallets those
+        events were about (their records must be folded again)."""
+        wallets: set[str] = set()
+        for member, member2 in self._db.execute(
+            "SELECT member, member2 FROM index_events WHERE block > ?", (after_block,)
+        ):
+            wallets.update(w for w in (member, member2) if w)
+        self._db.execute("DELETE FROM index_events WHERE block > ?", (after_block,))
+        self._db.execute("DELETE FROM index_transactions WHERE block > ?", (after_block,))
+        self._db.execute("DELETE FROM index_blocks WHERE number > ?", (after_block,))
+        return wallets
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM index_events")
+        self._db.execute("DELETE FROM index_transactions")
+        self._db.execute("DELETE FROM index_blocks")
+
+    # ------------------------------------------------------------------ reading
+
+    def of_wallet(self, wallet: str) -> list[StoredEvent]:
+        """Every event about `wallet`, oldest first (a transfer to oneself once)."""
+        wallet = wallet.lower()
+        rows = self._db.rows(
+            f"SELECT {_READ_COLUMNS} {_READ_FROM} WHERE e.member = ? "
+            f"UNION ALL SELECT {_READ_COLUMNS} {_READ_FROM} "
+            "WHERE e.member2 = ? AND (e.member IS NULL OR e.member <> ?) "
+            "ORDER BY 1, 2",
+            (wallet, wallet, wallet),
+        )
+        return [event for row in rows if (event := self._stored(row)) is not None]
+
+    def of_transaction(self, block: int, tx_hash: str, name: str) -> list[StoredEvent]:
+        """The events called `name` that transaction `tx_hash` in `block` emitted (a credit's
+        `BatchCredited`, which is about the issuer, not the member)."""
+        rows = self._db.rows(
+            f"SELECT {_READ_COLUMNS} {_READ_FROM} "
+            "WHERE e.block = ? AND t.tx_hash = ? AND e.event = ? ORDER BY e.log_index",
+            (block, tx_hash, name),
+        )
+        return [event for row in rows if (event := self._stored(row)) is not None]
+
+    def of_wallets(self, wallets: Iterable[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
+        """Each wallet with its events (for folding records again after a roll-back)."""
+        for wallet in wallets:
+            yield wallet, self.of_wallet(wallet)
+
+    def blocks_down_from(self, block: int, limit: int) -> list[tuple[int, str]]:
+        """(number, hash) of the stored blocks at or below `block`, newest first."""
+        rows = self._db.rows(
+            "SELECT number, hash FROM index_blocks WHERE number <= ? ORDER BY number DESC LIMIT ?",
+            (block, limit),
+        )
+        return [(int(number), str(block_hash)) for number, block_hash in rows]
+
+    def block_hash(self, number: int) -> str | None:
+        row = self._db.execute(
+            "SELECT hash FROM index_blocks WHERE number = ?", (number,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def last_block(self) -> int:
+        """The block of the newest event (-1 when there is none)."""
+        (block,) = self._db.execute("SELECT MAX(block) FROM index_events").fetchone()
+        return -1 if block is None else int(block)
+
+    def count(self) -> int:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM index_events").fetchone()
+        return int(count)
+
+    def _stored(self, row: Sequence[Any]) -> StoredEvent | None:
+        block, log_index, tx_hash, timestamp, contract, name, *slots = row
+        spec = self._catalogue.by_name(int(contract), str(name))
+        if spec is None:  # not in today's ABIs: the index is rebuilt when they change
+            return None
+        values = spec.values_from(slots)
+        return StoredEvent(int(block), int(log_index), str(tx_hash), int(timestamp), spec, values)

@@ -1,0 +1,42 @@
+"""Where the chain index lives: a SQLite file of its own beside the vault
+(`<vault>.index.db`), with its own migrations.
+
+The index is derived data, readable by anyone who can read the chain; the vault holds
+personal data. Keeping them apart means:
+- the vault and its backups stay small (the index of 1,000,000 members and 1,000,000
+  credits is several hundred MB; the vault's records are what must be backed up);
+- the index's writes never take the vault file's lock, so `ape run index --follow` can run
+  beside a bulk enrollment;
+- freed pages of the index need no zeroing (`secure_delete` stays on for the vault only);
+- the index can be deleted at any time and rebuilt from the chain.
+No read needs a join across the two in SQL: where vault and index meet (verification, a
+member's view), the vault is streamed in chunks and the other side is looked up in bulk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memberledger.store.database import Schema
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The index connection's page cache.
+CACHE_KIB = 32 * 1024
+
+INDEX_SCHEMA = Schema(
+    migrations=MIGRATIONS,
+    version_table="index_alembic_version",
+    secure_delete=False,
+    kind="a MemberLedger chain index",
+    # Derived data: a commit lost to a power cut is read from the chain again.
+    synchronous="NORMAL",
+    # Catching up inserts into indexes keyed by wallet, in random order: a larger cache
+    # keeps their inner pages (measured: about 1.8x the inserts a second of the default).
+    cache_kib=CACHE_KIB,
+)
+
+
+def index_path(vault_path: Path) -> Path:
+    """The index file that belongs to the vault at `vault_path`."""
+    vault_path = Path(vault_path)
+    return vault_path.with_name(vault_path.name + ".index.db")

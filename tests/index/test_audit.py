@@ -1,0 +1,78 @@
+"""`ape run index verify` in the package: the index against the contracts' storage finds a
+difference planted in the index, on every wallet or on a sample."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from index_kit import Life, OpenIndex, audit_of, live_a_month
+
+from memberledger.chain.rpc import NodeClient
+from memberledger.index.audit import audit
+
+
+def test_audit_of_a_faithful_index_finds_nothing(
+    open_index: OpenIndex, life: Life, node: NodeClient
+) -> None:
+    live_a_month(life, "faithful")
+    index = open_index()
+    index.catch_up()
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert result.ok and result.wallets_checked == result.wallets_indexed == 4
+
+
+def test_audit_finds_a_record_altered_in_the_index(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    live_a_month(life, "altered")
+    index = open_index()
+    index.catch_up()
+    wallet = life.members[1].address.lower()
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        db.execute(
+            "UPDATE index_members SET tier = 0, balance = balance + 5 WHERE wallet = ?", (wallet,)
+        )
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert not result.ok
+    found = {(d.what, d.field, d.index, d.chain) for d in result.differences}
+    assert (wallet, "tier", "0", "3") in found
+    assert (wallet, "points balance", "75", "70") in found
+    assert ("programme", "points outstanding") in {(d.what, d.field) for d in result.differences}
+
+
+def test_audit_finds_a_role_revocation_the_index_missed(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path
+) -> None:
+    live_a_month(life, "roles")
+    index = open_index()
+    index.catch_up()
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        db.execute("DELETE FROM index_rules WHERE rule = 'role' AND value = '0'")
+
+    result = audit_of(index, node, life.registry, life.points)
+
+    assert [d.field for d in result.differences] == [life.members[1].address.lower()]
+
+
+def test_audit_of_a_sample_reads_only_the_sample(
+    open_index: OpenIndex, life: Life, node: NodeClient
+) -> None:
+    live_a_month(life, "sample")
+    index = open_index()
+    index.catch_up()
+
+    result = audit(
+        index,
+        node,
+        registry=str(life.registry.address),
+        points=str(life.points.address),
+        bulk_view=False,
+        sample=2,
+    )
+
+    assert result.ok and 1 <= result.wallets_checked <= 2
