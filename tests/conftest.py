@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from node_watch import pytest_configure, pytest_sessionfinish  # noqa: F401 (hooks)
 
 from memberledger.settings import settings
 
