@@ -87,13 +87,24 @@ class Operator:
     vault_path: Path
     vault_key: bytes
 
-    def run(self, script: str, *args: str | Path, env: dict[str, str] | None = None) -> Run:
-        command = ["ape", "run", script, *map(str, args), "--network", self.url]
+    def run(
+        self,
+        script: str,
+        *args: str | Path,
+        env: dict[str, str] | None = None,
+        network: bool = True,
+        answer: str | None = None,
+    ) -> Run:
+        """`ape run SCRIPT ARGS --network URL` (without `--network` for a command that
+        needs no chain); `answer` is typed at its prompts."""
+        command = ["ape", "run", script, *map(str, args)]
+        command += ["--network", self.url] if network else []
         started = time.monotonic()
         completed = subprocess.run(
             command,
             cwd=ROOT,
             env={**self.env, **(env or {})},
+            input=answer,
             capture_output=True,
             text=True,
             timeout=SCRIPT_TIMEOUT,

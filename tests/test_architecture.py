@@ -36,6 +36,8 @@ TABLE_OWNERS = {
     "journal_batches": "store/journal.py",
     "journal_entries": "store/journal.py",
     "journal_transactions": "store/journal.py",
+    "journal_retired_keys": "store/journal.py",
+    "journal_retired_totals": "store/journal.py",
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",

@@ -16,7 +16,9 @@ from memberledger.ops.erasure import ErasureReceipt
 from memberledger.ops.history import HistoryEvent
 from memberledger.ops.members import MemberView
 from memberledger.ops.report import ProgrammeReport
+from memberledger.ops.upkeep import Compaction
 from memberledger.ops.verification import VerificationResult
+from memberledger.store.retention import RetentionOutcome
 from memberledger.tiers import TIERS
 
 
@@ -211,6 +213,31 @@ def report_tables(report: ProgrammeReport) -> list[Table]:
             str(line.reward_id), line.description, str(line.redemptions), f"{line.points:,}"
         )
     return [status, vault, tier, consent, points, rewards]
+
+
+def retention_table(outcome: RetentionOutcome, title: str) -> Table:
+    table = _table(title, "journal", "count")
+    table.add_row("confirmed batches old and deep enough", f"{outcome.candidates:,}")
+    if outcome.unconfirmed_by_chain:
+        table.add_row(
+            "kept: the chain does not show them now (run enroll/issue_rewards to settle)",
+            f"{len(outcome.unconfirmed_by_chain):,}",
+        )
+    table.add_row("batches removed", f"{outcome.removed.batches:,}")
+    table.add_row("rows removed", f"{outcome.removed.rows:,}")
+    if outcome.archive is not None:
+        table.add_row(f"archived to {outcome.archive}", f"{outcome.archive_bytes:,} bytes")
+    if outcome.removed.batches:
+        table.caption = "the space is reused by new rows; `ape run vault compact` returns it"
+    return table
+
+
+def compaction_table(compaction: Compaction) -> Table:
+    table = _table(f"Compaction of {compaction.path}", "size on disk", "bytes")
+    table.add_row("before", f"{compaction.before:,}")
+    table.add_row("after", f"{compaction.after:,}")
+    table.add_row("reclaimed", f"{compaction.reclaimed:,}")
+    return table
 
 
 def _table(title: str, *columns: str) -> Table:

@@ -24,6 +24,12 @@ large file's rows and fixing them into batches takes seconds, and doing it a few
 time lets the courier send the first batches while later ones are still being stored.
 
 How batches are settled against the chain and sent is `memberledger.bulk.courier`'s job.
+
+**Retired.** A confirmed batch old enough and deep enough below the chain's head may leave the
+journal (`memberledger.store.retention` decides which, and archives them first if asked):
+its rows, transactions and batch row are deleted, and each of its credit entries leaves its
+event id, wallet and points in `journal_retired_keys`, which every check below reads as a
+confirmed row. So an event is refused a second credit however long ago it was credited.
 """
 
 from __future__ import annotations
@@ -183,6 +189,29 @@ class JournalTotals:
     gas_used: int
 
 
+@dataclass(frozen=True)
+class RetirableBatch:
+    """A confirmed batch that retention may remove: what the chain is asked about it."""
+
+    batch_id: str
+    kind: BatchKind
+    tx_hash: str
+    block: int
+    block_hash: str | None
+    confirmed_at: str
+
+
+#: A journal row as an archive keeps it: which table, and the row's columns by name.
+ArchivedRow = tuple[str, dict[str, Any]]
+
+_BATCH_COLUMNS = (
+    "batch_id, kind, status, size, tx_hash, block, block_hash, gas_used, failure, created_at, "
+    "updated_at"
+)
+_ENTRY_COLUMNS = "kind, entry_key, batch_id, position, wallet, commitment, consent, tier, points"
+_TRANSACTION_COLUMNS = "tx_hash, batch_id, nonce, gas_limit, max_fee, priority_fee, sent_at"
+
+
 def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
     """keccak256(domain, kind, sorted row keys): the same rows always make the same id."""
     ordered = sorted(keys)
@@ -315,6 +344,12 @@ class Journal:
                     f"batch {identity}: {copied} journal rows copied for {len(entries)} entries"
                 )
         except sqlite3.IntegrityError:
+            retired = self.retired_keys(kind, [entry.key for entry in entries])
+            if retired:
+                raise JournalError(
+                    f"{kind} row {retired[0]!r} was confirmed long ago and retired from the "
+                    "journal: it is done, and cannot be planned again"
+                ) from None
             for entry in entries:
                 holder = self._db.execute(
                     "SELECT batch_id FROM journal_entries WHERE kind = ? AND entry_key = ? "
@@ -472,12 +507,15 @@ class Journal:
         ]
 
     def entry_status(self, kind: BatchKind, key: str) -> BatchStatus | None:
-        """The status of the live batch holding a row, if one does."""
+        """The status of the live batch holding a row, if one does; confirmed for a row
+        retired from the journal."""
         row = self._db.execute(
             "SELECT b.status FROM journal_entries e JOIN journal_batches b USING (batch_id) "
             "WHERE e.kind = ? AND e.entry_key = ?",
             (kind.value, key),
         ).fetchone()
+        if row is None and self.retired_keys(kind, [key]):
+            return BatchStatus.CONFIRMED
         return BatchStatus(row[0]) if row else None
 
     def entries(self, kind: BatchKind) -> dict[str, tuple[JournalEntry, BatchStatus]]:
@@ -490,9 +528,9 @@ class Journal:
         return {row[0]: (_entry(kind, row[:6]), BatchStatus(row[6])) for row in rows}
 
     def match_staged(self, kind: BatchKind, staged: str) -> list[tuple[int, bool, BatchStatus]]:
-        """For each staged row whose key a live batch already holds: (line, whether the
-        wallet and points are the same, the batch's status). `staged` is a query giving
-        `(line, entry_key, wallet, points)`.
+        """For each staged row whose key a live batch already holds, or that was retired
+        (then confirmed): (line, whether the wallet and points are the same, the batch's
+        status). `staged` is a query giving `(line, entry_key, wallet, points)`.
 
         CROSS JOIN keeps the staged rows as the outer loop: left to itself, SQLite scans
         every entry the journal holds and searches the staged rows for each (seconds once
@@ -500,13 +538,18 @@ class Journal:
         rows = self._db.execute(
             "SELECT s.line, s.wallet = e.wallet AND s.points IS e.points, b.status "
             f"FROM ({staged}) s CROSS JOIN journal_entries e "
-            "ON e.kind = ? AND e.entry_key = s.entry_key JOIN journal_batches b USING (batch_id)",
-            (kind.value,),
+            "ON e.kind = ? AND e.entry_key = s.entry_key JOIN journal_batches b USING (batch_id) "
+            "UNION ALL "
+            "SELECT s.line, s.wallet = r.wallet AND s.points IS r.points, 'confirmed' "
+            f"FROM ({staged}) s CROSS JOIN journal_retired_keys r "
+            "ON r.kind = ? AND r.entry_key = s.entry_key",
+            (kind.value, kind.value),
         ).fetchall()
         return [(int(line), bool(same), BatchStatus(status)) for line, same, status in rows]
 
     def unbatched(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
-        """The keys of `keys` that no live batch holds, in the given order."""
+        """The keys of `keys` that no live batch holds and none was retired, in the given
+        order."""
         if not keys:
             return []
         held = {
@@ -517,6 +560,7 @@ class Journal:
                 (kind.value, orjson.dumps(list(keys)).decode()),
             )
         }
+        held.update(self.retired_keys(kind, keys))
         return [key for key in keys if key not in held]
 
     def confirmed_since(self, kind: BatchKind, block: int) -> list[ConfirmedBatch]:
@@ -529,14 +573,20 @@ class Journal:
         return [ConfirmedBatch(b, t, int(n), h) for b, t, n, h in rows]
 
     def totals(self, kind: BatchKind, batch_ids: Sequence[str] | None = None) -> JournalTotals:
-        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas."""
+        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas; of a kind,
+        the retired ones included."""
         query = (
             "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(gas_used), 0) "
             "FROM journal_batches WHERE kind = ? AND status = 'confirmed'"
         )
         if batch_ids is None:
             row = self._db.execute(query, (kind.value,)).fetchone()
-            return JournalTotals(int(row[0]), int(row[1]), int(row[2]))
+            retired = self.retired_totals(kind)
+            return JournalTotals(
+                int(row[0]) + retired.batches,
+                int(row[1]) + retired.rows,
+                int(row[2]) + retired.gas_used,
+            )
         totals = JournalTotals(0, 0, 0)
         for start in range(0, len(batch_ids), 500):
             chunk = batch_ids[start : start + 500]
@@ -550,6 +600,92 @@ class Journal:
                 totals.gas_used + int(row[2]),
             )
         return totals
+
+    # ------------------------------------------------------------------ retention
+
+    def retirable(self, confirmed_before: str, at_or_below: int) -> list[RetirableBatch]:
+        """Confirmed batches confirmed before `confirmed_before` (an ISO time, as the
+        journal writes them) and mined at or below block `at_or_below`, oldest first."""
+        rows = self._db.execute(
+            "SELECT batch_id, kind, tx_hash, block, block_hash, updated_at FROM journal_batches "
+            "WHERE status = 'confirmed' AND updated_at < ? AND block <= ? ORDER BY block, batch_id",
+            (confirmed_before, at_or_below),
+        ).fetchall()
+        return [RetirableBatch(b, BatchKind(k), t, int(n), h, u) for b, k, t, n, h, u in rows]
+
+    def archived_rows(self, batch_id: str) -> Iterator[ArchivedRow]:
+        """Every journal row of a batch, as an archive keeps it: the batch, then its
+        entries in order, then its transactions in the order they were signed."""
+        for table, columns, order in (
+            ("journal_batches", _BATCH_COLUMNS, "batch_id"),
+            ("journal_entries", _ENTRY_COLUMNS, "position"),
+            ("journal_transactions", _TRANSACTION_COLUMNS, "sent_at, tx_hash"),
+        ):
+            cursor = self._db.execute(
+                f"SELECT {columns} FROM {table} WHERE batch_id = ? ORDER BY {order}", (batch_id,)
+            )
+            names = [column[0] for column in cursor.description]
+            for row in cursor:
+                yield table, dict(zip(names, row, strict=True))
+
+    def retire(self, batch_ids: Sequence[str]) -> JournalTotals:
+        """Remove confirmed batches from the journal, in one transaction: their credit
+        entries' event ids, wallets and points are kept as retired keys (see the module
+        docstring) and their counts added to the retired totals. A batch that is not
+        confirmed (any more) raises `JournalError` and nothing is removed. What was removed:
+        batches, entries and gas."""
+        removed = JournalTotals(0, 0, 0)
+        with self._db.transaction():
+            for identity in batch_ids:
+                self._require(identity, (BatchStatus.CONFIRMED,))
+                kind, size, gas_used = self._db.execute(
+                    "SELECT kind, size, gas_used FROM journal_batches WHERE batch_id = ?",
+                    (identity,),
+                ).fetchone()
+                if kind == BatchKind.CREDIT:
+                    self._db.execute(
+                        "INSERT INTO journal_retired_keys (kind, entry_key, wallet, points) "
+                        "SELECT kind, entry_key, wallet, points FROM journal_entries "
+                        "WHERE batch_id = ?",
+                        (identity,),
+                    )
+                self._db.execute(
+                    "INSERT INTO journal_retired_totals (kind, batches, rows, gas_used) "
+                    "VALUES (?, 1, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+                    "batches = batches + 1, rows = rows + excluded.rows, "
+                    "gas_used = gas_used + excluded.gas_used",
+                    (kind, int(size), int(gas_used or 0)),
+                )
+                for table in ("journal_transactions", "journal_entries", "journal_batches"):
+                    self._db.execute(f"DELETE FROM {table} WHERE batch_id = ?", (identity,))
+                removed = JournalTotals(
+                    removed.batches + 1,
+                    removed.rows + int(size),
+                    removed.gas_used + int(gas_used or 0),
+                )
+        return removed
+
+    def retired_keys(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
+        """The keys of `keys` retired from the journal, in the given order."""
+        if not keys:
+            return []
+        retired = {
+            str(key)
+            for (key,) in self._db.execute(
+                "SELECT entry_key FROM journal_retired_keys WHERE kind = ? AND entry_key IN "
+                "(SELECT value FROM json_each(?))",
+                (kind.value, orjson.dumps(list(keys)).decode()),
+            )
+        }
+        return [key for key in keys if key in retired]
+
+    def retired_totals(self, kind: BatchKind) -> JournalTotals:
+        """Batches, rows and gas of the batches of a kind retired from the journal."""
+        row = self._db.execute(
+            "SELECT batches, rows, gas_used FROM journal_retired_totals WHERE kind = ?",
+            (kind.value,),
+        ).fetchone()
+        return JournalTotals(*map(int, row)) if row else JournalTotals(0, 0, 0)
 
     def _batch(self, row: Any) -> Batch:
         identity, kind, status, tx_hash, block, gas_used, failure = row
