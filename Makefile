@@ -14,6 +14,13 @@ export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000
+# make demo: empty = an Anvil of the demo's own on a free port; or a node's URL.
+DEMO_NETWORK  ?=
+# make node: where the persistent local node listens and keeps its state, and how it mines.
+NODE_HOST     ?= 127.0.0.1
+NODE_PORT     ?= 8545
+NODE_STATE    ?= data/anvil-state.json
+NODE_FLAGS    ?= --prune-history --state-interval 60
 
 help:
 	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
@@ -21,7 +28,7 @@ help:
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make bench  - bulk enrollment and issuance, 100,000 members, on a private Anvil"
-	@echo "make node   - a persistent local Anvil on 127.0.0.1:8545 (state in data/)"
+	@echo "make node   - a persistent local Anvil on $(NODE_HOST):$(NODE_PORT) (state in $(NODE_STATE))"
 	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
@@ -80,9 +87,12 @@ bench: setup
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
 
+# Anvil mines a block per transaction (its default automine; no block on an idle chain), keeps
+# only the latest state in memory (--prune-history), and saves its state every 60 s and on exit:
+# memory stays bounded for a long-lived programme (README, "A long-lived local node").
 node: setup
-	@mkdir -p data
-	$(BIN)/anvil --host 127.0.0.1 --port 8545 --state data/anvil-state.json --state-interval 5
+	@mkdir -p $(dir $(NODE_STATE))
+	exec $(BIN)/anvil --host $(NODE_HOST) --port $(NODE_PORT) --state $(NODE_STATE) $(NODE_FLAGS)
 
 serve: setup web
 	$(BIN)/ape compile
@@ -90,7 +100,7 @@ serve: setup web
 
 demo: setup
 	$(BIN)/ape compile
-	$(BIN)/ape run demo --network ethereum:local:foundry
+	$(BIN)/ape run demo $(if $(DEMO_NETWORK),--network $(DEMO_NETWORK))
 
 # Slither compiles through the same solc-js wrapper (crytic-compile has no solc-js support of
 # its own) and fails on any medium or high finding; solhint allows no warning.
