@@ -117,7 +117,7 @@ def run_demo(
     if not SIGNING_MEMBERS < members <= 200:
         raise ConfigError(f"the demo needs between {SIGNING_MEMBERS + 1} and 200 members")
     try:
-        with exclusive_run(folder.with_name(folder.name + ".lock"), "a demo"):
+        with exclusive_run(folder, "a demo"):  # the lock file: FOLDER.lock, beside it
             return _story(
                 project, chain, accounts, account_alias, members, console, folder, own_node
             )
