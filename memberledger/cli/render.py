@@ -220,7 +220,7 @@ def retention_table(outcome: RetentionOutcome, title: str) -> Table:
     table.add_row("confirmed batches old and deep enough", f"{outcome.candidates:,}")
     if outcome.unconfirmed_by_chain:
         table.add_row(
-            "kept: the chain does not show them now (run enroll/issue_rewards to settle)",
+            "kept: the chain does not show them as the journal recorded them",
             f"{len(outcome.unconfirmed_by_chain):,}",
         )
     table.add_row("batches removed", f"{outcome.removed.batches:,}")

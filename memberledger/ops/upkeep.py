@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memberledger.chain import calldata
+from memberledger.chain.reads import ChainStatus, fetch_statuses
 from memberledger.chain.rpc import BlockHeader
 from memberledger.programme import Programme
 from memberledger.store.database import Database
@@ -66,7 +67,9 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
     """The ids of `batches` the chain shows now: the block at the recorded number has the
     recorded hash (when one was recorded) and holds the batch's transaction, and a credit
     batch is applied in the points contract. (An enrollment batch's members also carry its
-    transaction and block in the vault.)"""
+    transaction and block in the vault.) A batch confirmed by the chain's state alone (a node
+    restarted without its history: no block hash recorded) is shown by that state: a credit
+    batch applied, an enrollment batch's members all enrolled at some time."""
     node = programme.node
     numbers = sorted({batch.block for batch in batches})
     headers: dict[int, BlockHeader | None] = {}
@@ -97,6 +100,10 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
         )
     shown: set[str] = set()
     for batch in batches:
+        if batch.block_hash == "":  # confirmed by state alone: the state answers
+            if batch.batch_id in applied or _members_on_chain(programme, batch):
+                shown.add(batch.batch_id)
+            continue
         header = headers[batch.block]
         if header is None or batch.tx_hash.lower() not in header.tx_hashes:
             continue
@@ -114,6 +121,16 @@ def compact_vault(database: Database) -> Compaction:
     with exclusive_run(database.path, "vault compact"):
         before, after = database.compact()
     return Compaction(database.path, before, after)
+
+
+def _members_on_chain(programme: Programme, batch: RetirableBatch) -> bool:
+    """An enrollment batch whose every member the registry knows (in any status)."""
+    if batch.kind is not BatchKind.ENROLL:
+        return False
+    stored = programme.journal.get(batch.batch_id)
+    wallets = [entry.wallet for entry in stored.enrollments] if stored else []
+    statuses = fetch_statuses(programme.node, str(programme.deployment.registry), wallets)
+    return bool(wallets) and all(status is not ChainStatus.NONE for status, _ in statuses)
 
 
 def _id(batch: RetirableBatch) -> bytes:

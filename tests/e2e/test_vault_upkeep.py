@@ -5,6 +5,7 @@ still never credited again; compaction gives the space back; the programme reads
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -120,3 +121,31 @@ def test_compact_while_a_run_holds_the_vault_is_one_red_line(keeper: Operator) -
     assert refused.returncode == 2
     assert "is in use by enroll members.csv" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_only_batches_the_chain_shows_now_are_removed(keeper: Operator) -> None:
+    """A batch whose recorded block the chain no longer has (here: its hash altered in the
+    journal, as after a reorganisation) stays; batches confirmed by the chain's state alone
+    (no block hash: a node restarted without its history) go when the state shows them."""
+    with keeper.journal() as journal:
+        enrolls = journal.batch_ids(BatchKind.ENROLL)
+        credits = journal.batch_ids(BatchKind.CREDIT)
+    with sqlite3.connect(keeper.vault_path) as vault:
+        vault.execute(
+            "UPDATE journal_batches SET block_hash = ? WHERE batch_id = ?",
+            ("0x" + "ee" * 32, credits[0]),
+        )
+        for identity in (credits[1], enrolls[0]):
+            vault.execute(
+                "UPDATE journal_batches SET block_hash = '', tx_hash = ? WHERE batch_id = ?",
+                ("0x" + "dd" * 32, identity),
+            )
+    vault.close()
+    rpc(Web3(Web3.HTTPProvider(keeper.url)), "anvil_mine", hex(DEFAULT_DEPTH + 1))
+
+    run = keeper.run("vault", "prune", "--older-than", "0", "--yes").ok()
+
+    assert table_value(run.stdout, "kept: the chain does not show them as") == "1"
+    assert table_value(run.stdout, "batches removed") == "3"
+    with keeper.journal() as journal:
+        assert journal.batch_ids() == [credits[0]]
