@@ -12,7 +12,9 @@ Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
     .venv/bin/python bench/bench.py [--members 100000] [--baseline 100]
 
-Then `bench/fast_paths.py` compares the hand-written fast paths with their libraries.
+Then `bench/vault_size.py` measures the vault: bytes per member and per journal row, and the
+size after the journal is archived and the file compacted; and `bench/fast_paths.py` compares
+the hand-written fast paths with their libraries.
 """
 
 from __future__ import annotations
@@ -165,6 +167,7 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
+    vault_size: Any = importlib.import_module("vault_size")
     console = Console(stderr=True)
     with (
         tempfile.TemporaryDirectory(prefix="memberledger-bench-") as folder,
@@ -212,6 +215,8 @@ def main() -> int:
                 deployments_root=tmp / "deployments",
                 console=console,
             ) as programme:
+                sizes = vault_size.VaultSizes(programme.database)
+                sizes.before_enrollment()
                 options = RunOptions(send=SendSettings(in_flight=args.in_flight))
                 started = time.perf_counter()
                 enrolled = enroll_file(programme, members_csv, options)
@@ -219,15 +224,18 @@ def main() -> int:
                 rss = peak_rss_mb()
                 # Children that have ended so far: the validation workers (Anvil still runs).
                 workers_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)
+                sizes.after_enrollment(args.members)
                 started = time.perf_counter()
                 credited = issue_rewards(programme, credits_csv, options)
                 issue_seconds = time.perf_counter() - started
+                sizes.after_issuance(args.members)
                 repeat = issue_rewards(programme, repeat_csv, options)
                 console.print(f"baseline: {args.baseline} members, one Ape transaction each")
                 # A block per transaction, at once: the fastest the straightforward way can go.
                 programme.node.call("evm_setAutomine", True)
                 baseline = baseline_enroll(programme, sample_csv)
                 baseline_credits = baseline_credit(programme, sample_credits)
+                vault_figures = sizes.archive_and_compact(programme, tmp / "archive")
 
     enrolled_rows = sum(d.rows for d in enrolled.deliveries)
     credited_rows = sum(d.rows for d in credited.deliveries)
@@ -251,6 +259,7 @@ def main() -> int:
         "credit_batches": len(credited.deliveries),
         "peak_rss_mb": round(rss, 1),
         "peak_rss_validation_workers_mb": round(workers_rss, 1),
+        **vault_figures,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
     }
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
