@@ -110,9 +110,11 @@ def test_leftover_nodes_finds_a_node_until_it_is_stopped() -> None:
     port = free_port()
     node = start_node(anvil_command(port), local_url(port))
 
-    assert _nodes_on(port) == [node.pid] == running_nodes()
+    assert _nodes_on(port) == [node.pid]
+    assert node.pid in running_nodes()  # (beside the nodes of session fixtures)
     stop_node(node)
-    assert _nodes_on(port) == [] == running_nodes()
+    assert _nodes_on(port) == []
+    assert node.pid not in running_nodes()
 
 
 @pytest.mark.parametrize(

@@ -12,16 +12,21 @@ from operator_kit import ROOT, SCRIPT_TIMEOUT
 from web3 import Web3
 
 
-def test_demo_runs_the_whole_story_on_its_own_node_and_stops_it() -> None:
+def _demo_env(tmp_path: Path) -> dict[str, str]:
+    """The session's environment without its MemberLedger settings, and an Ape data folder
+    of the demo's own (Ape caches contract types by address: see `operator_kit`)."""
     env = {
         name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
     }
+    return {**env, "COLUMNS": "200", "NO_COLOR": "1", "APE_DATA_FOLDER": str(tmp_path / "ape")}
 
+
+def test_demo_runs_the_whole_story_on_its_own_node_and_stops_it(tmp_path: Path) -> None:
     demo = subprocess.run(
         ["ape", "run", "demo"],
         cwd=ROOT,
         # MEMBERLEDGER_NODE_HOST at its default: a developer's `make node` on 8545 is not used.
-        env={**env, "COLUMNS": "200", "NO_COLOR": "1"},
+        env=_demo_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=SCRIPT_TIMEOUT,
@@ -40,13 +45,6 @@ def test_demo_runs_the_whole_story_on_its_own_node_and_stops_it() -> None:
     assert not Web3(Web3.HTTPProvider(found[1])).is_connected()  # stopped with the demo
 
 
-def _demo_env() -> dict[str, str]:
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
-    }
-    return {**env, "COLUMNS": "200", "NO_COLOR": "1"}
-
-
 def test_two_demos_at_once_each_run_on_their_own_node(tmp_path: Path) -> None:
     """Two demos side by side: they shared one chain and one signing account, and one failed
     with 'nonce too low' (issue 20)."""
@@ -55,7 +53,7 @@ def test_two_demos_at_once_each_run_on_their_own_node(tmp_path: Path) -> None:
         return subprocess.Popen(
             ["ape", "run", "demo", "--members", "8", "--folder", str(folder)],
             cwd=ROOT,
-            env=_demo_env(),
+            env=_demo_env(tmp_path),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -77,7 +75,7 @@ def test_a_demo_on_a_folder_in_use_is_refused_in_one_line(tmp_path: Path) -> Non
         refused = subprocess.run(
             ["ape", "run", "demo", "--folder", str(tmp_path / "busy")],
             cwd=ROOT,
-            env=_demo_env(),
+            env=_demo_env(tmp_path),
             capture_output=True,
             text=True,
             timeout=SCRIPT_TIMEOUT,

@@ -28,10 +28,8 @@ from memberledger.store.retention import DEFAULT_DEPTH, read_archive
 @pytest.fixture
 def keeper(anvil_url: str, tmp_path: Path) -> Operator:
     """An operator of a programme of their own on the session's node, with four members
-    enrolled and four reward events credited, two per batch. Ape's data folder is theirs
-    too: Ape caches contract types by address per chain, and a shared cache may hold another
-    checkout's ABI for the same address."""
-    operator = new_operator(anvil_url, tmp_path, APE_DATA_FOLDER=str(tmp_path / "ape"))
+    enrolled and four reward events credited, two per batch."""
+    operator = new_operator(anvil_url, tmp_path)
     rows = [member_row(f"keep-{i}") for i in range(4)]
     operator.run("enroll", write_members(tmp_path / "members.csv", rows), "--batch-size", "2").ok()
     rewards = [(f"keep-visit-{i}", row["wallet"], 10 + i) for i, row in enumerate(rows)]

@@ -43,7 +43,7 @@ def test_a_programme_on_make_nodes_flags_survives_time_and_a_restart(tmp_path: P
     command = anvil_command(port, "--state", str(tmp_path / "state.json"), *node_flags())
     node = start_node(command, url, cwd=ROOT)
     try:
-        operator = new_operator(url, tmp_path, APE_DATA_FOLDER=str(tmp_path / "ape"))
+        operator = new_operator(url, tmp_path)
         rows = [member_row(f"long-{i}") for i in range(3)]
         members = write_members(tmp_path / "members.csv", rows)
         operator.run("enroll", members).ok()
