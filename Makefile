@@ -20,10 +20,10 @@ DEMO_NETWORK  ?=
 NODE_HOST     ?= 127.0.0.1
 NODE_PORT     ?= 8545
 NODE_STATE    ?= data/anvil-state.json
-NODE_FLAGS    ?= --prune-history --state-interval 60
+NODE_FLAGS    ?= --prune-history 16 --state-interval 300
 
 help:
-	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
+	@echo "make demo   - install, then run the whole flow on an Anvil of its own (DEMO_NETWORK=URL: on that node)"
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
@@ -88,8 +88,9 @@ bench: setup
 	$(BIN)/python bench/bench.py
 
 # Anvil mines a block per transaction (its default automine; no block on an idle chain), keeps
-# only the latest state in memory (--prune-history), and saves its state every 60 s and on exit:
-# memory stays bounded for a long-lived programme (README, "A long-lived local node").
+# the states of the last 16 blocks in memory, not of every block (--prune-history 16), and
+# saves its state every 5 minutes and on exit: memory stays bounded for a long-lived programme
+# (README, "A long-lived local node").
 node: setup
 	@mkdir -p $(dir $(NODE_STATE))
 	exec $(BIN)/anvil --host $(NODE_HOST) --port $(NODE_PORT) --state $(NODE_STATE) $(NODE_FLAGS)
