@@ -181,6 +181,7 @@ def idle(state: Path | None, seconds: float, options: list[str]) -> dict[str, An
         if blocks
         else None,
         "cpu_percent": round(100 * cpu / duration, 1),
+        "rss_mb_each_minute": [round(m) for t, m in samples if t % 60 < SAMPLE_SECONDS],
     }
 
 
