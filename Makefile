@@ -19,9 +19,15 @@ VULTURE_PATHS := memberledger scripts bench tools/vulture_allowlist.py \
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000
+# make demo: empty = an Anvil of the demo's own on a free port; or a node's URL.
+DEMO_NETWORK  ?=
+# make node: where the persistent local node keeps its state, and how it mines (it listens
+# at MEMBERLEDGER_NODE_HOST).
+NODE_STATE    ?= data/anvil-state.json
+NODE_FLAGS    ?= --prune-history 16 --state-interval 300
 
 help:
-	@echo "make demo   - install, then run the whole flow on a local Anvil chain"
+	@echo "make demo   - install, then run the whole flow on an Anvil of its own (DEMO_NETWORK=URL: on that node)"
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
@@ -29,7 +35,7 @@ help:
 	@echo "              chain index) on 1,000,000 members, the relay and private proofs, each on"
 	@echo "              a private Anvil"
 	@echo "make bench-quick - the same, the reads on 100,000 members"
-	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in data/)"
+	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in $(NODE_STATE))"
 	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
@@ -94,26 +100,32 @@ fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test \
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
-# Bulk enrollment and issuance end to end on its own Anvil, then the reads (the chain index
-# against today's way) on another with 1,000,000 members, then the relay section
-# (bench/relay.py: relayed consent changes and redemptions a second, valid requests under a
-# flood), then private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures
-# in bench/results.json.
+# Bulk enrollment and issuance end to end on its own Anvil (then the vault's size per member
+# and per journal row, archived and compacted), then the reads (the chain index against
+# today's way) on another with 1,000,000 members, then the relay section (bench/relay.py:
+# relayed consent changes and redemptions a second, valid requests under a flood), then
+# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in
+# bench/results.json.
 bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/zk.py
 
-bench-quick: setup
+bench-quick: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py --read-members 100000
+	$(BIN)/python bench/zk.py
 
 # Host and port from MEMBERLEDGER_NODE_HOST (environment or .env), like ethereum:local:foundry.
+# Anvil mines a block per transaction (its default automine; no block on an idle chain), keeps
+# the states of the last 16 blocks in memory, not of every block (--prune-history 16), and
+# saves its state every 5 minutes and on exit: memory stays bounded for a long-lived programme
+# (README, "A long-lived local node").
 node: setup
-	@mkdir -p data
+	@mkdir -p $(dir $(NODE_STATE))
 	@options=$$($(BIN)/python -m memberledger.chain.local_node) && \
-	  echo "persistent Anvil: $$options, state in data/anvil-state.json" && \
-	  $(BIN)/anvil $$options --state data/anvil-state.json --state-interval 5
+	  echo "persistent Anvil: $$options, state in $(NODE_STATE)" && \
+	  exec $(BIN)/anvil $$options --state $(NODE_STATE) $(NODE_FLAGS)
 
 serve: setup web
 	$(BIN)/ape compile
@@ -121,7 +133,7 @@ serve: setup web
 
 demo: setup
 	$(BIN)/ape compile
-	$(BIN)/ape run demo --network ethereum:local:foundry
+	$(BIN)/ape run demo $(if $(DEMO_NETWORK),--network $(DEMO_NETWORK))
 
 # Slither compiles through the same solc-js wrapper (crytic-compile has no solc-js support of
 # its own) and fails on any medium or high finding; solhint allows no warning.

@@ -14,12 +14,13 @@ Python and Ape start-up (a few seconds for any `ape run`) is not included.
 
     .venv/bin/python bench/bench.py [--members 100000] [--baseline 100] [--section NAME]
 
-Sections (all by default, each also on its own with `--section`): `bulk` (the above),
-`fast-paths` (bench/fast_paths.py: the hand-written fast paths against their libraries),
-`reads` (bench/reads.py: the reads, i.e. the chain index, on a chain of its own with
-1,000,000 members; `--read-members 100000` for `make bench-quick`, 0 for none), `relay`
-(bench/relay.py: the member site's relay under load). Each writes its figures into
-bench/results.json beside the others'.
+Sections (all by default, each also on its own with `--section`): `bulk` (the above, then
+bench/vault_size.py: the vault's bytes per member and per journal row, and the size after the
+journal is archived and the file compacted), `fast-paths` (bench/fast_paths.py: the
+hand-written fast paths against their libraries), `reads` (bench/reads.py: the reads, i.e. the
+chain index, on a chain of its own with 1,000,000 members; `--read-members 100000` for
+`make bench-quick`, 0 for none), `relay` (bench/relay.py: the member site's relay under load).
+Each writes its figures into bench/results.json beside the others'.
 """
 
 from __future__ import annotations
@@ -190,6 +191,11 @@ def main() -> int:
         failed |= reads.main([*read_options, "--out", str(args.out)])
     if args.section in ("all", "relay"):
         failed |= relay_section(args.out)
+    if args.section in ("all", "reads") and args.read_members:
+        reads: Any = importlib.import_module("reads")
+        read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
+        read_options += ["--out", str(args.out)]
+        failed |= reads.main(read_options)
     console_err().print(f"written to {args.out}")
     return failed
 
@@ -199,6 +205,7 @@ def bulk_section(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    vault_size: Any = importlib.import_module("vault_size")
     console = Console(stderr=True)
     with (
         tempfile.TemporaryDirectory(prefix="memberledger-bench-") as folder,
@@ -246,6 +253,8 @@ def bulk_section(args: argparse.Namespace) -> int:
                 deployments_root=tmp / "deployments",
                 console=console,
             ) as programme:
+                sizes = vault_size.VaultSizes(programme.database)
+                sizes.before_enrollment()
                 options = RunOptions(send=SendSettings(in_flight=args.in_flight))
                 started = time.perf_counter()
                 enrolled = enroll_file(programme, members_csv, options)
@@ -253,15 +262,18 @@ def bulk_section(args: argparse.Namespace) -> int:
                 rss = peak_rss_mb()
                 # Children that have ended so far: the validation workers (Anvil still runs).
                 workers_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)
+                sizes.after_enrollment(args.members)
                 started = time.perf_counter()
                 credited = issue_rewards(programme, credits_csv, options)
                 issue_seconds = time.perf_counter() - started
+                sizes.after_issuance(args.members)
                 repeat = issue_rewards(programme, repeat_csv, options)
                 console.print(f"baseline: {args.baseline} members, one Ape transaction each")
                 # A block per transaction, at once: the fastest the straightforward way can go.
                 programme.node.call("evm_setAutomine", True)
                 baseline = baseline_enroll(programme, sample_csv)
                 baseline_credits = baseline_credit(programme, sample_credits)
+                vault_figures = sizes.archive_and_compact(programme, tmp / "archive")
 
     enrolled_rows = sum(d.rows for d in enrolled.deliveries)
     credited_rows = sum(d.rows for d in credited.deliveries)
@@ -285,6 +297,7 @@ def bulk_section(args: argparse.Namespace) -> int:
         "credit_batches": len(credited.deliveries),
         "peak_rss_mb": round(rss, 1),
         "peak_rss_validation_workers_mb": round(workers_rss, 1),
+        **vault_figures,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
     }
     record(args.out, figures)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from node_watch import pytest_configure, pytest_sessionfinish  # noqa: F401 (hooks)
 
 from memberledger.settings import settings
 

@@ -12,7 +12,13 @@ from pathlib import Path
 from operator_kit import ROOT, Operator, new_operator
 from web3 import Web3
 
-from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
+from memberledger.chain.local_node import (
+    anvil_command,
+    free_port,
+    local_url,
+    start_node,
+    stop_node,
+)
 
 
 @dataclass
@@ -35,9 +41,8 @@ class Node:
     def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         """SIGTERM: Anvil writes its state on the way out; SIGKILL: it does not (the file
         then holds the state of up to a second before)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(how)
-            self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_node(self.process, how=how)
         self.process = None
 
     def web3(self) -> Web3:

@@ -28,7 +28,7 @@ import pytest
 from operator_kit import rpc
 from web3 import Web3
 
-from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node
+from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
 from memberledger.identifiers import packed_credit_rows
 from memberledger.pii.canonical import PersonalData
 from memberledger.pii.commitment import Commitment, commit_person
@@ -398,7 +398,7 @@ def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iter
             check=False,
         )
         if deployed.returncode != 0:
-            node.terminate()
+            stop_node(node)
             raise RuntimeError(f"ape run deploy failed:\n{deployed.stdout}{deployed.stderr}")
         manifest = json.loads((workdir / "deployments" / f"{web3.eth.chain_id}.json").read_text())
         stack = MemberStack(
@@ -416,8 +416,8 @@ def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iter
         )
         try:
             stack.site = stack.start_site(*RELAXED_LIMITS)
-        except Exception:
-            node.terminate()
+        except BaseException:
+            stop_node(node)
             raise
         _SHARED.stack, _SHARED.node = stack, node
     _SHARED.users += 1
@@ -426,6 +426,5 @@ def member_stack(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iter
     if _SHARED.users == 0:
         _SHARED.stack.stop()
         if _SHARED.node is not None:
-            _SHARED.node.terminate()
-            _SHARED.node.wait(timeout=10)
+            stop_node(_SHARED.node)
         _SHARED.stack = _SHARED.node = None

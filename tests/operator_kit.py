@@ -108,10 +108,13 @@ class Operator:
         *args: str | Path,
         env: dict[str, str] | None = None,
         input: str | None = None,
+        network: bool = True,
     ) -> Run:
-        """`ape run SCRIPT ARGS --network <the node>`; `input` is typed at its prompts (none:
-        nothing can be typed, as in a pipeline)."""
-        command = ["ape", "run", script, *map(str, args), "--network", self.url]
+        """`ape run SCRIPT ARGS --network <the node>` (without `--network` for a command that
+        needs no chain); `input` is typed at its prompts (none: nothing can be typed, as in a
+        pipeline)."""
+        command = ["ape", "run", script, *map(str, args)]
+        command += ["--network", self.url] if network else []
         started = time.monotonic()
         completed = subprocess.run(
             command,
@@ -157,9 +160,13 @@ def copy_programme_file(workdir: Path, source: Path = ROOT / "programme.toml") -
 
 
 def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
-    """An operator with a fresh vault, key and manifest folder in `workdir`, who has run
-    `ape run deploy` on the node at `url`. The session's own `MEMBERLEDGER_*` settings (a
-    developer's exported key, say) never leak in; `settings` adds environment variables."""
+    """An operator with a fresh vault, key, manifest folder and Ape data folder in `workdir`,
+    who has run `ape run deploy` on the node at `url`. The session's own `MEMBERLEDGER_*`
+    settings (a developer's exported key, say) never leak in; `settings` adds environment
+    variables. The Ape data folder is the operator's own because Ape caches contract types by
+    chain and address there: in a shared one (~/.ape), another checkout's registry deployed at
+    the same address on a development chain lends this one its ABI, and Ape then finds two
+    `MemberEnrolled` events and cannot read either."""
     key = secrets.token_bytes(32)
     env = {
         name: value for name, value in os.environ.items() if not name.startswith("MEMBERLEDGER_")
@@ -171,6 +178,7 @@ def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
         MEMBERLEDGER_PROGRAMME=str(copy_programme_file(workdir)),
         COLUMNS="200",
         NO_COLOR="1",
+        APE_DATA_FOLDER=str(workdir / "ape"),
     )
     env.update(settings)
     operator = Operator(url, env, workdir, workdir / "vault.db", key)

@@ -60,6 +60,8 @@ TABLE_OWNERS = {
     "letters_sent": "store/letters_sent.py",
     "member_notes": "store/member_notes.py",
     "changes_applied": "store/changes_applied.py",
+    "journal_retired_keys": "store/journal.py",
+    "journal_retired_totals": "store/journal.py",
     "staged_errors": "bulk/staging.py",
     "staged_members": "bulk/staging.py",
     "staged_credits": "bulk/staging.py",

@@ -5,6 +5,10 @@ see that nothing happens twice, let a member change their own consent and anothe
 points, erase a member, verify every commitment and print the report. Members 1 to 5 are
 Ape's test accounts, so they can sign their own transactions; the others are wallets
 nobody holds a key for. The vault is a fresh one under `data/demo/`.
+
+The demo runs on an Anvil of its own, on a free port, started for it and stopped with it
+(`demo_chain`): a demo beside `make node`, or beside another demo, never shares a chain or a
+signing account with it. An operator who wants it on a given node names that node.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ from memberledger.bulk.rewards import issue_rewards
 from memberledger.bulk.run import RunOptions
 from memberledger.chain.accounts import is_development_chain, operator_account
 from memberledger.chain.deployment import DEFAULT_REWARDS, deploy, save_manifest
+from memberledger.chain.local_node import running_anvil
 from memberledger.cli.render import (
     deliveries_table,
     enrollment_summary,
@@ -39,13 +44,14 @@ from memberledger.cli.render import (
     verification_tables,
 )
 from memberledger.consent import ConsentFlags
-from memberledger.errors import ConfigError
+from memberledger.errors import ConfigError, VaultBusy
 from memberledger.intake.enrollment_file import ENROLLMENT_COLUMNS
 from memberledger.ops.erasure import erase_member
 from memberledger.ops.members import member_view
 from memberledger.ops.report import programme_report
 from memberledger.ops.verification import verify_commitments
 from memberledger.programme import Programme, open_programme
+from memberledger.store.lock import exclusive_run
 from memberledger.tiers import TIERS
 
 DEMO_DIR = Path("data/demo")
@@ -62,6 +68,34 @@ class DemoOutcome:
     verified: bool
 
 
+@dataclass(frozen=True)
+class DemoChain:
+    """Where the demo runs: `choice` as Ape parses it, and whether the demo started the node
+    (then it is stopped, and its chain gone, when the demo ends)."""
+
+    choice: str
+    own_node: bool
+
+
+@contextmanager
+def demo_chain(networks: Any, network: str | None, console: Console) -> Iterator[DemoChain]:
+    """Ape connected, for the block, to the node the operator named (`network`: a URL or an
+    Ape network choice), or to an Anvil of the demo's own on a free port. Says which."""
+    with ExitStack() as stack:
+        if network:
+            where = DemoChain(network, own_node=False)
+            console.print(f"Running on the node you named: {network}")
+        else:
+            url = stack.enter_context(running_anvil(quiet=True))
+            where = DemoChain(url, own_node=True)
+            console.print(
+                f"Running on an Anvil of its own at {url}, started for this demo and stopped "
+                "when it ends (--network URL runs the demo on another node)."
+            )
+        stack.enter_context(networks.parse_network_choice(where.choice))
+        yield where
+
+
 def run_demo(
     project: Any,
     chain: Any,
@@ -70,30 +104,44 @@ def run_demo(
     *,
     members: int = 20,
     console: Console | None = None,
+    folder: Path = DEMO_DIR,
+    own_node: bool = True,
 ) -> DemoOutcome:
+    """The whole story in `folder` (emptied first), on the connected chain; `own_node`: that
+    chain is the demo's own and ends with it."""
     console = console or Console()
     if not is_development_chain(chain.chain_id):
         raise ConfigError(
-            "the demo runs on a local development chain only (--network ethereum:local:foundry)"
+            "the demo runs on a local development chain only: leave out --network to run it "
+            "on an Anvil of its own"
         )
     if not SIGNING_MEMBERS < members <= 200:
         raise ConfigError(f"the demo needs between {SIGNING_MEMBERS + 1} and 200 members")
-    _reset(DEMO_DIR)
-    persistent = not started_its_own_node(chain.provider)
-    if persistent:
-        console.print(
-            f"[bold yellow]note:[/] the demo deploys into the node already running at "
-            f"{escape(_node_text(chain.provider))} (a persistent `make node`?), not into a "
-            "throw-away one: its contracts and members stay on that chain. The demo's own "
-            f"manifest and vault go to {DEMO_DIR}/, so your programme's files are untouched. "
-            "Stop that node first for a demo that leaves nothing behind.",
-            highlight=False,
-        )
+    try:
+        with exclusive_run(folder, "a demo"):  # the lock file: FOLDER.lock, beside it
+            return _story(
+                project, chain, accounts, account_alias, members, console, folder, own_node
+            )
+    except VaultBusy as busy:
+        raise VaultBusy(f"{busy}; or give this demo a folder of its own (--folder)") from None
+
+
+def _story(
+    project: Any,
+    chain: Any,
+    accounts: Any,
+    account_alias: str | None,
+    members: int,
+    console: Console,
+    folder: Path,
+    own_node: bool,
+) -> DemoOutcome:
+    _reset(folder)
 
     console.rule("1. Deploy the registry and the points token")
     operator = operator_account(accounts, chain.chain_id, account_alias)
     deployment = deploy(project, chain, operator)
-    save_manifest(deployment, DEMO_DIR / "deployments")
+    save_manifest(deployment, folder / "deployments")
     console.print(
         f"registry {deployment.registry}, points {deployment.points}, "
         f"block {deployment.deploy_block}; operator {operator.address}"
@@ -107,8 +155,8 @@ def run_demo(
             chain,
             accounts,
             account_alias,
-            vault_path=DEMO_DIR / "vault.db",
-            deployments_root=DEMO_DIR / "deployments",
+            vault_path=folder / "vault.db",
+            deployments_root=folder / "deployments",
             console=console,
         ) as programme,
     ):
@@ -145,25 +193,12 @@ def run_demo(
         console.rule("9. Report")
         console.print(*report_tables(programme_report(programme)))
     chain_fate = (
-        "the demo's contracts stay on the persistent node"
-        if persistent
-        else "the chain was a temporary Anvil node and is gone"
+        "the chain was the demo's own Anvil and is gone with it."
+        if own_node
+        else "the chain keeps what the demo did."
     )
-    console.print(
-        f"[bold green]Demo done.[/] The vault is in {DEMO_DIR / 'vault.db'}; {chain_fate}."
-    )
+    console.print(f"[bold green]Demo done.[/] The vault is in {folder / 'vault.db'}; {chain_fate}")
     return DemoOutcome(members=members, verified=verified.ok)
-
-
-def started_its_own_node(provider: Any) -> bool:
-    """Whether Ape started the node for this command (ape-foundry's throw-away Anvil), rather
-    than connecting to one already running, which outlives the command."""
-    return getattr(provider, "process", None) is not None
-
-
-def _node_text(provider: Any) -> str:
-    uri = getattr(provider, "uri", None)
-    return uri if isinstance(uri, str) else "the configured address"
 
 
 def _member_actions(programme: Programme, signers: list[Any], console: Console) -> None:

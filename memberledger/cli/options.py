@@ -14,6 +14,10 @@ from memberledger.chain.gas import GasModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The most transactions a run keeps in flight. Anvil takes a thousand from one sender
+#: without complaint; a public node's pool holds far fewer per sender (see --in-flight).
+MAX_IN_FLIGHT = 1024
+
 
 def bulk_options(gas: GasModel, unit: str) -> Callable[[F], F]:
     """--skip-invalid, --rejects, --batch-size, --confirmations, --in-flight, --stuck-after,
@@ -51,8 +55,16 @@ def bulk_options(gas: GasModel, unit: str) -> Callable[[F], F]:
                 "--in-flight",
                 default=8,
                 show_default=True,
-                type=click.IntRange(1, 64),
-                help="Transactions sent and not yet confirmed at any moment.",
+                type=click.IntRange(1, MAX_IN_FLIGHT),
+                help="Transactions sent and not yet confirmed at any moment. About two "
+                "blocks' worth keeps every block full: 2 x block gas limit / gas per "
+                f"transaction (a default batch of {gas.default_batch} takes about "
+                f"{gas.predict(gas.default_batch) / 1e6:.1f}M gas). A local Anvil with "
+                "1G-gas blocks: 128 (what make bench uses). An L2: two of its blocks' gas "
+                "over a batch's, and no more than its sequencer accepts from one sender. "
+                "Mainnet: 4-8 (a block of 45-60M gas holds about three full batches, and "
+                "geth's pool guarantees only 16 pending transactions per sender). At most "
+                f"{MAX_IN_FLIGHT}.",
             ),
             click.option(
                 "--stuck-after",

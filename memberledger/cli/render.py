@@ -30,8 +30,10 @@ from memberledger.ops.lifecycle import ActionOutcome
 from memberledger.ops.members import MemberView
 from memberledger.ops.redemptions import Redemption
 from memberledger.ops.report import ProgrammeReport
+from memberledger.ops.upkeep import Compaction
 from memberledger.ops.verification import VerificationResult
 from memberledger.store.journal import ChainCredit, SkippedCredit
+from memberledger.store.retention import RetentionOutcome
 from memberledger.tiers import TIERS
 
 
@@ -434,6 +436,29 @@ def audit_tables(result: AuditResult) -> list[Table]:
 
 #: Differences listed by `audit_tables`.
 LISTED_DIFFERENCES = 50
+def retention_table(outcome: RetentionOutcome, title: str) -> Table:
+    table = _table(title, "journal", "count")
+    table.add_row("confirmed batches old and deep enough", f"{outcome.candidates:,}")
+    if outcome.unconfirmed_by_chain:
+        table.add_row(
+            "kept: the chain does not show them as the journal recorded them",
+            f"{len(outcome.unconfirmed_by_chain):,}",
+        )
+    table.add_row("batches removed", f"{outcome.removed.batches:,}")
+    table.add_row("rows removed", f"{outcome.removed.rows:,}")
+    if outcome.archive is not None:
+        table.add_row(f"archived to {outcome.archive}", f"{outcome.archive_bytes:,} bytes")
+    if outcome.removed.batches:
+        table.caption = "the space is reused by new rows; `ape run vault compact` returns it"
+    return table
+
+
+def compaction_table(compaction: Compaction) -> Table:
+    table = _table(f"Compaction of {compaction.path}", "size on disk", "bytes")
+    table.add_row("before", f"{compaction.before:,}")
+    table.add_row("after", f"{compaction.after:,}")
+    table.add_row("reclaimed", f"{compaction.reclaimed:,}")
+    return table
 
 
 def _table(title: str, *columns: str) -> Table:

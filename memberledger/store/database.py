@@ -177,6 +177,47 @@ class Database:
         busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
 
+    # ------------------------------------------------------------------ size
+
+    def size(self) -> int:
+        """Bytes the vault takes on disk: the file and its write-ahead log."""
+        return sum(
+            path.stat().st_size
+            for path in (self.path, self.path.with_name(self.path.name + "-wal"))
+            if path.exists()
+        )
+
+    def space_by_table(self) -> dict[str, int]:
+        """Bytes of pages each table takes in the file, its indexes included (SQLite's
+        `dbstat`), for measuring what a member or a journal row costs."""
+        owners = dict(self.rows("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"))
+        space: dict[str, int] = {}
+        for name, size in self.rows("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+            table = owners.get(name, name)
+            space[table] = space.get(table, 0) + int(size)
+        return space
+
+    def compact(self) -> tuple[int, int]:
+        """Give the space of deleted rows back to the file system: rebuild the file without
+        its free pages (`VACUUM`), then copy the write-ahead log into it and empty the log.
+        The size before and after (see `size`). Needs up to the file's size again in free
+        disk space while it runs, and no other connection writing.
+
+        Erased members stay erased: `secure_delete` already zeroed their pages, and the
+        rebuilt file holds live rows only. (A PostgreSQL vault, when there is one, does the
+        same with `VACUUM FULL` and measures with `pg_total_relation_size`.)"""
+        if self._db.in_transaction:
+            raise VaultError("cannot compact the vault inside a transaction")
+        self.checkpoint()
+        before = self.size()
+        self._db.execute("VACUUM")
+        if not self.checkpoint():
+            raise VaultError(
+                f"{self.path} was compacted, but another connection still reads it: its old "
+                "pages stay in the write-ahead log until that connection ends"
+            )
+        return before, self.size()
+
     def use_scratch_files(self, cache_kib: int) -> None:
         """Keep temporary tables in files (not memory), with a cache of `cache_kib` KiB, so a
         bulk run's staging stays bounded in memory whatever the file size."""

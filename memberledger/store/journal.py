@@ -24,6 +24,12 @@ large file's rows and fixing them into batches takes seconds, and doing it a few
 time lets the courier send the first batches while later ones are still being stored.
 
 How batches are settled against the chain and sent is `memberledger.bulk.courier`'s job.
+
+**Retired.** A confirmed batch old enough and deep enough below the chain's head may leave the
+journal (`memberledger.store.retention` decides which, and archives them first if asked):
+its rows, transactions and batch row are deleted, and each of its credit entries leaves its
+event id, wallet and points in `journal_retired_keys`, which every check below reads as a
+confirmed row. So an event is refused a second credit however long ago it was credited.
 """
 
 from __future__ import annotations
@@ -241,6 +247,34 @@ class JournalTotals:
     gas_used: int
 
 
+@dataclass(frozen=True)
+class RetirableBatch:
+    """A confirmed batch that retention may remove: what the chain is asked about it."""
+
+    batch_id: str
+    kind: BatchKind
+    tx_hash: str
+    block: int
+    block_hash: str | None
+    confirmed_at: str
+
+
+#: A journal row as an archive keeps it: which table, and the row's columns by name.
+ArchivedRow = tuple[str, dict[str, Any]]
+
+_BATCH_COLUMNS = (
+    "batch_id, kind, status, size, tx_hash, block, block_hash, gas_used, failure, created_at, "
+    "updated_at, origin, skipped"
+)
+_ENTRY_COLUMNS = (
+    "kind, entry_key, batch_id, position, wallet, commitment, consent, tier, points, tag"
+)
+_SKIPPED_COLUMNS = (
+    "batch_id, tag, entry_key, position, wallet, points, reason, status, skipped_at, retried_at"
+)
+_TRANSACTION_COLUMNS = "tx_hash, batch_id, nonce, gas_limit, max_fee, priority_fee, sent_at"
+
+
 def batch_id(kind: BatchKind, keys: Iterable[str]) -> str:
     """An enrollment batch's id: keccak256(domain, kind, sorted row keys), so the same rows
     always make the same id. (A credit batch's id is its identity on chain,
@@ -375,6 +409,12 @@ class Journal:
                     f"batch {identity}: {copied} journal rows copied for {len(entries)} entries"
                 )
         except sqlite3.IntegrityError:
+            retired = self.retired_keys(kind, [entry.key for entry in entries])
+            if retired:
+                raise JournalError(
+                    f"{kind} row {retired[0]!r} was confirmed long ago and retired from the "
+                    "journal: it is done, and cannot be planned again"
+                ) from None
             for entry in entries:
                 holder = self._db.execute(
                     "SELECT batch_id FROM journal_entries WHERE kind = ? AND entry_key = ? "
@@ -575,12 +615,15 @@ class Journal:
         ]
 
     def entry_status(self, kind: BatchKind, key: str) -> BatchStatus | None:
-        """The status of the live batch holding a row, if one does."""
+        """The status of the live batch holding a row, if one does; confirmed for a row
+        retired from the journal."""
         row = self._db.execute(
             "SELECT b.status FROM journal_entries e JOIN journal_batches b USING (batch_id) "
             "WHERE e.kind = ? AND e.entry_key = ?",
             (kind.value, key),
         ).fetchone()
+        if row is None and self.retired_keys(kind, [key]):
+            return BatchStatus.CONFIRMED
         return BatchStatus(row[0]) if row else None
 
     def entries(self, kind: BatchKind) -> dict[str, tuple[JournalEntry, BatchStatus]]:
@@ -594,9 +637,10 @@ class Journal:
 
     def match_staged_credits(self, staged: str) -> list[StagedCreditMatch]:
         """For each staged credit whose event the journal already knows, by its tag: in a
-        live batch of its own or one learnt from the chain, or skipped by the chain. `staged`
-        is a query giving `(line, tag, wallet, points)`; the match says whether the wallet
-        and points are the same, and the batch's status (None: skipped).
+        live batch of its own or one learnt from the chain, skipped by the chain, or retired
+        from the journal (then confirmed). `staged` is a query giving `(line, tag, wallet,
+        points)`; the match says whether the wallet and points are the same, and the batch's
+        status (None: skipped).
 
         CROSS JOIN keeps the staged rows as the outer loop: left to itself, SQLite scans
         every entry the journal holds and searches the staged rows for each (seconds once
@@ -606,7 +650,11 @@ class Journal:
             f"k.reason FROM ({staged}) s CROSS JOIN journal_entries e "
             "ON e.kind = 'credit' AND e.tag = s.tag JOIN journal_batches b USING (batch_id) "
             "LEFT JOIN journal_skipped k ON k.batch_id = e.batch_id AND k.tag = e.tag "
-            "AND k.retried_at IS NULL"
+            "AND k.retried_at IS NULL "
+            "UNION ALL "
+            "SELECT s.line, s.wallet = r.wallet AND s.points = r.points, 'confirmed', "
+            f"'journal', NULL FROM ({staged}) s CROSS JOIN journal_retired_keys r "
+            "ON r.kind = 'credit' AND r.tag = s.tag"
         ).fetchall()
         return [
             StagedCreditMatch(int(line), bool(same), BatchStatus(status), origin, reason)
@@ -614,7 +662,8 @@ class Journal:
         ]
 
     def unbatched(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
-        """The keys of `keys` that no live batch holds, in the given order."""
+        """The keys of `keys` that no live batch holds and none was retired, in the given
+        order."""
         if not keys:
             return []
         held = {
@@ -625,6 +674,7 @@ class Journal:
                 (kind.value, orjson.dumps(list(keys)).decode()),
             )
         }
+        held.update(self.retired_keys(kind, keys))
         return [key for key in keys if key not in held]
 
     def confirmed_since(self, kind: BatchKind, block: int) -> list[ConfirmedBatch]:
@@ -637,14 +687,20 @@ class Journal:
         return [ConfirmedBatch(b, t, int(n), h) for b, t, n, h in rows]
 
     def totals(self, kind: BatchKind, batch_ids: Sequence[str] | None = None) -> JournalTotals:
-        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas."""
+        """Confirmed batches of a kind (or of `batch_ids`): count, rows and gas; of a kind,
+        the retired ones included."""
         query = (
             "SELECT COUNT(*), COALESCE(SUM(size - skipped), 0), COALESCE(SUM(gas_used), 0) "
             "FROM journal_batches WHERE kind = ? AND status = 'confirmed'"
         )
         if batch_ids is None:
             row = self._db.execute(query, (kind.value,)).fetchone()
-            return JournalTotals(int(row[0]), int(row[1]), int(row[2]))
+            retired = self.retired_totals(kind)
+            return JournalTotals(
+                int(row[0]) + retired.batches,
+                int(row[1]) + retired.rows,
+                int(row[2]) + retired.gas_used,
+            )
         totals = JournalTotals(0, 0, 0)
         for start in range(0, len(batch_ids), 500):
             chunk = batch_ids[start : start + 500]
@@ -672,6 +728,8 @@ class Journal:
             "WHERE e.kind = 'credit' AND e.tag = k.tag AND b.status != 'failed' "
             "AND NOT EXISTS (SELECT 1 FROM journal_skipped s "
             "WHERE s.batch_id = e.batch_id AND s.tag = e.tag)) "
+            "AND NOT EXISTS (SELECT 1 FROM journal_retired_keys r "
+            "WHERE r.kind = 'credit' AND r.tag = k.tag) "
             "ORDER BY k.skipped_at, k.batch_id, k.position"
         ).fetchall()
         return [
@@ -812,6 +870,103 @@ class Journal:
             )
             self._insert_transaction(sent)
             self._record_skipped(identity, skipped)
+
+    # ------------------------------------------------------------------ retention
+
+    def retirable(self, confirmed_before: str, at_or_below: int) -> list[RetirableBatch]:
+        """Confirmed batches confirmed before `confirmed_before` (an ISO time, as the
+        journal writes them) and mined at or below block `at_or_below`, oldest first; not
+        one holding a credit the chain skipped that waits to be retried (`--retry-skipped`
+        reads it from its batch)."""
+        rows = self._db.execute(
+            "SELECT batch_id, kind, tx_hash, block, block_hash, updated_at FROM journal_batches b "
+            "WHERE status = 'confirmed' AND updated_at < ? AND block <= ? AND NOT EXISTS ("
+            "SELECT 1 FROM journal_skipped k WHERE k.batch_id = b.batch_id "
+            "AND k.retried_at IS NULL) ORDER BY block, batch_id",
+            (confirmed_before, at_or_below),
+        ).fetchall()
+        return [RetirableBatch(b, BatchKind(k), t, int(n), h, u) for b, k, t, n, h, u in rows]
+
+    def archived_rows(self, batch_id: str) -> Iterator[ArchivedRow]:
+        """Every journal row of a batch, as an archive keeps it: the batch, then its
+        entries in order, the credits the chain skipped, then its transactions in the order
+        they were signed."""
+        for table, columns, order in (
+            ("journal_batches", _BATCH_COLUMNS, "batch_id"),
+            ("journal_entries", _ENTRY_COLUMNS, "position"),
+            ("journal_skipped", _SKIPPED_COLUMNS, "position"),
+            ("journal_transactions", _TRANSACTION_COLUMNS, "sent_at, tx_hash"),
+        ):
+            cursor = self._db.execute(
+                f"SELECT {columns} FROM {table} WHERE batch_id = ? ORDER BY {order}", (batch_id,)
+            )
+            names = [column[0] for column in cursor.description]
+            for row in cursor:
+                yield table, dict(zip(names, row, strict=True))
+
+    def retire(self, batch_ids: Sequence[str]) -> JournalTotals:
+        """Remove confirmed batches from the journal, in one transaction: their credit
+        entries' event ids, wallets and points are kept as retired keys (see the module
+        docstring) and their counts added to the retired totals. A batch that is not
+        confirmed (any more) raises `JournalError` and nothing is removed. What was removed:
+        batches, entries and gas."""
+        removed = JournalTotals(0, 0, 0)
+        with self._db.transaction():
+            for identity in batch_ids:
+                self._require(identity, (BatchStatus.CONFIRMED,))
+                kind, size, gas_used = self._db.execute(
+                    "SELECT kind, size, gas_used FROM journal_batches WHERE batch_id = ?",
+                    (identity,),
+                ).fetchone()
+                if kind == BatchKind.CREDIT:
+                    self._db.execute(
+                        "INSERT INTO journal_retired_keys (kind, entry_key, wallet, points, tag) "
+                        "SELECT kind, entry_key, wallet, points, tag FROM journal_entries "
+                        "WHERE batch_id = ?",
+                        (identity,),
+                    )
+                self._db.execute(
+                    "INSERT INTO journal_retired_totals (kind, batches, rows, gas_used) "
+                    "VALUES (?, 1, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+                    "batches = batches + 1, rows = rows + excluded.rows, "
+                    "gas_used = gas_used + excluded.gas_used",
+                    (kind, int(size), int(gas_used or 0)),
+                )
+                for table in (
+                    "journal_skipped",
+                    "journal_transactions",
+                    "journal_entries",
+                    "journal_batches",
+                ):
+                    self._db.execute(f"DELETE FROM {table} WHERE batch_id = ?", (identity,))
+                removed = JournalTotals(
+                    removed.batches + 1,
+                    removed.rows + int(size),
+                    removed.gas_used + int(gas_used or 0),
+                )
+        return removed
+
+    def retired_keys(self, kind: BatchKind, keys: Sequence[str]) -> list[str]:
+        """The keys of `keys` retired from the journal, in the given order."""
+        if not keys:
+            return []
+        retired = {
+            str(key)
+            for (key,) in self._db.execute(
+                "SELECT entry_key FROM journal_retired_keys WHERE kind = ? AND entry_key IN "
+                "(SELECT value FROM json_each(?))",
+                (kind.value, orjson.dumps(list(keys)).decode()),
+            )
+        }
+        return [key for key in keys if key in retired]
+
+    def retired_totals(self, kind: BatchKind) -> JournalTotals:
+        """Batches, rows and gas of the batches of a kind retired from the journal."""
+        row = self._db.execute(
+            "SELECT batches, rows, gas_used FROM journal_retired_totals WHERE kind = ?",
+            (kind.value,),
+        ).fetchone()
+        return JournalTotals(*map(int, row)) if row else JournalTotals(0, 0, 0)
 
     def _batch(self, row: Any) -> Batch:
         identity, kind, status, tx_hash, block, gas_used, failure = row

@@ -239,3 +239,19 @@ def test_enroll_dry_run_shows_batches_gas_and_cost_and_sends_nothing(
     assert contracts.height() == height
     with operator.vault() as vault:
         assert vault.count_by_status() == before
+
+
+def test_enroll_takes_the_benchmarks_in_flight_and_refuses_more_than_the_cap(
+    operator: Operator, contracts: Contracts
+) -> None:
+    rows = [member_row(f"flight-{i}") for i in range(6)]
+    path = write_members(operator.workdir / "flight.csv", rows)
+
+    too_many = operator.run("enroll", path, "--in-flight", "1025")
+    assert too_many.returncode == 2
+    assert "1<=x<=1024" in too_many.stderr
+    assert contracts.registry.functions.memberOf(rows[0]["wallet"]).call()[3] == 0  # None
+
+    run = operator.run("enroll", path, "--batch-size", "1", "--in-flight", "128").ok()
+    assert table_value(run.stdout, "enrolled now (new in this file)") == "6"
+    assert all(contracts.registry.functions.memberOf(row["wallet"]).call()[3] == 1 for row in rows)

@@ -25,7 +25,14 @@ from operator_kit import (
 )
 from web3 import Web3
 
-from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.chain.local_node import (
+    anvil_command,
+    free_port,
+    hardhat_command,
+    leftover_nodes,
+    local_url,
+    running_node,
+)
 
 SEPOLIA_CHAIN_ID = 11155111
 PASSPHRASE = "correct horse battery staple"
@@ -39,14 +46,27 @@ NODE_START_SECONDS = 60
 def node_url(request: pytest.FixtureRequest) -> Iterator[str]:
     port = free_port()
     url = local_url(port)
-    if request.param == "anvil":
-        command = anvil_command(port)
-    else:
-        command = ["npx", "--no-install", "hardhat", "node", "--hostname", "127.0.0.1"]
-        command += ["--port", str(port)]
-    node = start_node(command, url, timeout=NODE_START_SECONDS, cwd=ROOT, quiet=True)
-    yield url
-    stop_node(node)
+    command = anvil_command(port) if request.param == "anvil" else hardhat_command(port, ROOT)
+    with running_node(command, url, timeout=NODE_START_SECONDS, cwd=ROOT, quiet=True):
+        yield url
+
+
+def test_npx_hardhat_node_stops_with_the_node_under_npx() -> None:
+    """`npx hardhat node` is npx with the real node as its child; stopping npx alone left the
+    child running (issue 20). Stopped as a group, neither is left."""
+    port = free_port()
+    command = ["npx", "--no-install", "hardhat", "node", "--hostname", "127.0.0.1"]
+    with running_node(
+        [*command, "--port", str(port)],
+        local_url(port),
+        timeout=NODE_START_SECONDS,
+        cwd=ROOT,
+        quiet=True,
+    ) as npx:
+        on_port = [n for n in leftover_nodes() if f"--port {port}" in n.command]
+        assert len(on_port) >= 2 and npx.pid in {n.pid for n in on_port}  # npx and its node
+
+    assert [n for n in leftover_nodes() if f"--port {port}" in n.command] == []
 
 
 def _operator(url: str, workdir: Path, **extra: str) -> Operator:
@@ -124,11 +144,10 @@ def testnet_rehearsal_node() -> Iterator[str]:
     port = free_port()
     url = local_url(port)
     options = ["--chain-id", str(SEPOLIA_CHAIN_ID), "--base-fee", "1000000000", "--block-time", "1"]
-    node = start_node(
+    with running_node(
         anvil_command(port, *options), url, timeout=NODE_START_SECONDS, cwd=ROOT, quiet=True
-    )
-    yield url
-    stop_node(node)
+    ):
+        yield url
 
 
 def test_testnet_rehearsal(testnet_rehearsal_node: str, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from eth_typing import HexStr
 from operator_kit import ROOT, Operator, new_operator, rpc
 from web3 import Web3
 
-from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.chain.local_node import running_anvil
 
 PASSPHRASE = "another passphrase"
 PAUSED = HexStr("0x5c975abb")  # the selector of paused()
@@ -23,17 +23,13 @@ NEWCOMER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # Anvil account 6
 
 @pytest.fixture
 def operator(tmp_path: Path) -> Iterator[Operator]:
-    port = free_port()
-    url = local_url(port)
-    node = start_node(anvil_command(port), url, cwd=ROOT)
-    operator = new_operator(
-        url,
-        tmp_path,
-        APE_DATA_FOLDER=str(tmp_path / "ape"),
-        MEMBERLEDGER_ACCOUNT_PASSPHRASE=PASSPHRASE,
-    )
-    yield operator
-    stop_node(node)
+    with running_anvil(cwd=ROOT) as url:
+        yield new_operator(
+            url,
+            tmp_path,
+            APE_DATA_FOLDER=str(tmp_path / "ape"),
+            MEMBERLEDGER_ACCOUNT_PASSPHRASE=PASSPHRASE,
+        )
 
 
 def test_roles_grant_list_revoke_pause(operator: Operator) -> None:

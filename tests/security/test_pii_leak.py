@@ -19,7 +19,7 @@ from eth_typing import HexStr
 from operator_kit import block_transactions, rpc
 from web3 import Web3
 
-from memberledger.chain.local_node import anvil_command, free_port, local_url, start_node, stop_node
+from memberledger.chain.local_node import running_anvil
 from memberledger.cli.demo import SIGNING_MEMBERS, _write_members
 from memberledger.pii.canonical import PersonalData, canonicalize
 
@@ -31,24 +31,21 @@ ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 @pytest.fixture(scope="module")
 def demo_chain() -> Iterator[Web3]:
     """A private Anvil that outlives `ape run demo`, so its whole history can be read."""
-    port = free_port()
-    url = local_url(port)
-    node = start_node(anvil_command(port), url)
-    web3 = Web3(Web3.HTTPProvider(url))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
-    demo = subprocess.run(
-        ["ape", "run", "demo", "--network", url],
-        cwd=ROOT,
-        env={**env, "NO_COLOR": "1", "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "Demo done" in demo.stdout
-    yield web3
-    stop_node(node)
+    with running_anvil() as url:
+        web3 = Web3(Web3.HTTPProvider(url))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
+        demo = subprocess.run(
+            ["ape", "run", "demo", "--network", url],
+            cwd=ROOT,
+            env={**env, "NO_COLOR": "1", "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert "Demo done" in demo.stdout
+        yield web3
 
 
 def demo_people(tmp_path: Path) -> list[PersonalData]:
