@@ -185,10 +185,6 @@ def main() -> int:
     if args.section in ("all", "fast-paths"):
         fast_paths: Any = importlib.import_module("fast_paths")
         record(args.out, fast_paths.run())
-    if args.section in ("all", "reads") and args.read_members:
-        reads: Any = importlib.import_module("reads")
-        read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
-        failed |= reads.main([*read_options, "--out", str(args.out)])
     if args.section in ("all", "relay"):
         failed |= relay_section(args.out)
     if args.section in ("all", "reads") and args.read_members:

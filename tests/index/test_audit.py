@@ -9,7 +9,6 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-
 from index_kit import Life, OpenIndex, audit_of, live_a_month
 
 from memberledger.chain.rpc import NodeClient
