@@ -57,15 +57,20 @@ class VaultSizes:
     def archive_and_compact(self, programme: Any, folder: Path) -> dict[str, Any]:
         """Archive every confirmed batch, compact, and measure: the figures of the whole
         run."""
+        from memberledger.bulk.chain_credits import require_known_credits
         from memberledger.ops.upkeep import compact_vault, prune_journal
         from memberledger.store.journal import BatchKind
-        from memberledger.store.retention import RetentionPolicy
+        from memberledger.store.retention import DEFAULT_DEPTH, RetentionPolicy
 
+        # As `ape run vault archive` does: batches leave once they are DEFAULT_DEPTH blocks
+        # deep and the chain's credits were compared with the journal past them.
+        programme.node.call("anvil_mine", hex(DEFAULT_DEPTH))
         before = self._size()
         started = time.perf_counter()
+        require_known_credits(programme)
         outcome = prune_journal(
             programme,
-            RetentionPolicy(dt.timedelta(0), depth=0),
+            RetentionPolicy(dt.timedelta(0)),
             archive_to=folder,
             now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1),
         )

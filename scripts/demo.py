@@ -9,11 +9,11 @@ import click
 from ape import accounts, chain, networks, project
 from rich.console import Console
 
-from memberledger.cli.boundary import OperatorCommand, reports_errors
+from memberledger.cli.boundary import UnconnectedCommand, reports_errors
 from memberledger.cli.demo import DEMO_DIR, demo_chain, run_demo
 
 
-@click.command(cls=OperatorCommand, short_help="Run the whole story on a local chain")
+@click.command(cls=UnconnectedCommand, short_help="Run the whole story on a local chain")
 @click.option("--members", default=20, show_default=True, help="How many members to generate.")
 @click.option("--account", "alias", help="Ape account of the operator (default: test account 0).")
 @click.option(

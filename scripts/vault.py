@@ -10,6 +10,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
+from memberledger.bulk.chain_credits import require_known_credits
 from memberledger.cli.boundary import reports_errors
 from memberledger.cli.render import compaction_table, retention_table
 from memberledger.ops.upkeep import compact_vault, prune_journal
@@ -33,7 +34,9 @@ _CONFIRMATIONS = click.option(
     type=click.IntRange(1),
     help="Only batches mined at least this many blocks below the chain's head. The default "
     "lies below the window in which enroll and issue_rewards still re-check confirmed batches "
-    "for a reorganisation; lower it only on a chain that cannot reorganise that deep.",
+    "for a reorganisation; lower it only on a chain that cannot reorganise that deep. Either "
+    "way a batch leaves only once the journal has compared the chain's credit batches past it "
+    "(done first, up to 256 blocks below the head).",
 )
 
 
@@ -70,6 +73,7 @@ def archive(days: float, confirmations: int, folder: Path | None) -> None:
     policy = RetentionPolicy(dt.timedelta(days=days), confirmations)
     with open_programme(project, chain, accounts, console=console) as programme:
         target = folder or programme.database.path.with_name("journal-archive")
+        require_known_credits(programme)  # the chain's credits first: see prune_journal
         outcome = prune_journal(programme, policy, archive_to=target)
     console.print(retention_table(outcome, "Journal archived"))
 
@@ -90,6 +94,7 @@ def prune(days: float, confirmations: int, yes: bool) -> None:
         console.print("Nothing removed.")
         return
     with open_programme(project, chain, accounts, console=console) as programme:
+        require_known_credits(programme)  # the chain's credits first: see prune_journal
         outcome = prune_journal(programme, policy)
     console.print(retention_table(outcome, "Journal pruned"))
 

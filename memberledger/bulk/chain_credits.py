@@ -30,10 +30,16 @@ from memberledger.chain.reads import ChainStatus
 from memberledger.errors import JournalError
 from memberledger.identifiers import credit_batch_id
 from memberledger.programme import Programme
-from memberledger.store.journal import BatchStatus, ChainCredit, SentTransaction, now_text
+from memberledger.store.journal import (
+    CREDIT_SYNC,
+    BatchStatus,
+    ChainCredit,
+    SentTransaction,
+    now_text,
+)
 
 #: The journal's name for how far it has compared itself with `BatchCredited` logs.
-SYNC_NAME = "credit batches"
+SYNC_NAME = CREDIT_SYNC
 #: Blocks below the head the comparison is repeated over next time (a reorganisation of
 #: recent blocks can replace what was seen there).
 RECHECK_DEPTH = 256

@@ -90,6 +90,31 @@ def _usage_refused(exc: click.UsageError, name: str) -> NoReturn:
     refuse(MemberLedgerError(f"{message} (see `ape run {name} --help`)"))
 
 
+class _UsageBoundary:
+    """Options mistyped before the command body runs: one red line, not click's usage text."""
+
+    name: str | None
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc, no-any-return]
+        except click.UsageError as exc:
+            if settings().verbose:
+                raise
+            _usage_refused(exc, _command_name(parent, info_name or self.name))
+
+
+class UnconnectedCommand(_UsageBoundary, click.Command):
+    """A command that connects to no node before its body runs (`ape run demo` starts its
+    own node, or connects to the one named), with the same boundary around its options."""
+
+
 class OperatorGroup(click.Group):
     """A script of several commands (`ape run members tier|suspend|...`): a mistyped command
     name is one red line too."""

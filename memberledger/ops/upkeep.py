@@ -19,7 +19,7 @@ from memberledger.chain.reads import ChainStatus, fetch_statuses
 from memberledger.chain.rpc import BlockHeader
 from memberledger.programme import Programme
 from memberledger.store.database import Database
-from memberledger.store.journal import BatchKind, RetirableBatch
+from memberledger.store.journal import CREDIT_SYNC, BatchKind, RetirableBatch
 from memberledger.store.lock import exclusive_run
 from memberledger.store.retention import RetentionOutcome, RetentionPolicy, retire_batches
 
@@ -48,10 +48,17 @@ def prune_journal(
     now: dt.datetime | None = None,
 ) -> RetentionOutcome:
     """Remove from the journal the confirmed batches `policy` allows and the chain still
-    shows, archived first into the folder `archive_to` if given."""
+    shows, archived first into the folder `archive_to` if given.
+
+    Only batches at or below the block up to which the journal was last compared with the
+    chain's credit batches (`memberledger.bulk.chain_credits.require_known_credits`, which
+    the `vault` commands run first) leave: the next run compares from there on, and a
+    retired batch's transaction is no longer one the journal knows."""
     database = programme.database
     with exclusive_run(database.path, "vault prune"):
-        head = programme.node.block_number()
+        synced = programme.journal.synced_block(CREDIT_SYNC)
+        reach = (-1 if synced is None else synced) + policy.depth
+        head = min(programme.node.block_number(), reach)
         return retire_batches(
             programme.journal,
             policy,
@@ -79,20 +86,19 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
     credits = [batch for batch in batches if batch.kind is BatchKind.CREDIT]
     applied: set[str] = set()
     points = str(programme.deployment.points)
+
+    def own_issuer() -> str:
+        return str(programme.sender.address)
+
     for start in range(0, len(credits), CHECK_CHUNK):
         # The contract keeps applied batches per issuer: the issuer of a batch is the sender
-        # of its transaction. A transaction the node no longer knows leaves its batch unshown,
-        # so it stays in the vault (retention only removes what the chain still answers for).
-        sent = node.batch(
-            [
-                ("eth_getTransactionByHash", [b.tx_hash])
-                for b in credits[start : start + CHECK_CHUNK]
-            ]
-        )
+        # of its transaction; for a transaction the node no longer knows (a node restarted
+        # without its history), the account running this command, the programme's issuer.
+        some = credits[start : start + CHECK_CHUNK]
+        sent = node.batch([("eth_getTransactionByHash", [b.tx_hash]) for b in some])
         chunk = [
-            (batch, str(tx["from"]))
-            for batch, tx in zip(credits[start : start + CHECK_CHUNK], sent, strict=True)
-            if isinstance(tx, dict) and tx.get("from")
+            (batch, str(tx["from"]) if isinstance(tx, dict) and tx.get("from") else own_issuer())
+            for batch, tx in zip(some, sent, strict=True)
         ]
         answers = node.batch(
             [

@@ -117,6 +117,10 @@ class CreditEntry:
 
 JournalEntry = EnrollmentEntry | CreditEntry
 
+#: The journal's name for how far it has compared itself with the chain's `BatchCredited`
+#: logs (`memberledger.bulk.chain_credits`); retention retires no batch above it.
+CREDIT_SYNC = "credit batches"
+
 #: The key of a credit learnt from the chain: this prefix, its tag in hex, "@", its batch.
 CHAIN_KEY_PREFIX = "#"
 
