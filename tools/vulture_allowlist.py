@@ -48,3 +48,4 @@ audit_
 verify
 set_window
 log_message  # http.server's hook (bench/zk.py serves the page's files quietly)
+viewed_at  # AccessEntry's fields reach the admin as JSON (memberledger/site/admin_desk.py, asdict)
