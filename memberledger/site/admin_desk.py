@@ -3,8 +3,9 @@ file, index file, contracts): SQLite connections belong to the thread that opene
 a dashboard used by a few staff members at a time needs no more. Every answer is plain JSON.
 
 What is read where:
-- overview: the chain index (`memberledger.ops.report.report_from`, a few GROUP BYs), brought
-  up to date within `budget` seconds first; redemptions waiting are the index's redemptions
+- overview: the dashboard's chain index (`dashboard_index_path`;
+  `memberledger.ops.report.report_from`, a few GROUP BYs), brought up to date within `budget`
+  seconds first; redemptions waiting are the index's redemptions
   less the vault's fulfilments.
 - health: the index's last block, the node's head, the registry's `paused()`, the relay
   account's balance.
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, suppress
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 from memberledger.errors import MemberLedgerError, UnknownMember
@@ -37,6 +39,15 @@ from memberledger.store.fulfilments import redemption_id
 from memberledger.store.vault import MemberStatus
 
 T = TypeVar("T")
+
+
+def dashboard_index_path(vault_path: Path) -> Path:
+    """The dashboard's own chain index beside the vault (`<vault>.dashboard-index.db`). Not the
+    one `ape run index` and the history endpoint share: two followers appending to one file
+    at once could fold the same range twice, so the dashboard keeps its own."""
+    return vault_path.with_name(vault_path.name + ".dashboard-index.db")
+
+
 #: Seconds a dashboard read may spend bringing the index up to date, by default.
 DEFAULT_BUDGET = 3.0
 
@@ -82,7 +93,9 @@ class AdminDesk:
         return self._roles.of(address)
 
     def _index(self, stack: ExitStack) -> ChainIndex:
-        index = stack.enter_context(open_index(self.programme(), quiet=True))
+        programme = self.programme()
+        path = dashboard_index_path(programme.database.path)
+        index = stack.enter_context(open_index(programme, path=path, quiet=True))
         deadline = time.monotonic() + self.budget
         with suppress(MemberLedgerError):  # the node is away: what is indexed is still true
             index.catch_up(stop=lambda: time.monotonic() >= deadline)
@@ -133,7 +146,8 @@ class AdminDesk:
             raise RelayRefused(400, "bad_request", field="reason")
         programme = self.programme()
         try:
-            view = member_view(programme, query.strip()[:100])
+            with ExitStack() as stack:
+                view = member_view(programme, query.strip()[:100], self._index(stack))
         except UnknownMember as exc:
             raise RelayRefused(404, "unknown_member") from exc
         stored = view.stored

@@ -21,9 +21,9 @@ from playwright.sync_api import Browser, Page, expect
 from memberledger.chain.rpc import NodeClient
 from memberledger.index.chain_index import ChainIndex, abis_of
 from memberledger.index.members import ACTIVE, SUSPENDED
-from memberledger.index.schema import index_path
 from memberledger.pii.canonical import PersonalData, canonicalize
 from memberledger.pii.commitment import commit_person
+from memberledger.site.admin_desk import dashboard_index_path
 from memberledger.store.access_log import AccessLog
 from memberledger.store.database import Database
 from memberledger.store.vault import DevelopmentKeyWarning, MemberRecord, Vault
@@ -125,7 +125,7 @@ def test_registrar_signs_in_and_sees_the_index_figures(
 
     manifest = stack.manifest
     index = ChainIndex.open(
-        index_path(dashboard_site.vault_path),
+        dashboard_index_path(dashboard_site.vault_path),
         NodeClient(stack.anvil_url),
         chain_id=stack.chain_id,
         registry=manifest["registry"],

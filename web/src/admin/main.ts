@@ -373,15 +373,20 @@ async function start(): Promise<void> {
   byId("sign-in").addEventListener("click", () => void signIn());
   byId("sign-out").addEventListener("click", () => void signOut());
   byId<HTMLFormElement>("member-form").addEventListener("submit", (event) => void lookUp(event));
-  watchWallets((wallets) => {
-    provider = wallets[0]?.provider ?? null;
-  });
+  // Ready once the wallets had their time to announce themselves (EIP-6963).
+  const walletsHeard = new Promise<void>((heard) =>
+    watchWallets((wallets) => {
+      provider = wallets[0]?.provider ?? null;
+      heard();
+    }),
+  );
   try {
     session = (await api("session")) as Session;
     await showSession();
   } catch {
     showSignedOut();
   }
+  await walletsHeard;
   document.body.dataset.ready = "true";
 }
 
