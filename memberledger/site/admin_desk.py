@@ -26,6 +26,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from eth_utils.address import to_checksum_address
+
 from memberledger.errors import MemberLedgerError, UnknownMember
 from memberledger.index.chain_index import ChainIndex, open_index
 from memberledger.ops.members import member_view
@@ -197,7 +199,7 @@ class AdminDesk:
             found.append(
                 {
                     "id": identity,
-                    "wallet": r.member,
+                    "wallet": to_checksum_address(r.member),
                     "memberId": stored.member_id if stored else None,
                     "rewardId": r.reward_id,
                     "reward": programme.reward_name(r.reward_id),

@@ -1,7 +1,8 @@
 """The staff dashboard's page (/admin) in headless Chromium with an injected wallet, against a
 real Anvil: a registrar signs in with personal_sign, sees their sections and the programme's
-figures exactly as the chain index holds them, looks a member up (the access log gains a row),
-and axe-core finds nothing serious; an account without a role is refused."""
+figures exactly as the chain index holds them, looks a member up (the access log gains a row)
+and marks a redemption handed out; the admin reads the access log and signs out; axe-core
+finds nothing serious in either language; an account without a role is refused."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from member_stack import ROOT, MemberStack, Site
 from page_kit import WalletSettings
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from memberledger.chain.rpc import NodeClient
 from memberledger.index.chain_index import ChainIndex, abis_of
@@ -26,6 +27,7 @@ from memberledger.pii.commitment import commit_person
 from memberledger.site.admin_desk import dashboard_index_path
 from memberledger.store.access_log import AccessLog
 from memberledger.store.database import Database
+from memberledger.store.fulfilments import Fulfilments
 from memberledger.store.vault import DevelopmentKeyWarning, MemberRecord, Vault
 from memberledger.tiers import TIERS
 
@@ -198,3 +200,67 @@ def test_dashboard_bundle_is_under_budget(built_page: Path) -> None:
     files = [bundle, *(built_page / name for name in chunks)]
     size = sum(len(gzip.compress(path.read_bytes(), 9)) for path in files)
     assert size < ADMIN_BUDGET_BYTES, f"{size} bytes gzipped: {[f.name for f in files]}"
+
+
+def sign_in_on_page(page: Page) -> None:
+    page.get_by_role("button", name="Sign in with your wallet").click()
+    expect(page.locator("#staff")).to_be_visible()
+
+
+def test_registrar_marks_a_redemption_handed_out(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    member = stack.enroll(tier=0)
+    stack.credit(member.address, 200)
+    receipt = stack.as_member(member.address, stack.points.functions.redeem(1))
+    identity = f"{receipt['blockNumber']}-{receipt['logs'][-1]['logIndex']}"
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    button = page.get_by_role("button", name=f"Mark {identity} handed out")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#message")).to_have_text(f"Redemption {identity} is marked handed out.")
+    expect(button).to_have_count(0)
+    assert asked == [f"Mark redemption {identity} of {member.address} as handed out?"]
+    database = Database(dashboard_site.vault_path)
+    try:
+        assert identity in Fulfilments(database).all()
+    finally:
+        database.close()
+    page.context.close()
+
+
+def test_admin_reads_the_access_log(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    database = Database(dashboard_site.vault_path)
+    try:
+        newest = AccessLog(database).record(
+            stack.registrar, dashboard_site.member_id, "0x" + "ab" * 20, "compliance_check"
+        )
+    finally:
+        database.close()
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.admin)
+    sign_in_on_page(page)
+    links = page.locator("#section-links a")
+    expect(links).to_have_text(["Programme now", "Chain health", "Access log"])
+    expect(page.locator("#members")).to_be_hidden()
+    first = page.locator("#access-table tbody tr").first
+    expect(first).to_have_text(
+        f"{newest.viewed_at}{stack.registrar}{dashboard_site.member_id}A compliance check"
+    )
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in with your wallet")).to_be_focused()
+    expect(page.locator("#access_log")).to_be_hidden()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#sign-in-panel")).to_be_visible()  # the cookie's session is over
+    page.context.close()
