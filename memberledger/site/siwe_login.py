@@ -52,6 +52,9 @@ class SignInSettings:
     nonce_ttl: float = 300.0
     idle: float = 900.0
     longest: float = 12 * 3600.0
+    #: Nonces waiting for their signature at most: past this, challenges are refused (busy)
+    #: until some are used or expire, so that asking for challenges cannot fill the memory.
+    max_nonces: int = 10_000
 
     @property
     def domain(self) -> str:
@@ -100,6 +103,8 @@ class StaffSignIn:
         nonce = siwe.generate_nonce()
         with self._lock:
             self._forget_stale(now)
+            if len(self._nonces) >= self.settings.max_nonces:
+                raise RelayRefused(503, "busy")
             self._nonces[nonce] = now + self.settings.nonce_ttl
         message = siwe.SiweMessage(
             domain=self.settings.domain,

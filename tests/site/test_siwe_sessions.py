@@ -4,6 +4,8 @@ or its longest life, and cookies are Secure everywhere but on this machine."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -27,7 +29,7 @@ def signed(text: str, account: object = STAFF) -> str:
     return "0x" + bytes(account.sign_message(encode_defunct(text=text)).signature).hex()  # type: ignore[attr-defined]
 
 
-def sign_in(clock: Clock, **settings: float) -> StaffSignIn:
+def sign_in(clock: Clock, **settings: Any) -> StaffSignIn:
     return StaffSignIn(SignInSettings(ORIGIN, 31337, **settings), clock)
 
 
@@ -57,6 +59,18 @@ def test_verify_refuses_a_malformed_message_and_signature() -> None:
     assert refused_code(lambda: login.verify("hello", "0x00")) == "sign_in_refused"
     message = login.challenge(STAFF.address)
     assert refused_code(lambda: login.verify(message, "0x1234")) == "sign_in_refused"
+
+
+def test_challenges_are_refused_past_the_nonce_cap_until_one_expires() -> None:
+    clock = Clock()
+    login = sign_in(clock, max_nonces=2, nonce_ttl=60)
+    first = login.challenge(STAFF.address)
+    login.challenge(STAFF.address)
+    assert refused_code(lambda: login.challenge(STAFF.address)) == "busy"
+    assert login.verify(first, signed(first)) == STAFF.address  # a used nonce frees its place
+    login.challenge(STAFF.address)
+    clock.now += 61
+    login.challenge(STAFF.address)  # the expired ones are forgotten
 
 
 def test_a_session_ends_when_idle_or_too_old() -> None:
