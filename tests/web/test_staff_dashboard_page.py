@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from member_stack import ROOT, MemberStack, Site
-from page_kit import WalletSettings
+from page_kit import DOCS_IMAGES, WalletSettings, update_docs_image
 from playwright.sync_api import Browser, Dialog, Page, expect
 
 from memberledger.chain.rpc import NodeClient
@@ -153,11 +153,14 @@ def test_registrar_signs_in_and_sees_the_index_figures(
     assert figure(page, "points:issued") == totals.credited
     assert int(page.locator("#health-list dd").first.inner_text()) == indexed
     assert axe_violations(page) == []  # the signed-in overview
+    update_docs_image(page, DOCS_IMAGES / "dashboard-overview.png")
 
     page.get_by_label("Member id or wallet").fill(dashboard_site.member_id)
     page.get_by_label("Why are you opening this member's record?").select_option("member_request")
     page.get_by_role("button", name="Show the member").click()
     expect(page.locator("#member-view")).to_contain_text("Anneliese Okonkwo")
+    page.locator("#members").scroll_into_view_if_needed()
+    update_docs_image(page, DOCS_IMAGES / "dashboard-member.png")
     database = Database(dashboard_site.vault_path)
     try:
         newest = AccessLog(database).latest(1)[0]

@@ -242,7 +242,7 @@ function drawTiers(byTier: Record<string, number>): void {
   chart = new Chart(canvas, {
     type: "bar",
     data: { labels, datasets: [{ label: s.membersInTier, data: values, backgroundColor: "#1f5fa8" }] },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 }
 
