@@ -7,6 +7,8 @@ timeouts, body limits and security headers).
     GET  /admin/api/session           who is signed in, their roles and sections
     POST /admin/api/sign-out          ends the session
     GET  /admin/api/overview          the programme now and the chain's health (any role)
+    GET  /admin/api/series            per week: enrolments, points, consent (any role)
+    GET  /admin/api/series.csv        the same as CSV
     POST /admin/api/member            {query, reason}: one member (registrar; access logged)
     GET  /admin/api/access-log        who viewed whose personal data (admin)
     GET  /admin/api/redemptions       the queue to hand out (registrar, issuer)
@@ -29,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from memberledger.site.admin_desk import AdminDesk
+from memberledger.site.admin_desk import AdminDesk, series_csv
 from memberledger.site.refusals import RelayRefused
 from memberledger.site.siwe_login import (
     CSRF_HEADER,
@@ -171,6 +173,25 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
         except RelayRefused as refused:
             return _refusal(refused)
 
+    async def series(request: Request) -> Response:
+        try:
+            require(session_of(request), "series")
+            return JSONResponse({"weeks": await desk.run(desk.series)})
+        except RelayRefused as refused:
+            return _refusal(refused)
+
+    async def series_download(request: Request) -> Response:
+        try:
+            require(session_of(request), "series")
+            weeks = await desk.run(desk.series)
+        except RelayRefused as refused:
+            return _refusal(refused)
+        return Response(
+            series_csv(weeks),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="programme-weekly.csv"'},
+        )
+
     async def member(request: Request) -> Response:
         try:
             session = await changing(request, "members")
@@ -217,6 +238,8 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
         Route(_API + "/session", session_route, methods=["GET"]),
         Route(_API + "/sign-out", sign_out, methods=["POST"]),
         Route(_API + "/overview", overview, methods=["GET"]),
+        Route(_API + "/series", series, methods=["GET"]),
+        Route(_API + "/series.csv", series_download, methods=["GET"]),
         Route(_API + "/member", member, methods=["POST"]),
         Route(_API + "/access-log", access_log, methods=["GET"]),
         Route(_API + "/redemptions", redemptions, methods=["GET"]),

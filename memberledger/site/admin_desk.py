@@ -7,6 +7,7 @@ What is read where:
   `memberledger.ops.report.report_from`, a few GROUP BYs), brought up to date within `budget`
   seconds first; redemptions waiting are the index's redemptions
   less the vault's fulfilments.
+- series: per week, from the same index (`ChainIndex.weekly`, GROUP BYs over its events).
 - health: the index's last block, the node's head, the registry's `paused()`, the relay
   account's balance.
 - a member: `memberledger.ops.members.member_view` (vault and index side by side); the view
@@ -18,6 +19,9 @@ What is read where:
 from __future__ import annotations
 
 import asyncio
+import csv
+import datetime as dt
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +32,7 @@ from typing import Any, TypeVar
 
 from eth_utils.address import to_checksum_address
 
+from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import MemberLedgerError, UnknownMember
 from memberledger.index.chain_index import ChainIndex, open_index
 from memberledger.ops.members import member_view
@@ -39,6 +44,7 @@ from memberledger.site.staff_roles import StaffRoles
 from memberledger.store.access_log import REASONS
 from memberledger.store.fulfilments import redemption_id
 from memberledger.store.vault import MemberStatus
+from memberledger.tiers import TIERS
 
 T = TypeVar("T")
 
@@ -125,6 +131,45 @@ class AdminDesk:
             "redemptionsWaiting": waiting,
             "health": self.health(report.block),
         }
+
+    def series(self) -> list[dict[str, Any]]:
+        """Per week (its Monday, UTC), oldest first: members enrolled by tier, points credited
+        and redeemed, consent given and withdrawn per purpose; weeks with nothing are left
+        out. From the index, a few GROUP BYs over its events."""
+        with ExitStack() as stack:
+            index = self._index(stack)
+            enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
+            credited = index.weekly("points", "BatchCredited", total="total")
+            redeemed = index.weekly("points", "Redeemed", total="cost")
+            flags = list(PURPOSE_WORDS)
+            consent = index.consent_weekly([int(flag) for flag in flags])
+        weeks: dict[int, dict[str, Any]] = {}
+
+        def week(start: int) -> dict[str, Any]:
+            if start not in weeks:
+                day = dt.datetime.fromtimestamp(start, dt.UTC).date().isoformat()
+                weeks[start] = {
+                    "week": day,
+                    "enrolled": dict.fromkeys(TIERS.values(), 0),
+                    "credited": "0",
+                    "redeemed": "0",
+                    "consentGiven": dict.fromkeys(PURPOSE_WORDS.values(), 0),
+                    "consentWithdrawn": dict.fromkeys(PURPOSE_WORDS.values(), 0),
+                }
+            return weeks[start]
+
+        for start, tier, count in enrolled:
+            week(start)["enrolled"][TIERS.get(tier, str(tier))] = count
+        for start, _, total in credited:
+            week(start)["credited"] = str(total)
+        for start, _, total in redeemed:
+            week(start)["redeemed"] = str(total)
+        for start, given, withdrawn in consent:
+            row = week(start)
+            for flag, gave, took in zip(flags, given, withdrawn, strict=True):
+                row["consentGiven"][PURPOSE_WORDS[flag]] = gave
+                row["consentWithdrawn"][PURPOSE_WORDS[flag]] = took
+        return [weeks[start] for start in sorted(weeks)]
 
     def health(self, indexed: int) -> dict[str, Any]:
         programme = self.programme()
@@ -225,3 +270,33 @@ class AdminDesk:
             "fulfilled": [r.redemption_id for r in outcome.fulfilled],
             "already": [r.redemption_id for r in outcome.already],
         }
+
+
+def series_csv(weeks: list[dict[str, Any]]) -> str:
+    """The weekly figures as CSV for a spreadsheet (numbers and dates only)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    tiers = list(TIERS.values())
+    purposes = list(PURPOSE_WORDS.values())
+    writer.writerow(
+        [
+            "week",
+            *(f"enrolled {tier}" for tier in tiers),
+            "points credited",
+            "points redeemed",
+            *(f"consent given: {p}" for p in purposes),
+            *(f"consent withdrawn: {p}" for p in purposes),
+        ]
+    )
+    for row in weeks:
+        writer.writerow(
+            [
+                row["week"],
+                *(row["enrolled"][tier] for tier in tiers),
+                row["credited"],
+                row["redeemed"],
+                *(row["consentGiven"][p] for p in purposes),
+                *(row["consentWithdrawn"][p] for p in purposes),
+            ]
+        )
+    return out.getvalue()

@@ -17,6 +17,7 @@ from typing import Any
 SECTIONS: dict[str, frozenset[str]] = {
     "overview": frozenset({"admin", "registrar", "issuer", "pauser"}),
     "health": frozenset({"admin", "registrar", "issuer", "pauser"}),
+    "series": frozenset({"admin", "registrar", "issuer", "pauser"}),
     # Personal data is shown to registrars only.
     "members": frozenset({"registrar"}),
     "redemptions": frozenset({"registrar", "issuer"}),

@@ -5,7 +5,10 @@ figures, the member lookup and its access log, and the redemptions queue."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import http.client
+import io
 import json
 import re
 import secrets
@@ -19,10 +22,12 @@ import pytest
 from member_stack import MemberStack, Site
 from operator_kit import rpc
 
+from memberledger.consent import PURPOSE_WORDS
 from memberledger.pii.canonical import PersonalData, canonicalize
 from memberledger.pii.commitment import commit_person
 from memberledger.site.refusals import SENTENCES
 from memberledger.store.vault import DevelopmentKeyWarning, MemberRecord, Vault
+from memberledger.tiers import TIERS
 
 #: Seconds a session may sit idle on the test site.
 IDLE = 10.0
@@ -270,11 +275,11 @@ def test_each_role_sees_its_own_sections(stack: MemberStack, dashboard: Dashboar
     registrar = sign_in(stack, site, stack.registrar)  # registrar and issuer
     pauser = sign_in(stack, site, dashboard.pauser)
     assert admin.roles == ["admin", "pauser"]
-    assert admin.sections == ["overview", "health", "access_log"]
+    assert admin.sections == ["overview", "health", "series", "access_log"]
     assert registrar.roles == ["issuer", "registrar"]
-    assert registrar.sections == ["overview", "health", "members", "redemptions"]
+    assert registrar.sections == ["overview", "health", "series", "members", "redemptions"]
     assert pauser.roles == ["pauser"]
-    assert pauser.sections == ["overview", "health"]
+    assert pauser.sections == ["overview", "health", "series"]
 
     assert call(site, "/admin/api/overview", cookie=pauser.cookie).status == 200
     refused(call(site, "/admin/api/redemptions", cookie=pauser.cookie), 403, "forbidden")
@@ -470,3 +475,102 @@ def test_redemptions_queue_and_mark_fulfilled(stack: MemberStack, dashboard: Das
     queue = call(site, "/admin/api/redemptions", cookie=staff.cookie)
     assert identity not in {r["id"] for r in queue.body["waiting"]}
     assert overview(site, staff)["redemptionsWaiting"] == waiting_before - 1
+
+
+def monday_of(timestamp: int) -> str:
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).date()
+    return (day - dt.timedelta(days=day.weekday())).isoformat()
+
+
+def expected_weeks(stack: MemberStack) -> list[dict[str, Any]]:
+    """The weekly figures computed here from the chain's own logs (not the index)."""
+    start = int(stack.manifest["deploy_block"])
+    times: dict[int, int] = {}
+
+    def week_of(log: Any) -> dict[str, Any]:
+        block = int(log["blockNumber"])
+        if block not in times:
+            times[block] = int(stack.web3.eth.get_block(block)["timestamp"])
+        monday = monday_of(times[block])
+        if monday not in weeks:
+            weeks[monday] = {
+                "week": monday,
+                "enrolled": dict.fromkeys(TIERS.values(), 0),
+                "credited": 0,
+                "redeemed": 0,
+                "consentGiven": dict.fromkeys(PURPOSE_WORDS.values(), 0),
+                "consentWithdrawn": dict.fromkeys(PURPOSE_WORDS.values(), 0),
+            }
+        return weeks[monday]
+
+    weeks: dict[str, dict[str, Any]] = {}
+    registry, points = stack.registry.events, stack.points.events
+    for log in registry.MemberEnrolled.get_logs(from_block=start):
+        week_of(log)["enrolled"][TIERS[log["args"]["tier"]]] += 1
+    for log in points.BatchCredited.get_logs(from_block=start):
+        week_of(log)["credited"] += log["args"]["total"]
+    for log in points.Redeemed.get_logs(from_block=start):
+        week_of(log)["redeemed"] += log["args"]["cost"]
+    for log in registry.ConsentChanged.get_logs(from_block=start):
+        old, new = log["args"]["oldFlags"], log["args"]["newFlags"]
+        row = week_of(log)
+        for flag, words in PURPOSE_WORDS.items():
+            row["consentGiven"][words] += bool(new & flag and not old & flag)
+            row["consentWithdrawn"][words] += bool(old & flag and not new & flag)
+    for row in weeks.values():
+        row["credited"], row["redeemed"] = str(row["credited"]), str(row["redeemed"])
+    return [weeks[monday] for monday in sorted(weeks)]
+
+
+def test_weekly_series_match_the_chains_logs(stack: MemberStack, dashboard: Dashboard) -> None:
+    site = dashboard.site
+    staff = sign_in(stack, site, dashboard.pauser)
+    member = stack.enroll(consent=0b011, tier=1)
+    stack.credit(member.address, 300)
+    stack.as_member(member.address, stack.registry.functions.setConsent(0b001, 1))
+    stack.as_member(member.address, stack.points.functions.redeem(1))
+    answer = call(site, "/admin/api/series", cookie=staff.cookie)
+    assert answer.status == 200, answer.body
+    weeks = answer.body["weeks"]
+    assert weeks == expected_weeks(stack)
+    this_week = weeks[-1]
+    assert this_week["week"] == monday_of(stack.now())
+    assert this_week["enrolled"]["silver"] >= 1 and int(this_week["redeemed"]) >= 100
+    assert this_week["consentWithdrawn"]["usage analytics"] >= 1
+
+    download = call(site, "/admin/api/series.csv", cookie=staff.cookie)
+    assert download.status == 200
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in download.headers["content-disposition"]
+    refused(call(dashboard.site, "/admin/api/series.csv"), 401, "signed_out")
+
+
+def test_weekly_csv_holds_the_same_figures(stack: MemberStack, dashboard: Dashboard) -> None:
+    staff = sign_in(stack, dashboard.site, dashboard.pauser)
+    weeks = call(dashboard.site, "/admin/api/series", cookie=staff.cookie).body["weeks"]
+    text = raw_get(dashboard.site, "/admin/api/series.csv", staff.cookie)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:5] == [
+        "week",
+        "enrolled basic",
+        "enrolled silver",
+        "enrolled gold",
+        "enrolled platinum",
+    ]
+    assert len(rows) == len(weeks) + 1
+    last = rows[-1]
+    assert last[0] == weeks[-1]["week"]
+    assert [int(n) for n in last[1:5]] == list(weeks[-1]["enrolled"].values())
+    assert last[5:7] == [weeks[-1]["credited"], weeks[-1]["redeemed"]]
+
+
+def raw_get(site: Site, path: str, cookie: str) -> str:
+    host, port = site.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": f"memberledger_staff={cookie}"})
+        response = connection.getresponse()
+        assert response.status == 200
+        return response.read().decode()
+    finally:
+        connection.close()

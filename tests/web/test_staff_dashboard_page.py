@@ -6,6 +6,7 @@ finds nothing serious in either language; an account without a role is refused."
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import re
 import secrets
@@ -115,7 +116,9 @@ def test_registrar_signs_in_and_sees_the_index_figures(
     page.keyboard.press("Enter")
     expect(page.locator("#staff")).to_contain_text(stack.registrar)
     links = page.locator("#section-links a")
-    expect(links).to_have_text(["Programme now", "Chain health", "Members", "Redemptions"])
+    expect(links).to_have_text(
+        ["Programme now", "Chain health", "Week by week", "Members", "Redemptions"]
+    )
     expect(page.locator("#access_log")).to_be_hidden()
     expect(page.locator('[data-figure="status:active"]')).to_be_visible()
     signed = [c for c in page.evaluate("window.__wallet.calls") if c["method"] == "personal_sign"]
@@ -139,6 +142,8 @@ def test_registrar_signs_in_and_sees_the_index_figures(
         counts = index.state_counts()
         totals = index.point_totals()
         indexed = index.status().read_block
+        enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
+        credited = index.weekly("points", "BatchCredited", total="total")
     finally:
         index.close()
     active = sum(c.members for c in counts if c.status == ACTIVE)
@@ -152,6 +157,13 @@ def test_registrar_signs_in_and_sees_the_index_figures(
     assert figure(page, "points:outstanding") == totals.outstanding
     assert figure(page, "points:issued") == totals.credited
     assert int(page.locator("#health-list dd").first.inner_text()) == indexed
+    expect(page.locator("#series-table tbody tr")).to_have_count(len({w for w, _, _ in enrolled}))
+    for start, tier, count in enrolled:
+        monday = dt.datetime.fromtimestamp(start, dt.UTC).date().isoformat()
+        assert figure(page, f"{monday}:enrolled:{TIERS[tier]}") == count
+    for start, _, total in credited:
+        monday = dt.datetime.fromtimestamp(start, dt.UTC).date().isoformat()
+        assert figure(page, f"{monday}:credited") == total
     assert axe_violations(page) == []  # the signed-in overview
     update_docs_image(page, DOCS_IMAGES / "dashboard-overview.png")
 
@@ -177,7 +189,9 @@ def test_chinese_dashboard_is_axe_clean(
 ) -> None:
     page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar, "zh-CN")
     page.get_by_role("button", name="用钱包登录").click()
-    expect(page.locator("#section-links a")).to_have_text(["计划概况", "链的状态", "会员", "兑换"])
+    expect(page.locator("#section-links a")).to_have_text(
+        ["计划概况", "链的状态", "每周变化", "会员", "兑换"]
+    )
     expect(page.locator('[data-figure="status:active"]')).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert axe_violations(page) == []
@@ -253,7 +267,7 @@ def test_admin_reads_the_access_log(
     page = open_dashboard(browser, stack, dashboard_site.site, stack.admin)
     sign_in_on_page(page)
     links = page.locator("#section-links a")
-    expect(links).to_have_text(["Programme now", "Chain health", "Access log"])
+    expect(links).to_have_text(["Programme now", "Chain health", "Week by week", "Access log"])
     expect(page.locator("#members")).to_be_hidden()
     first = page.locator("#access-table tbody tr").first
     expect(first).to_have_text(

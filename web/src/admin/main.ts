@@ -27,7 +27,17 @@ let s: Strings = CATALOGUES[lang];
 let session: Session | null = null;
 let provider: Eip1193Provider | null = null;
 let chart: Chart | null = null;
-const SECTIONS = ["overview", "health", "members", "redemptions", "access_log"];
+const SECTIONS = ["overview", "health", "series", "members", "redemptions", "access_log"];
+let seriesChart: Chart | null = null;
+
+interface Week {
+  week: string;
+  enrolled: Record<string, number>;
+  credited: string;
+  redeemed: string;
+  consentGiven: Record<string, number>;
+  consentWithdrawn: Record<string, number>;
+}
 
 const byId = <T extends HTMLElement>(id: string): T => {
   const found = document.getElementById(id);
@@ -172,6 +182,7 @@ async function showSession(): Promise<void> {
   for (const name of SECTIONS) byId(name).hidden = !session.sections.includes(name);
   const loads: Promise<void>[] = [];
   if (session.sections.includes("overview")) loads.push(loadOverview());
+  if (session.sections.includes("series")) loads.push(loadSeries());
   if (session.sections.includes("redemptions")) loads.push(loadRedemptions());
   if (session.sections.includes("access_log")) loads.push(loadAccessLog());
   await Promise.all(loads);
@@ -244,6 +255,70 @@ function drawTiers(byTier: Record<string, number>): void {
     data: { labels, datasets: [{ label: s.membersInTier, data: values, backgroundColor: "#1f5fa8" }] },
     options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
+}
+
+async function loadSeries(): Promise<void> {
+  try {
+    const weeks = (await api("series")).weeks as Week[];
+    const first = weeks[0];
+    const tiers = first ? Object.keys(first.enrolled) : [];
+    const purposes = first ? Object.keys(first.consentGiven) : [];
+    const table = byId("series-table");
+    const headings = [
+      s.weekColumn,
+      ...tiers.map((tier) => s.enrolledColumn(tier)),
+      s.creditedColumn,
+      s.redeemedColumn,
+      ...purposes.map((p) => s.givenColumn(p)),
+      ...purposes.map((p) => s.withdrawnColumn(p)),
+    ];
+    table.querySelector("thead tr")?.replaceChildren(
+      ...headings.map((words) => {
+        const head = element("th", words);
+        head.scope = "col";
+        return head;
+      }),
+    );
+    table.querySelector("tbody")?.replaceChildren(
+      ...weeks.map((w) => {
+        const row = element("tr");
+        const head = element("th", w.week);
+        head.scope = "row";
+        const cell = (value: string | number, key: string): HTMLTableCellElement => {
+          const made = element("td", String(value), "number");
+          made.dataset.figure = `${w.week}:${key}`;
+          return made;
+        };
+        row.append(
+          head,
+          ...tiers.map((tier) => cell(w.enrolled[tier] ?? 0, `enrolled:${tier}`)),
+          cell(w.credited, "credited"),
+          cell(w.redeemed, "redeemed"),
+          ...purposes.map((p) => cell(w.consentGiven[p] ?? 0, `given:${p}`)),
+          ...purposes.map((p) => cell(w.consentWithdrawn[p] ?? 0, `withdrawn:${p}`)),
+        );
+        return row;
+      }),
+    );
+    const datasets = tiers.map((tier, at) => ({
+      label: tier,
+      data: weeks.map((w) => w.enrolled[tier] ?? 0),
+      backgroundColor: ["#6b7280", "#1f5fa8", "#b7791f", "#5b21b6"][at % 4],
+    }));
+    seriesChart?.destroy();
+    seriesChart = new Chart(byId<HTMLCanvasElement>("series-chart"), {
+      type: "bar",
+      data: { labels: weeks.map((w) => w.week), datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 async function lookUp(event: SubmitEvent): Promise<void> {
