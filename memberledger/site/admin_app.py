@@ -10,6 +10,8 @@ timeouts, body limits and security headers).
     GET  /admin/api/series            per week: enrolments, points, consent (any role)
     GET  /admin/api/series.csv        the same as CSV
     POST /admin/api/member            {query, reason}: one member (registrar; access logged)
+    POST /admin/api/action/prepare    {action, query, tier?}: the transaction to sign (registrar)
+    POST /admin/api/action/confirm    {action, query, tier?, txHash}: checked on chain, recorded
     GET  /admin/api/access-log        who viewed whose personal data (admin)
     GET  /admin/api/redemptions       the queue to hand out (registrar, issuer)
     POST /admin/api/redemptions/fulfil {ids}: mark handed out (registrar, issuer)
@@ -202,6 +204,34 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             return _refusal(refused)
         return JSONResponse(found)
 
+    def action_fields(body: dict[str, Any]) -> tuple[str, str, int | None]:
+        tier = body.get("tier")
+        if tier is not None and (not isinstance(tier, int) or isinstance(tier, bool)):
+            raise RelayRefused(400, "bad_request", field="tier")
+        return _text(body, "action"), _text(body, "query"), tier
+
+    async def prepare_action(request: Request) -> Response:
+        try:
+            await changing(request, "members")
+            action, query, tier = action_fields(await _json_body(request, read_body))
+            return JSONResponse(await desk.run(desk.prepare_action, action, query, tier))
+        except RelayRefused as refused:
+            return _refusal(refused)
+
+    async def confirm_action(request: Request) -> Response:
+        try:
+            session = await changing(request, "members")
+            body = await _json_body(request, read_body)
+            action, query, tier = action_fields(body)
+            tx_hash = _text(body, "txHash")
+            done = await desk.run(
+                desk.confirm_action, action, query, tier, tx_hash, session.address
+            )
+        except RelayRefused as refused:
+            return _refusal(refused)
+        log.info("staff %s: %s of %s in %s", session.address, action, done["wallet"], tx_hash)
+        return JSONResponse(done)
+
     async def access_log(request: Request) -> Response:
         try:
             require(session_of(request), "access_log")
@@ -241,6 +271,8 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
         Route(_API + "/series", series, methods=["GET"]),
         Route(_API + "/series.csv", series_download, methods=["GET"]),
         Route(_API + "/member", member, methods=["POST"]),
+        Route(_API + "/action/prepare", prepare_action, methods=["POST"]),
+        Route(_API + "/action/confirm", confirm_action, methods=["POST"]),
         Route(_API + "/access-log", access_log, methods=["GET"]),
         Route(_API + "/redemptions", redemptions, methods=["GET"]),
         Route(_API + "/redemptions/fulfil", fulfil, methods=["POST"]),

@@ -39,6 +39,7 @@ from memberledger.ops.members import member_view
 from memberledger.ops.redemptions import fulfil
 from memberledger.ops.report import report_from
 from memberledger.programme import Programme
+from memberledger.site import staff_actions
 from memberledger.site.refusals import RelayRefused
 from memberledger.site.staff_roles import StaffRoles
 from memberledger.store.access_log import REASONS
@@ -228,6 +229,16 @@ class AdminDesk:
             ],
             "erased": stored is not None and stored.status is MemberStatus.ERASED,
         }
+
+    def prepare_action(self, action: str, query: str, tier: int | None) -> dict[str, Any]:
+        """The transaction of a registrar's action, for the staff member's wallet to send."""
+        return staff_actions.prepare(self.programme(), action, query, tier).as_json()
+
+    def confirm_action(
+        self, action: str, query: str, tier: int | None, tx_hash: str, staff: str
+    ) -> dict[str, Any]:
+        """The action's transaction checked on chain, and the vault brought along."""
+        return staff_actions.confirm(self.programme(), action, query, tier, tx_hash, staff)
 
     def access_log(self) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in self.programme().access_log.latest()]

@@ -93,6 +93,12 @@ SENTENCES: Mapping[str, str] = {
     "forbidden": "Your roles do not allow this. Ask the programme's admin.",
     "unknown_member": "No member with this id or wallet.",
     "no_dashboard": "No staff dashboard runs here.",
+    "not_current": "This membership has ended (revoked, erased or moved): it cannot change.",
+    "not_mined": "The transaction is not mined yet. Check again in a moment.",
+    "not_done": (
+        "That transaction did not do this: it failed, went elsewhere, or was sent by another "
+        "wallet. Nothing was recorded."
+    ),
 }
 
 

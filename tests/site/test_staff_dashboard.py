@@ -574,3 +574,91 @@ def raw_get(site: Site, path: str, cookie: str) -> str:
         return response.read().decode()
     finally:
         connection.close()
+
+
+# ---------------------------------------------------------------------------- actions
+
+
+def act(site: Site, staff: Staff, step: str, body: dict[str, Any]) -> Answer:
+    return call(
+        site, f"/admin/api/action/{step}", "POST", body, cookie=staff.cookie, csrf=staff.csrf
+    )
+
+
+def send_prepared(stack: MemberStack, sender: str, prepared: dict[str, Any]) -> str:
+    """What the page does with the prepared transaction: the staff wallet sends it."""
+    tx_hash = stack.web3.eth.send_transaction(
+        {"from": sender, "to": prepared["to"], "data": prepared["data"]}
+    )
+    stack.web3.eth.wait_for_transaction_receipt(tx_hash)
+    return "0x" + bytes(tx_hash).hex()
+
+
+def test_registrar_changes_a_tier_with_their_own_wallet(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    staff = sign_in(stack, site, stack.registrar)
+    member = dashboard.member
+    body: dict[str, Any] = {"action": "tier", "query": member.member_id, "tier": 3}
+    prepared = act(site, staff, "prepare", body)
+    assert prepared.status == 200, prepared.body
+    assert prepared.body["to"] == stack.manifest["registry"]
+    assert prepared.body["wallet"] == member.wallet
+    assert member.personal.email.encode().hex() not in prepared.body["data"]
+    tx_hash = send_prepared(stack, stack.registrar, prepared.body)
+    done = act(site, staff, "confirm", {**body, "txHash": tx_hash})
+    assert done.status == 200, done.body
+    assert done.body["tier"] == 3 and done.body["txHash"] == tx_hash
+    assert stack.record(member.wallet)[2] == 3  # (commitment, consent, tier, status, ...)
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get(member.member_id)
+        assert stored is not None and stored.tier == 3
+    refused(act(site, staff, "prepare", body), 409, "nothing_to_change")
+
+
+def test_confirm_refuses_a_transaction_that_did_not_do_it(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    staff = sign_in(stack, site, stack.registrar)
+    other = stack.enroll(tier=1)
+    body: dict[str, Any] = {"action": "suspend", "query": other.address}
+    prepared = act(site, staff, "prepare", body).body
+    # A transaction of another kind (a tier change) does not confirm a suspension.
+    tier = act(site, staff, "prepare", {"action": "tier", "query": other.address, "tier": 2})
+    unrelated = send_prepared(stack, stack.registrar, tier.body)
+    refused(act(site, staff, "confirm", {**body, "txHash": unrelated}), 409, "not_done")
+    # The suspension sent by the admin's wallet (no registrar role): it reverts on chain.
+    admin_sent = stack.web3.eth.send_transaction(
+        {"from": stack.admin, "to": prepared["to"], "data": prepared["data"], "gas": 200_000}
+    )
+    stack.web3.eth.wait_for_transaction_receipt(admin_sent)
+    reverted = "0x" + bytes(admin_sent).hex()
+    refused(act(site, staff, "confirm", {**body, "txHash": reverted}), 409, "not_done")
+    refused(act(site, staff, "confirm", {**body, "txHash": "0x1234"}), 400, "bad_request")
+    # The real one goes through; a second registrar cannot claim it as theirs.
+    sent = send_prepared(stack, stack.registrar, prepared)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    assert stack.record(other.address)[3] == 2  # suspended
+    refused(act(site, staff, "prepare", body), 409, "nothing_to_change")
+    reinstate = act(site, staff, "prepare", {"action": "reinstate", "query": other.address})
+    assert reinstate.status == 200, reinstate.body
+
+
+def test_actions_need_the_registrar_role_and_the_csrf_token(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    pauser = sign_in(stack, site, dashboard.pauser)
+    body: dict[str, Any] = {"action": "suspend", "query": dashboard.member.member_id}
+    refused(act(site, pauser, "prepare", body), 403, "forbidden")
+    registrar = sign_in(stack, site, stack.registrar)
+    answer = call(site, "/admin/api/action/prepare", "POST", body, cookie=registrar.cookie)
+    refused(answer, 403, "csrf")
+    refused(act(site, registrar, "prepare", {**body, "action": "erase"}), 400, "bad_request")
+    bad_tier = {"action": "tier", "query": dashboard.member.member_id, "tier": 9}
+    refused(act(site, registrar, "prepare", bad_tier), 400, "bad_request")

@@ -281,3 +281,43 @@ def test_admin_reads_the_access_log(
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#sign-in-panel")).to_be_visible()  # the cookie's session is over
     page.context.close()
+
+
+def test_registrar_suspends_and_changes_a_tier_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    member = stack.enroll(tier=0)
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill(member.address)
+    page.get_by_label("Why are you opening this member's record?").select_option("support_case")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.locator("#member-actions")).to_be_visible()
+    page.get_by_role("button", name="Suspend").click()
+    expect(page.locator("#message")).to_have_text(
+        f"Done: suspend {member.address} (confirmed on chain)."
+    )
+    assert stack.record(member.address)[3] == 2  # suspended, by the registrar's own wallet
+    page.get_by_label("New tier").select_option("gold")
+    page.get_by_role("button", name="Change tier").click()
+    expect(page.locator("#message")).to_have_text(
+        f"Done: change the tier of {member.address} (confirmed on chain)."
+    )
+    assert stack.record(member.address)[2] == 2
+    assert asked == [
+        f"Really suspend {member.address}? Your wallet will ask you to sign.",
+        f"Really change the tier of {member.address}? Your wallet will ask you to sign.",
+    ]
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    assert [c["params"][0]["from"].lower() for c in sent] == [stack.registrar.lower()] * 2
+    assert axe_violations(page) == []
+    page.context.close()

@@ -29,6 +29,8 @@ let provider: Eip1193Provider | null = null;
 let chart: Chart | null = null;
 const SECTIONS = ["overview", "health", "series", "members", "redemptions", "access_log"];
 let seriesChart: Chart | null = null;
+/** The member the registrar looked up last (id, else wallet), whom the actions are about. */
+let shownMember: string | null = null;
 
 interface Week {
   week: string;
@@ -114,6 +116,16 @@ function translate(): void {
     }),
   );
   if (chosen) reason.value = chosen;
+  const tier = byId<HTMLSelectElement>("action-tier");
+  const tierChosen = tier.value;
+  tier.replaceChildren(
+    ...["basic", "silver", "gold", "platinum"].map((name, number) => {
+      const option = element("option", name);
+      option.value = String(number);
+      return option;
+    }),
+  );
+  if (tierChosen) tier.value = tierChosen;
 }
 
 // ------------------------------------------------------------------ signing in and out
@@ -355,11 +367,40 @@ async function lookUp(event: SubmitEvent): Promise<void> {
     history.lastElementChild?.append(events);
     view.replaceChildren(...groups, history);
     view.hidden = false;
+    shownMember = found.memberId ?? found.wallet;
+    byId("member-actions").hidden = found.chain.status !== "active" && found.chain.status !== "suspended";
     say("", "success");
     if (session?.sections.includes("access_log")) await loadAccessLog();
   } catch (error) {
     view.hidden = true;
+    byId("member-actions").hidden = true;
+    shownMember = null;
     fail(error);
+  }
+}
+
+async function act(action: string): Promise<void> {
+  const member = shownMember;
+  if (!member || !session || !provider) return;
+  const words = s.actionWords[action] ?? action;
+  if (!window.confirm(s.confirmAction(words, member))) return;
+  const body: Record<string, unknown> = { action, query: member };
+  if (action === "tier") body.tier = Number(byId<HTMLSelectElement>("action-tier").value);
+  const buttons = [...byId("member-actions").querySelectorAll("button")];
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    const prepared = await api("action/prepare", "POST", body);
+    const txHash = await provider.request({
+      method: "eth_sendTransaction",
+      params: [{ from: session.address, to: prepared.to, data: prepared.data }],
+    });
+    await api("action/confirm", "POST", { ...body, txHash });
+    say(s.actionDone(words, member), "success");
+    if (session.sections.includes("overview")) await loadOverview();
+  } catch (error) {
+    fail(error);
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
   }
 }
 
@@ -448,6 +489,9 @@ async function start(): Promise<void> {
   byId("sign-in").addEventListener("click", () => void signIn());
   byId("sign-out").addEventListener("click", () => void signOut());
   byId<HTMLFormElement>("member-form").addEventListener("submit", (event) => void lookUp(event));
+  for (const button of byId("member-actions").querySelectorAll<HTMLButtonElement>("button[data-action]")) {
+    button.addEventListener("click", () => void act(button.dataset.action ?? ""));
+  }
   // Ready once the wallets had their time to announce themselves (EIP-6963).
   const walletsHeard = new Promise<void>((heard) =>
     watchWallets((wallets) => {
