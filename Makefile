@@ -105,7 +105,8 @@ fuzz: setup
 # and per journal row, archived and compacted), then the reads (the chain index against
 # today's way) on another with 1,000,000 members, then the relay section (bench/relay.py:
 # relayed consent changes and redemptions a second, valid requests under a flood), then
-# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in
+# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20), then the staff
+# dashboard's reads on an index of 1,000,000 members (bench/dashboard.py); figures in
 # bench/results.json.
 bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
