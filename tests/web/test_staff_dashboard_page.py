@@ -75,9 +75,15 @@ def dashboard_site(stack: MemberStack) -> Iterator[DashboardSite]:
 
 
 def open_dashboard(
-    browser: Browser, stack: MemberStack, site: Site, account: str, locale: str = "en-US"
+    browser: Browser,
+    stack: MemberStack,
+    site: Site,
+    account: str,
+    locale: str = "en-US",
+    *,
+    bypass_csp: bool = True,  # axe is added as a script
 ) -> Page:
-    context = browser.new_context(locale=locale, bypass_csp=True)  # axe is added as a script
+    context = browser.new_context(locale=locale, bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
     context.add_init_script(script=WalletSettings(account).script(stack))
     page = context.new_page()
@@ -320,4 +326,33 @@ def test_registrar_suspends_and_changes_a_tier_from_the_page(
     ]
     assert [c["params"][0]["from"].lower() for c in sent] == [stack.registrar.lower()] * 2
     assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_the_dashboard_keeps_to_the_content_security_policy(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    """Charts, styles and scripts all come from the site itself: with the policy enforced,
+    the signed-in page draws its charts and the browser reports no violation."""
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar, bypass_csp=False)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.evaluate(
+        "document.addEventListener('securitypolicyviolation', "
+        "(e) => console.error('Content Security Policy: ' + e.violatedDirective))"
+    )
+    sign_in_on_page(page)
+    expect(page.locator("#series-table tbody tr").first).to_be_visible()
+    drawn = page.evaluate(
+        "() => { const c = document.getElementById('tier-chart');"
+        " return c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height)"
+        ".data.some((v) => v !== 0); }"
+    )
+    assert drawn is True
+    assert violations == []
     page.context.close()
