@@ -94,11 +94,11 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
         # The contract keeps applied batches per issuer: the issuer of a batch is the sender
         # of its transaction; for a transaction the node no longer knows (a node restarted
         # without its history), the account running this command, the programme's issuer.
-        some = credits[start : start + CHECK_CHUNK]
-        sent = node.batch([("eth_getTransactionByHash", [b.tx_hash]) for b in some])
+        asked = credits[start : start + CHECK_CHUNK]
+        sent = node.batch([("eth_getTransactionByHash", [b.tx_hash]) for b in asked])
         chunk = [
             (batch, str(tx["from"]) if isinstance(tx, dict) and tx.get("from") else own_issuer())
-            for batch, tx in zip(some, sent, strict=True)
+            for batch, tx in zip(asked, sent, strict=True)
         ]
         answers = node.batch(
             [
