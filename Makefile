@@ -80,6 +80,15 @@ $(STAMPS)/chromium:
 	  (apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-zenhei)
 	@touch $@
 
+# PostgreSQL tests (MEMBERLEDGER_DATABASE_URL) run a server of their own from Debian's binaries:
+# tests/pg_kit.py initdbs a cluster in a temporary folder (as the `memberledger-pg` user when run
+# by root, which PostgreSQL refuses to run as) and stops it at the end.
+$(STAMPS)/postgresql:
+	@mkdir -p $(STAMPS)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update && apt-get install -y postgresql)
+	@touch $@
+
 compile: setup
 	$(BIN)/ape compile
 
@@ -88,7 +97,7 @@ web: $(STAMPS)/npm
 	npx --no-install tsc -p web
 	node web/build.mjs
 
-test: setup $(STAMPS)/chromium web
+test: setup $(STAMPS)/chromium $(STAMPS)/postgresql web
 	$(BIN)/ape compile
 	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests --network ethereum:local:foundry --disable-isolation
 	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests/contracts --network ethereum:local:test --disable-isolation
