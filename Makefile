@@ -12,9 +12,10 @@ export SOLCX_BINARY_PATH := $(CURDIR)/tools/solcx
 
 .PHONY: setup compile test demo lint slither fuzz bench bench-quick node serve web clean help
 
-# The dead-code pass: Alembic reads its versions' attributes by name, so they are left out.
+# The dead-code pass: Alembic reads its versions' attributes by name, so they are left out
+# (the vault's and the chain index's).
 VULTURE_PATHS := memberledger scripts bench tools/vulture_allowlist.py \
-  --exclude memberledger/store/migrations/versions
+  --exclude memberledger/store/migrations/versions,memberledger/index/migrations/versions
 
 SERVE_NETWORK ?= ethereum:local:foundry
 SERVE_PORT    ?= 8000
@@ -30,11 +31,12 @@ help:
 	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
-	@echo "make bench  - bulk enrollment and issuance (100,000 members), the relay, then the reads"
-	@echo "              (the chain index) on 1,000,000 members, private proofs, on private Anvils"
+	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the reads (the"
+	@echo "              chain index) on 1,000,000 members, the relay and private proofs, each on"
+	@echo "              a private Anvil"
 	@echo "make bench-quick - the same, the reads on 100,000 members"
 	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in $(NODE_STATE))"
-	@echo "make serve  - the member page and consent relay on http://127.0.0.1:$(SERVE_PORT)"
+	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make clean  - remove the environment, build output and local data"
 
 setup: $(STAMPS)/toolchain
@@ -107,10 +109,12 @@ fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test \
 	  tests/contracts/test_invariants.py --network ethereum:local:foundry
 
-# Bulk enrollment and issuance end to end on its own Anvil, then the relay section
-# (bench/relay.py: relayed requests a second, valid requests under a flood), then the reads
-# (the chain index against today's way) on another with 1,000,000 members, then private
-# proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in bench/results.json.
+# Bulk enrollment and issuance end to end on its own Anvil (then the vault's size per member
+# and per journal row, archived and compacted), then the reads (the chain index against
+# today's way) on another with 1,000,000 members, then the relay section (bench/relay.py:
+# relayed consent changes and redemptions a second, valid requests under a flood), then
+# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in
+# bench/results.json.
 bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py

@@ -1,6 +1,7 @@
 """The relay section of `make bench`: how many valid relayed requests a second the member site
-sustains on a local Anvil, and whether valid requests are still served within a second while
-1,000 idle connections and a flood of invalid requests hit it.
+sustains on a local Anvil (consent changes, then redemptions of members with points), and
+whether valid requests are still served within a second while 1,000 idle connections and a
+flood of invalid requests hit it.
 
 Everything stays on this machine: the site (`ape run relay`, its own process, as operators
 run it) listens on 127.0.0.1, the load comes from 127.0.0.x addresses, and every loop is
@@ -41,6 +42,17 @@ FLOOD_THREADS = 8
 #: within this many seconds.
 PROBES = 20
 PROBE_BUDGET_S = 1.0
+#: Members credited per `credit` transaction before the redemption run.
+CREDIT_BATCH = 100
+CREDIT_ABI = [
+    {
+        "type": "function",
+        "name": "credit",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "rows", "type": "bytes"}],
+        "outputs": [],
+    }
+]
 
 
 @dataclass
@@ -81,23 +93,35 @@ class Client:
 
 
 def sign_consent(member: Member, flags: int, chain_id: int, registry: str, deadline: int) -> bytes:
+    """A consent relay request body: `flags` under policy 1, the member's first nonce."""
+    from memberledger.site.signed_requests import ConsentChange
+
+    return _signed_body(
+        ConsentChange(member.address, flags, 1, 0, deadline), member, chain_id, registry
+    )
+
+
+def sign_redemption(
+    member: Member, reward_id: int, cost: int, chain_id: int, points: str, deadline: int
+) -> bytes:
+    """A redemption relay request body: reward `reward_id` at `cost`, the first nonce."""
+    from memberledger.site.signed_requests import RedeemRequest
+
+    redemption = RedeemRequest(member.address, reward_id, cost, 0, deadline)
+    return _signed_body(redemption, member, chain_id, points)
+
+
+def _signed_body(message: Any, member: Member, chain_id: int, contract: str) -> bytes:
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    from memberledger.site.relay import ConsentChange, typed_data
+    from memberledger.site.signed_requests import typed_data
 
-    change = ConsentChange(member.address, flags, 1, 0, deadline)
-    signed = Account.sign_message(
-        encode_typed_data(full_message=typed_data(change, chain_id, registry)), member.key
-    )
-    body = {
-        "member": member.address,
-        "flags": flags,
-        "policyVersion": 1,
-        "nonce": "0",
-        "deadline": str(deadline),
-        "signature": "0x" + bytes(signed.signature).hex(),
-    }
+    typed = typed_data(message, chain_id, contract)
+    signed = Account.sign_message(encode_typed_data(full_message=typed), member.key)
+    body = {key: str(value) for key, value in message.message().items()}
+    body["member"] = member.address
+    body["signature"] = "0x" + bytes(signed.signature).hex()
     return json.dumps(body).encode()
 
 
@@ -110,7 +134,10 @@ def member_site(url: str, workdir: Path, env: dict[str, str], *options: str) -> 
     log = workdir / f"site-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            ["ape", "run", "relay", "--network", url, "--port", str(port), *options],
+            [
+                *("ape", "run", "relay", "--network", url, "--port", str(port)),
+                *("--history-index", str(workdir / f"site-{port}.index.db"), *options),
+            ],
             cwd=ROOT,
             env=env,
             stdout=sink,
@@ -138,8 +165,8 @@ def member_site(url: str, workdir: Path, env: dict[str, str], *options: str) -> 
             process.wait(timeout=5)
 
 
-def sustained_rate(port: int, bodies: list[bytes], workers: int) -> dict[str, Any]:
-    """Send every body once, `workers` at a time; the rate of answers that relayed."""
+def sustained_rate(port: int, path: str, bodies: list[bytes], workers: int) -> dict[str, Any]:
+    """Send every body to `path` once, `workers` at a time; the rate of answers that relayed."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -154,7 +181,7 @@ def sustained_rate(port: int, bodies: list[bytes], workers: int) -> dict[str, An
                         return
                     _, body = queue.pop()
                 started = time.perf_counter()
-                status, _ = client.post("/relay/consent", body)
+                status, _ = client.post(path, body)
                 with lock:
                     latencies.append(time.perf_counter() - started)
                     statuses[status] = statuses.get(status, 0) + 1
@@ -267,8 +294,9 @@ def run(members: int = 400, workers: int = 16) -> dict[str, Any]:
     from eth_account import Account
     from web3 import Web3
 
-    from memberledger.chain.deployment import deploy, save_manifest
+    from memberledger.chain.deployment import DEFAULT_REWARDS, deploy, save_manifest
     from memberledger.chain.local_node import running_anvil
+    from memberledger.identifiers import packed_credit_rows
 
     logger.set_level("WARNING")
     with (
@@ -310,6 +338,19 @@ def run(members: int = 400, workers: int = 16) -> dict[str, Any]:
             )
         assert last is not None
         web3.eth.wait_for_transaction_receipt(last)
+        # Every member of the rate run gets the coffee voucher's cost in points (tier 0: one
+        # to one), credited by the deployer (an issuer) in batches of CREDIT_BATCH rows.
+        reward_id, (cost, _) = next(iter(DEFAULT_REWARDS.items()))
+        credit = web3.eth.contract(
+            address=Web3.to_checksum_address(deployment.points), abi=CREDIT_ABI
+        ).functions.credit
+        for start in range(0, members, CREDIT_BATCH):
+            rows = [
+                (p.address, cost, secrets.token_bytes(16))
+                for p in people[start : start + CREDIT_BATCH]
+            ]
+            last = credit(packed_credit_rows(rows)).transact({"from": registrar, "gas": 20_000_000})
+        web3.eth.wait_for_transaction_receipt(last)
         chain_id = int(web3.eth.chain_id)
         deadline = int(web3.eth.get_block("latest")["timestamp"]) + 3600
         bodies = [
@@ -320,12 +361,17 @@ def run(members: int = 400, workers: int = 16) -> dict[str, Any]:
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERLEDGER_")}
         env.update(MEMBERLEDGER_DEPLOYMENTS=str(tmp / "deployments"), NO_COLOR="1")
+        redemptions = [
+            sign_redemption(p, reward_id, cost, chain_id, deployment.points, deadline)
+            for p in people[:members]
+        ]
         roomy = ("--per-ip", "1000000", "--per-member", "1000")
         with member_site(url, tmp, env, *roomy) as port:
-            rate = sustained_rate(port, bodies, workers)
+            rate = sustained_rate(port, "/relay/consent", bodies, workers)
+            redeemed = sustained_rate(port, "/relay/redeem", redemptions, workers)
         with member_site(url, tmp, env) as port:  # the default limits, as deployed
             attack = under_attack(port, probes)
-    return {"sustained": rate, "under_attack": attack}
+    return {"sustained": rate, "sustained_redemptions": redeemed, "under_attack": attack}
 
 
 def print_table(figures: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""ape run relay: serve the member page and the gas-free consent relay on one local port."""
+"""ape run relay: serve the member page and the gas-free relay (consent changes and
+redemptions) on one local port."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from memberledger.cli.boundary import OperatorCommand, reports_errors
+from memberledger.index.schema import index_path
 from memberledger.settings import settings
-from memberledger.site.app import RELAY_PATH, WEB_ROOT
+from memberledger.site.app import CONSENT_RELAY_PATH, HISTORY_PATH, REDEEM_RELAY_PATH, WEB_ROOT
+from memberledger.site.history import DEFAULT_BUDGET, HistorySettings
 from memberledger.site.relay import DEFAULT_DEADLINE_MARGIN, RelaySettings
 from memberledger.site.server import ServerSettings, open_member_site
 
@@ -24,7 +27,7 @@ from memberledger.site.server import ServerSettings, open_member_site
 @click.option(
     "--account",
     "alias",
-    help="Ape account that pays for relayed changes; it must hold no role in either contract "
+    help="Ape account that pays for relayed requests; it must hold no role in either contract "
     "(default: MEMBERLEDGER_RELAYER; locally test account 9, which deploy gives no role).",
 )
 @click.option(
@@ -47,7 +50,12 @@ from memberledger.site.server import ServerSettings, open_member_site
     show_default=True,
     help="The built page (node web/build.mjs).",
 )
-@click.option("--per-ip", default=30, show_default=True, help="Requests per client IP per window.")
+@click.option(
+    "--per-ip",
+    default=30,
+    show_default=True,
+    help="Requests per client IP per window, to the relay and to the history each.",
+)
 @click.option(
     "--per-member",
     default=5,
@@ -59,7 +67,7 @@ from memberledger.site.server import ServerSettings, open_member_site
     "--deadline-margin",
     default=DEFAULT_DEADLINE_MARGIN / 60,
     show_default=True,
-    help="Minutes a signed change must still be valid after the latest block to be sent.",
+    help="Minutes a signed request must still be valid after the latest block to be sent.",
 )
 @click.option(
     "--max-connections", default=2048, show_default=True, help="Open connections at most."
@@ -67,7 +75,22 @@ from memberledger.site.server import ServerSettings, open_member_site
 @click.option(
     "--read-timeout", default=10.0, show_default=True, help="Seconds to send a request head."
 )
-@click.option("--no-relay", is_flag=True, help="Serve the page only; consent costs members gas.")
+@click.option(
+    "--no-relay", is_flag=True, help="Serve the page only; consent and redemptions cost gas."
+)
+@click.option(
+    "--history-index",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The chain index members' histories are read from (GET /history/<wallet>); "
+    "default: the vault's, <MEMBERLEDGER_VAULT>.index.db, shared with ape run index.",
+)
+@click.option(
+    "--history-budget",
+    default=DEFAULT_BUDGET,
+    show_default=True,
+    help="Seconds a history request may spend bringing the index up to date.",
+)
+@click.option("--no-history", is_flag=True, help="No history here: pages read it from the chain.")
 @click.option(
     "--deploy", is_flag=True, help="Deploy first if this local chain has no deployment yet."
 )
@@ -87,10 +110,15 @@ def cli(
     max_connections: int,
     read_timeout: float,
     no_relay: bool,
+    history_index: Path | None,
+    history_budget: float,
+    no_history: bool,
     deploy: bool,
 ) -> None:
     """Serve the member page (web/dist), its config.json and, unless --no-relay, the relay
-    that sends members' signed consent changes (POST /relay/consent) with its own account.
+    that sends members' signed consent changes (POST /relay/consent) and redemptions (POST
+    /relay/redeem) with its own account, and, unless --no-history, members' histories from the
+    chain index (GET /history/<wallet>), brought up to date as they are asked for.
     Runs until Ctrl-C or SIGTERM (requests in progress finish first)."""
     logging.basicConfig(
         level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)]
@@ -114,6 +142,14 @@ def cli(
             deadline_margin=int(deadline_margin * 60),
         ),
         relay_enabled=not no_relay,
+        history_settings=None
+        if no_history
+        else HistorySettings(
+            index_path=history_index or index_path(settings().vault_path),
+            budget=history_budget,
+            per_ip=per_ip,
+            window=window,
+        ),
         deploy_if_missing=deploy,
     )
     table = Table(title="Member page")
@@ -121,8 +157,13 @@ def cli(
     table.add_column("value")
     table.add_row("page", site.url)
     table.add_row("chain", str(chain.chain_id))
-    table.add_row("relay", f"{site.url}{RELAY_PATH}" if site.relay else "off")
+    for path in (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH):
+        table.add_row("relay", f"{site.url}{path}" if site.relay else "off")
     if site.relay:
         table.add_row("relayer", site.relay.relayer)
+    history = site.content.history
+    table.add_row("history", f"{site.url}{HISTORY_PATH}/<wallet>" if history else "off")
+    if history:
+        table.add_row("history index", str(history.settings.index_path))
     Console().print(table)
     site.serve()

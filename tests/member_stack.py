@@ -19,6 +19,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from memberledger.chain.local_node import anvil_command, free_port, local_url, s
 from memberledger.identifiers import packed_credit_rows
 from memberledger.pii.canonical import PersonalData
 from memberledger.pii.commitment import Commitment, commit_person
+from memberledger.site.signed_requests import CONSENT_CHANGE, REDEEM_REQUEST, Eip712Type
 
 ROOT = Path(__file__).resolve().parents[1]
 ANVIL_ACCOUNTS = 160
@@ -212,7 +214,7 @@ class MemberStack:
         registry: str | None = None,
         signer: str | None = None,
     ) -> dict[str, Any]:
-        """A relay request body for `member`, signed by Anvil with `signer`'s key (the
+        """A consent relay request body for `member`, signed by Anvil with `signer`'s key (the
         member's unless told), for the given chain and registry (this stack's unless told)."""
         message = {
             "member": member,
@@ -221,39 +223,84 @@ class MemberStack:
             "nonce": str(self.registry.functions.nonces(member).call() if nonce is None else nonce),
             "deadline": str(self.now() + 600 if deadline is None else deadline),
         }
-        typed = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "ConsentChange": [
-                    {"name": "member", "type": "address"},
-                    {"name": "flags", "type": "uint16"},
-                    {"name": "policyVersion", "type": "uint16"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "ConsentChange",
-            "domain": {
-                "name": "MemberLedger MembershipRegistry",
-                "version": "1",
-                "chainId": chain_id or self.chain_id,
-                "verifyingContract": registry or self.manifest["registry"],
-            },
-            "message": message,
+        domain = (CONSENT_CHANGE.domain_name, chain_id, registry or self.manifest["registry"])
+        return self._signed(CONSENT_CHANGE, message, domain, signer or member)
+
+    def sign_redemption(
+        self,
+        member: str,
+        reward_id: int,
+        cost: int | None = None,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+        chain_id: int | None = None,
+        contract: str | None = None,
+        domain_name: str | None = None,
+        signer: str | None = None,
+    ) -> dict[str, Any]:
+        """A redemption relay request body for `member`: reward `reward_id` at `cost` (its
+        catalogue cost unless told), signed by Anvil with `signer`'s key (the member's unless
+        told) in the points token's domain (or `domain_name` at `contract`, to forge)."""
+        if cost is None:
+            cost = int(self.points.functions.rewardCost(reward_id).call())
+        if nonce is None:
+            nonce = int(self.points.functions.nonces(member).call())
+        message = {
+            "member": member,
+            "rewardId": str(reward_id),
+            "cost": str(cost),
+            "nonce": str(nonce),
+            "deadline": str(self.now() + 600 if deadline is None else deadline),
         }
-        signature = rpc(self.web3, "eth_signTypedData_v4", signer or member, json.dumps(typed))
+        domain = (
+            domain_name or REDEEM_REQUEST.domain_name,
+            chain_id,
+            contract or self.manifest["points"],
+        )
+        return self._signed(REDEEM_REQUEST, message, domain, signer or member)
+
+    def _signed(
+        self,
+        kind: Eip712Type,
+        message: dict[str, Any],
+        domain: tuple[str, int | None, str],
+        signer: str,
+    ) -> dict[str, Any]:
+        """`message` and the signature Anvil makes with `signer`'s key (eth_signTypedData_v4,
+        as a wallet signs) in the domain (name, chain id or this chain's, contract)."""
+        name, chain_id, contract = domain
+        typed = kind.typed_data(message, chain_id or self.chain_id, contract)
+        typed["domain"]["name"] = name
+        signature = rpc(self.web3, "eth_signTypedData_v4", signer, json.dumps(typed))
         return {**message, "signature": signature}
+
+    # ------------------------------------------------------------ the admin's part
+
+    @property
+    def admin(self) -> str:
+        """The deployer (Ape's test account 0), who holds every role."""
+        return str(self.web3.eth.accounts[0])
+
+    def set_reward(self, reward_id: int, cost: int) -> None:
+        self._send(self.points.functions.setReward(reward_id, cost), self.admin)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The programme paused (by the admin) for the block, unpaused after."""
+        self._send(self.registry.functions.pause(), self.admin)
+        try:
+            yield
+        finally:
+            self._send(self.registry.functions.unpause(), self.admin)
 
     # ------------------------------------------------------------ the site
 
     def start_site(self, *options: str) -> Site:
         port = free_port()
         log = self.workdir / f"site-{port}.log"
+        if "--history-index" not in options and "--no-history" not in options:
+            options = (*options, "--history-index", str(self.workdir / f"site-{port}.index.db"))
         command = [
             "ape", "run", "relay", "--network", self.anvil_url, "--port", str(port), *options,
         ]  # fmt: skip

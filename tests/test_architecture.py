@@ -29,7 +29,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Private proofs: groups from the chain, published exactly once like a bulk run.
     "proofs": frozenset({"pii", "store", "chain", "programme", "bulk"}),
     "site": frozenset(
-        {"pii", "store", "chain", "programme", "programme_file", "ops", "proofs", "index"}
+        {"pii", "store", "chain", "programme", "programme_file", "ops", "index", "proofs"}
     ),
     "cli": frozenset(
         {

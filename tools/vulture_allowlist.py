@@ -4,6 +4,7 @@ framework, not by our code. Each line says who uses it."""
 # ruff: noqa
 from memberledger.bulk.progress import RateColumn
 from memberledger.chain.deployment import Deployment
+from memberledger.index import decoding, members
 from memberledger.pii.commitment import commit_person
 from memberledger.settings import reload_settings
 
@@ -40,6 +41,9 @@ multipliers_list
 multipliers_set
 list_command
 fulfil_command
+frame  # signal handlers' second argument (scripts/index.py)
+decoding.ACTOR_FIELDS  # tests/index/test_decoding.py checks every address field is classified
+members.FOLDED_EVENTS  # the events that change an index record, for readers of the index
 publish_  # scripts/proofs.py: click subcommands, registered by their decorators
 audit_
 verify

@@ -182,9 +182,9 @@ class ChainIndex:
         """Every event about `wallet`, oldest first."""
         return self.follower.events.of_wallet(wallet)
 
-    def events_of_transaction(self, block: int, tx_hash: str, name: str) -> list[StoredEvent]:
-        """The events called `name` that one transaction emitted."""
-        return self.follower.events.of_transaction(block, tx_hash, name)
+    def transaction_events(self, block: int, tx_hash: str) -> list[StoredEvent]:
+        """Every event of one transaction, in log order."""
+        return self.follower.events.in_transaction(block, tx_hash)
 
     def redemptions(self, member: str | None = None) -> Iterator[Redemption]:
         """Every redemption (of one member, if named), oldest first."""

@@ -135,13 +135,13 @@ class EventLog:
         )
         return [event for row in rows if (event := self._stored(row)) is not None]
 
-    def of_transaction(self, block: int, tx_hash: str, name: str) -> list[StoredEvent]:
-        """The events called `name` that transaction `tx_hash` in `block` emitted (a credit's
-        `BatchCredited`, which is about the issuer, not the member)."""
+    def in_transaction(self, block: int, tx_hash: str) -> list[StoredEvent]:
+        """Every event transaction `tx_hash` (in `block`) emitted, in log order: a credit's
+        `BatchCredited` names no member, so a member's mint finds its batch this way."""
         rows = self._db.rows(
-            f"SELECT {_READ_COLUMNS} {_READ_FROM} "
-            "WHERE e.block = ? AND t.tx_hash = ? AND e.event = ? ORDER BY e.log_index",
-            (block, tx_hash, name),
+            f"SELECT {_READ_COLUMNS} {_READ_FROM} WHERE e.block = ? AND t.tx_hash = ? "
+            "ORDER BY e.log_index",
+            (block, tx_hash),
         )
         return [event for row in rows if (event := self._stored(row)) is not None]
 

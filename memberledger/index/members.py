@@ -31,7 +31,7 @@ REGISTRY, POINTS = CONTRACTS.index("registry"), CONTRACTS.index("points")
 
 #: `IMembershipRegistry.Status`: None, Active, Suspended, Revoked, Erased (and Moved, when
 #: the registry has it).
-NONE, ACTIVE, SUSPENDED, REVOKED, ERASED = range(5)
+NONE, ACTIVE, SUSPENDED, REVOKED, ERASED, MOVED = range(6)
 #: The largest number a database integer holds.
 LARGEST = (1 << 63) - 1
 #: Wallets per `IN (...)` list (SQLite's older builds allow 999 parameters).
@@ -374,6 +374,25 @@ def _erased(
     record.policy_version = 0
 
 
+def _moved(
+    records: Records, spec: EventSpec, v: Sequence[Any], block: int, time: int, policy: int
+) -> None:
+    # The registry copies the whole record to the new wallet and leaves a tombstone with
+    # status Moved and the enrollment time (`completeMove`); points follow by a Transfer
+    # (`carryOver`), which the Transfer fold counts.
+    old = _touch(records[spec.value(v, "old")], block)
+    new = _touch(records[spec.value(v, "newWallet")], block)
+    new.status, new.tier, new.consent = old.status, old.tier, old.consent
+    new.policy_version, new.commitment, new.since = old.policy_version, old.commitment, old.since
+    new.moved_to = None
+    old.status = MOVED
+    old.commitment = None
+    old.consent = 0
+    old.tier = 0
+    old.policy_version = 0
+    old.moved_to = spec.value(v, "newWallet")
+
+
 def _transfer(
     records: Records, spec: EventSpec, v: Sequence[Any], block: int, time: int, policy: int
 ) -> None:
@@ -410,6 +429,7 @@ _FOLDS: dict[tuple[int, str], Fold] = {
     (REGISTRY, "MemberRevoked"): _status(REVOKED),
     (REGISTRY, "MemberLeft"): _status(REVOKED),
     (REGISTRY, "MemberErased"): _erased,
+    (REGISTRY, "MemberMoved"): _moved,
     (POINTS, "Transfer"): _transfer,
     (POINTS, "Redeemed"): _redeemed,
     (POINTS, "PointsForfeited"): _forfeited,

@@ -7,14 +7,14 @@ and `PointsForfeited`. The index keeps them all (`memberledger.index`), so a his
 indexed lookup, whatever the chain's length and whatever the provider's limits on
 `eth_getLogs`.
 
+A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
+batch (`BatchCredited` in the same transaction), and this vault's send journal knows which
+event ids the batch holds, in the order the token minted them.
+
 `history_document` is the same history as the member page reads it from an operator's
 index (`GET <historyUrl>/<wallet>`, see `web/src/history.ts`): `{"events": [...]}` with
 `eventName`, `args`, `blockNumber`, `logIndex`, `transactionHash`, `timestamp`, numbers as
 decimal strings.
-
-A credit names the reward event it paid for (`signup:m-001`): the chain knows only the
-batch (`BatchCredited` in the same transaction, kept by the index too), and this vault's
-send journal knows which event ids the batch holds, in the order the token minted them.
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ from memberledger.index.chain_index import ChainIndex
 from memberledger.index.events import StoredEvent
 from memberledger.store.journal import Journal
 from memberledger.tiers import TIERS
+
+RewardNamer = Callable[[int], str]
+
+
+def _default_reward_name(reward_id: int) -> str:
+    return f"reward {reward_id}"
 
 
 @dataclass(frozen=True)
@@ -52,22 +58,28 @@ class HistoryEvent:
         return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class CreditedEvent:
+    """The reward event a credit paid for, with its base points (before the multiplier)."""
+
+    event_id: str
+    base_points: int
+
+
 def member_history(
     index: ChainIndex,
     wallet: str,
     journal: Journal | None = None,
-    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
+    reward_name: RewardNamer = _default_reward_name,
 ) -> list[HistoryEvent]:
-    """Every event about `wallet` in the index, oldest first. The index is read as it is:
-    bring it up to date first (`ChainIndex.catch_up`). With this vault's `journal`, each
-    credit names the reward event it paid for."""
+    """Every event about `wallet` in the index, oldest first; with this vault's `journal`,
+    each credit names the reward event it paid. The index is read as it is: bring it up to
+    date first (`ChainIndex.catch_up`)."""
     wallet = checksum_address(wallet[2:])
     events = index.history(wallet)
     enrollments = {event.tx_hash for event in events if event.name == "MemberEnrolled"}
     credited = _credit_event_ids(index, journal, wallet, events) if journal else {}
-    return [
-        _history_event(event, wallet, enrollments, credited, reward_name) for event in events
-    ]
+    return [_history_event(event, wallet, enrollments, credited, reward_name) for event in events]
 
 
 def history_document(index: ChainIndex, wallet: str) -> dict[str, Any]:
@@ -91,18 +103,18 @@ def _history_event(
     event: StoredEvent,
     wallet: str,
     enrollments: set[str],
-    credited_ids: dict[tuple[str, int], CreditedEvent],
-    reward_name: Callable[[int], str],
+    credited: dict[tuple[str, int], CreditedEvent],
+    reward_name: RewardNamer,
 ) -> HistoryEvent:
     arguments = {
         f.name: _plain(f.type, value)
         for f, value in zip(event.spec.fields, event.values, strict=True)
     }
-    credited = credited_ids.get((event.tx_hash, event.log_index))
-    summary = _summary(event.name, arguments, wallet, credited, reward_name)
+    credit = credited.get((event.tx_hash, event.log_index))
+    summary = _summary(event.name, arguments, wallet, credit, reward_name)
     if event.name == "ConsentChanged" and event.tx_hash in enrollments:
         # The registry says the enrollment form's consent in the enrollment's transaction.
-        summary = summary.replace(f"relayed by {arguments['by']}", "given at enrollment")
+        summary = summary.replace(f"by {arguments['by']}", "given at enrollment")
     return HistoryEvent(
         block=event.block,
         log_index=event.log_index,
@@ -111,16 +123,8 @@ def _history_event(
         name=_name(event.name, arguments),
         summary=summary,
         arguments=arguments,
-        reward_event=credited.event_id if credited else None,
+        reward_event=credit.event_id if credit else None,
     )
-
-
-@dataclass(frozen=True)
-class CreditedEvent:
-    """The reward event a credit paid for, with its base points (before the multiplier)."""
-
-    event_id: str
-    base_points: int
 
 
 def _credit_event_ids(
@@ -130,30 +134,49 @@ def _credit_event_ids(
     `BatchCredited` names the batch by its content hash, which is the journal's batch id;
     the batch's rows for the wallet, less those the chain skipped (`CreditSkipped`,
     `CreditRoundedToZero`, by event tag), are its mints to the wallet in order."""
-    by_tx: dict[str, list[StoredEvent]] = {}
-    skipped_by_tx: dict[str, set[bytes]] = {}
+    mints: dict[str, list[StoredEvent]] = {}
+    skipped: dict[str, set[bytes]] = {}
     for event in events:
-        if event.name == "Transfer" and event.arguments()["from"].lower() == ZERO_ADDRESS.lower():
-            by_tx.setdefault(event.tx_hash, []).append(event)
+        if event.name == "Transfer" and _is_mint(event):
+            mints.setdefault(event.tx_hash, []).append(event)
         elif event.name in ("CreditSkipped", "CreditRoundedToZero"):
-            tag = bytes.fromhex(str(event.arguments()["eventTag"])[2:])
-            skipped_by_tx.setdefault(event.tx_hash, set()).add(tag)
+            skipped.setdefault(event.tx_hash, set()).add(_bytes(event.arguments()["eventTag"]))
     found: dict[tuple[str, int], CreditedEvent] = {}
-    for tx_hash, mints in by_tx.items():
-        applied = index.events_of_transaction(mints[0].block, tx_hash, "BatchCredited")
+    for tx_hash, credits in mints.items():
+        applied = [
+            event
+            for event in index.transaction_events(credits[0].block, tx_hash)
+            if event.name == "BatchCredited"
+        ]
         if len(applied) != 1:
             continue
-        batch = journal.get(str(applied[0].arguments()["contentHash"]))
+        batch = journal.get("0x" + _bytes(applied[0].arguments()["contentHash"]).hex())
         if batch is None:  # credited by another vault's journal, or by hand
             continue
-        skipped = skipped_by_tx.get(tx_hash, set())
-        entries = [e for e in batch.credits if e.wallet == wallet and e.tag not in skipped]
-        for event, entry in zip(mints, entries, strict=False):
+        passed = skipped.get(tx_hash, set())
+        entries = [
+            entry
+            for entry in batch.credits
+            if entry.wallet.lower() == wallet.lower() and entry.tag not in passed
+        ]
+        ordered = sorted(credits, key=lambda event: event.log_index)
+        for event, entry in zip(ordered, entries, strict=False):
             if not entry.event_id.startswith("#"):  # learnt from the chain: no id, only a tag
                 found[(event.tx_hash, event.log_index)] = CreditedEvent(
                     entry.event_id, entry.points
                 )
     return found
+
+
+def _bytes(value: Any) -> bytes:
+    """A fixed-bytes value as the index decodes it ("0x…" text or bytes)."""
+    if isinstance(value, bytes):
+        return value
+    return bytes.fromhex(str(value).removeprefix("0x"))
+
+
+def _is_mint(event: StoredEvent) -> bool:
+    return str(event.arguments()["from"]).lower() == ZERO_ADDRESS.lower()
 
 
 def _name(name: str, arguments: dict[str, str | int]) -> str:
@@ -171,7 +194,7 @@ def _summary(
     args: dict[str, str | int],
     wallet: str,
     credited: CreditedEvent | None = None,
-    reward_name: Callable[[int], str] = lambda reward_id: f"reward {reward_id}",
+    reward_name: RewardNamer = _default_reward_name,
 ) -> str:
     match name:
         case "MemberEnrolled":
@@ -181,7 +204,7 @@ def _summary(
         case "TierChanged":
             return f"tier {_tier(args['oldTier'])} -> {_tier(args['newTier'])}"
         case "ConsentChanged":
-            by = "the member" if args["by"] == wallet else f"relayed by {args['by']}"
+            by = "the member" if args["by"] == wallet else f"by {args['by']}"
             return (
                 f"consent {_consent(args['oldFlags'])} -> {_consent(args['newFlags'])} "
                 f"(policy v{args['policyVersion']}, {by})"

@@ -96,7 +96,9 @@ def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
 
 def _member_view(programme: Programme, wallet_or_id: str, index: ChainIndex) -> MemberView:
     stored, wallet = locate(programme, wallet_or_id, index)
-    personal, problem, notes = None, None, []
+    personal: PersonalData | None = None
+    problem: str | None = None
+    notes: list[MemberNote] = []
     if stored is not None and stored.status is not MemberStatus.ERASED:
         try:
             personal = programme.vault.member_record(stored.member_id).shown

@@ -85,13 +85,14 @@ def report_from(programme: Programme, index: ChainIndex) -> ProgrammeReport:
     report.points_outstanding = totals.outstanding
     redemptions = index.redemptions_by_reward()
     offered = programme.programme_file.rewards if programme.programme_file else {}
+    catalogue = set(offered) | set(index.rewards()) | set(redemptions)
     report.rewards = [
         RewardLine(
             reward_id,
             programme.reward_name(reward_id),
             *redemptions.get(reward_id, (0, 0)),
         )
-        for reward_id in sorted(set(offered) | set(redemptions))
+        for reward_id in sorted(catalogue)
     ]
     credits = programme.journal.totals(BatchKind.CREDIT)
     report.credit_batches = credits.batches

@@ -68,6 +68,9 @@ def verify_commitments(
     bulk_view = has_bulk_view(programme)
     reader = programme.node.clone()  # used by the reading thread only
 
+    def moved_to(wallet: str) -> str:
+        return str(programme.registry.movedTo(wallet))
+
     def read(members: Sequence[tuple[StoredMember, bytes | None]]) -> list[ChainMember]:
         wallets = [member.wallet for member, _ in members]
         return fetch_members(reader, registry, wallets, bulk_view=bulk_view)
@@ -79,12 +82,12 @@ def verify_commitments(
         for chunk in vault.members_with_sealed(CHUNK):
             ahead = (chunk, pool.submit(read, chunk))
             if waiting is not None:
-                done += _check(vault, *waiting, result)
+                done += _check(vault, *waiting, result, moved_to)
                 if on_progress is not None:
                     on_progress(done, total)
             waiting = ahead
         if waiting is not None:
-            done += _check(vault, *waiting, result)
+            done += _check(vault, *waiting, result, moved_to)
             if on_progress is not None:
                 on_progress(done, total)
     reader.close()
@@ -96,9 +99,10 @@ def _check(
     members: list[tuple[StoredMember, bytes | None]],
     chain: Future[list[ChainMember]],
     result: VerificationResult,
+    moved_to: Callable[[str], str],
 ) -> int:
     for (member, sealed), record in zip(members, chain.result(), strict=True):
-        problem = _problem(vault, member, sealed, record, result)
+        problem = _problem(vault, member, sealed, record, result, moved_to)
         if problem is not None:
             result.mismatches.append(Mismatch(member.member_id, member.wallet, problem))
     return len(members)
@@ -110,6 +114,7 @@ def _problem(
     sealed: bytes | None,
     chain: ChainMember,
     result: VerificationResult,
+    moved_to: Callable[[str], str],
 ) -> str | None:
     if member.status is MemberStatus.ERASED:
         result.erased += 1
@@ -134,7 +139,7 @@ def _problem(
         return "the vault row was altered: its commitment is not that of its sealed data"
     if chain.status is ChainStatus.MOVED:
         return (
-            f"moved on chain to {programme.registry.movedTo(member.wallet)}, but the vault still "
+            f"moved on chain to {moved_to(member.wallet)}, but the vault still "
             f"holds the old wallet: run `ape run members move {member.member_id} --complete`"
         )
     if chain.status in (ChainStatus.NONE, ChainStatus.ERASED):

@@ -1,11 +1,13 @@
 """The one web application members' browsers talk to (ASGI, Starlette): the built member page
 (`web/dist/`), its `config.json`, the programme's stylesheet, logo and privacy policy, and the
-gas-free relay at `POST /relay/consent`.
+gas-free relay at `POST /relay/consent` (consent changes), `POST /relay/redeem`
+(redemptions) and `POST /relay/identity` (private proofs' identities), members' histories from
+the operator's chain index at `GET /history/<wallet>`, and the published proof groups.
 
 Everything is served from one origin, so the page needs no cross-origin calls except to the
 chain's RPC node, which the Content-Security-Policy names explicitly. Every answer the
 application itself makes is a fixed text: a refusal is `{"error": code, "message": sentence}`
-from `relay.SENTENCES`, never anything a client sent or an upstream node said.
+from `refusals.SENTENCES`, never anything a client sent or an upstream node said.
 """
 
 from __future__ import annotations
@@ -30,13 +32,19 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memberledger.programme_file import ProgrammeFile
+from memberledger.site.history import IndexedHistory
 from memberledger.site.identity_relay import IDENTITY_RELAY_PATH
 from memberledger.site.proofs import GROUPS_PATH, ProofsSite
-from memberledger.site.relay import MAX_BODY_BYTES, ConsentRelay, Relayed, RelayRefused
+from memberledger.site.refusals import RelayRefused
+from memberledger.site.relay import MemberRelay, Relayed, Sent
+from memberledger.site.signed_requests import MAX_BODY_BYTES
 
 #: Where `node web/build.mjs` puts the page.
 WEB_ROOT = Path("web/dist")
-RELAY_PATH = "/relay/consent"
+CONSENT_RELAY_PATH = "/relay/consent"
+REDEEM_RELAY_PATH = "/relay/redeem"
+RELAY_PATHS = (CONSENT_RELAY_PATH, REDEEM_RELAY_PATH, IDENTITY_RELAY_PATH)
+HISTORY_PATH = "/history"
 CONFIG_PATH = "/config.json"
 #: Seconds a client may take to send a request's body.
 BODY_TIMEOUT = 10.0
@@ -79,12 +87,13 @@ def content_security_policy(rpc_url: str) -> str:
 @dataclass
 class SiteContent:
     """What the application serves: the built page, its config, the programme's own files,
-    and the relay (None: no relay here)."""
+    the relay and the members' histories (None: not served here)."""
 
     web_root: Path
     config: dict[str, Any]
     programme: ProgrammeFile
-    relay: ConsentRelay | None
+    relay: MemberRelay | None
+    history: IndexedHistory | None = None
     #: Private proofs (issue 19): the published groups and the identity relay, if deployed.
     proofs: ProofsSite | None = None
 
@@ -154,11 +163,12 @@ def create_app(content: SiteContent) -> Starlette:
         )
         return Response(page, media_type="text/html; charset=utf-8")
 
-    async def relay_consent(request: Request) -> Response:
+    async def relay(request: Request, kind: str) -> Response:
         relay = content.relay
         if relay is None:
             return _refusal(RelayRefused(503, "no_relay"))
         client = request.client.host if request.client else "unknown"
+        check = relay.relay_consent if kind == "consent" else relay.relay_redemption
         try:
             relay.admit(client)
             if request.headers.get("content-type", "").split(";")[0].strip() != (
@@ -166,18 +176,37 @@ def create_app(content: SiteContent) -> Starlette:
             ):
                 raise RelayRefused(415, "media_type")
             body = await _read_body(request)
-            sent = await anyio.to_thread.run_sync(relay.check_and_send, body, limiter=limiter)
+            sent = await anyio.to_thread.run_sync(check, body, limiter=limiter)
         except RelayRefused as refused:
-            log.info("refused %s (%s) from %s", refused.code, refused.field or "-", client)
+            log.info("refused %s %s (%s) from %s", kind, refused.code, refused.field or "-", client)
             return _refusal(refused)
         except ClientDisconnect:
             return Response(status_code=400)
         try:
-            relayed = await _await_receipt(relay, sent.tx_hash, sent.member, sent.flags)
+            relayed = await _await_receipt(relay, sent)
         finally:
-            relay.release(sent.member)
-        log.info("relayed consent of %s in %s", relayed.member, relayed.tx_hash)
+            relay.release(sent)
+        log.info("relayed %s of %s in %s", kind, sent.member, sent.tx_hash)
         return JSONResponse(relayed.as_json(), status_code=200 if relayed.block_number else 202)
+
+    async def relay_consent(request: Request) -> Response:
+        return await relay(request, "consent")
+
+    async def relay_redeem(request: Request) -> Response:
+        return await relay(request, "redeem")
+
+    async def history(request: Request) -> Response:
+        source = content.history
+        if source is None:
+            raise HTTPException(404)
+        client = request.client.host if request.client else "unknown"
+        try:
+            source.admit(client)
+            document = await source.answer(request.path_params["wallet"])
+        except RelayRefused as refused:
+            log.info("refused history %s (%s) from %s", refused.code, refused.field or "-", client)
+            return _refusal(refused)
+        return JSONResponse(document)
 
     async def proof_group(request: Request) -> Response:
         body = None
@@ -215,8 +244,9 @@ def create_app(content: SiteContent) -> Starlette:
         target = (web_root / relative).resolve()
         found = target.is_relative_to(web_root) and target.is_file()
         if request.method not in ("GET", "HEAD"):
-            raise HTTPException(405 if found or path == RELAY_PATH else 404)
-        if path == RELAY_PATH:
+            served = path in RELAY_PATHS or path.startswith(HISTORY_PATH + "/")
+            raise HTTPException(405 if found or served else 404)
+        if path in RELAY_PATHS:
             raise HTTPException(405)
         if not found:
             if not (web_root / "index.html").is_file():
@@ -253,7 +283,9 @@ def create_app(content: SiteContent) -> Starlette:
             Route("/programme.css", programme_css, methods=["GET", "HEAD"]),
             Route("/programme/logo", logo, methods=["GET", "HEAD"]),
             Route("/privacy-policy", privacy_policy, methods=["GET", "HEAD"]),
-            Route(RELAY_PATH, relay_consent, methods=["POST"]),
+            Route(CONSENT_RELAY_PATH, relay_consent, methods=["POST"]),
+            Route(REDEEM_RELAY_PATH, relay_redeem, methods=["POST"]),
+            Route(HISTORY_PATH + "/{wallet}", history, methods=["GET", "HEAD"]),
             Route(GROUPS_PATH + "{group:int}.json", proof_group, methods=["GET", "HEAD"]),
             Route(IDENTITY_RELAY_PATH, relay_identity, methods=["POST"]),
             Route("/{path:path}", static, methods=list(_ANY_METHOD)),
@@ -289,16 +321,16 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _await_receipt(relay: ConsentRelay, tx_hash: str, member: str, flags: int) -> Relayed:
+async def _await_receipt(relay: MemberRelay, sent: Sent) -> Relayed:
     """Wait, holding no lock and no thread, until the transaction is mined or the relay's
     receipt timeout passes (then the page waits for it itself)."""
     with anyio.move_on_after(relay.settings.receipt_timeout):
         while True:
-            found = await anyio.to_thread.run_sync(relay.receipt, tx_hash)
+            found = await anyio.to_thread.run_sync(relay.receipt, sent.tx_hash)
             if found is not None:
                 block, succeeded = found
                 if not succeeded:
-                    log.warning("relayed transaction %s reverted on chain", tx_hash)
-                return Relayed(tx_hash, member, flags, block, succeeded)
+                    log.warning("relayed transaction %s reverted on chain", sent.tx_hash)
+                return Relayed(sent, block, succeeded)
             await anyio.sleep(RECEIPT_POLL)
-    return Relayed(tx_hash, member, flags, None, None)
+    return Relayed(sent, None, None)

@@ -27,13 +27,9 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 
 from memberledger.chain.reads import revert_reason, tx_hex
-from memberledger.site.relay import (
-    MAX_BODY_BYTES,
-    MAX_SIGNATURE_LIFETIME,
-    RateLimiter,
-    RelayRefused,
-    RelaySettings,
-)
+from memberledger.site.refusals import RelayRefused
+from memberledger.site.relay import MAX_SIGNATURE_LIFETIME, RateLimiter, RelaySettings
+from memberledger.site.signed_requests import MAX_BODY_BYTES
 
 log = logging.getLogger("memberledger.site.identity_relay")
 

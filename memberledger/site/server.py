@@ -13,7 +13,7 @@ service that anonymous clients reach.
 
 `open_member_site` prepares everything from the connected chain and the programme file and
 refuses to start a relay whose account holds any role in either contract: the relay signs
-for strangers, and must never be able to do more than pay for their signed changes.
+for strangers, and must never be able to do more than pay for what members signed.
 """
 
 from __future__ import annotations
@@ -40,11 +40,20 @@ from memberledger.chain.rpc import node_url
 from memberledger.chain.signer import signer_for
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import ConfigError
+from memberledger.index.chain_index import abis_of
 from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings as programme_settings
-from memberledger.site.app import RELAY_PATH, WEB_ROOT, SiteContent, create_app
+from memberledger.site.app import (
+    CONSENT_RELAY_PATH,
+    HISTORY_PATH,
+    REDEEM_RELAY_PATH,
+    WEB_ROOT,
+    SiteContent,
+    create_app,
+)
+from memberledger.site.history import HistorySettings, IndexedHistory
 from memberledger.site.proofs import open_proofs_site
-from memberledger.site.relay import ConsentRelay, RelaySettings
+from memberledger.site.relay import MemberRelay, RelaySettings
 from memberledger.tiers import TIERS
 
 log = logging.getLogger("memberledger.site")
@@ -159,11 +168,15 @@ class MemberSite:
         return f"http://{self.settings.host}:{self.settings.port}"
 
     @property
-    def relay(self) -> ConsentRelay | None:
+    def relay(self) -> MemberRelay | None:
         return self.content.relay
 
     def serve(self) -> None:
-        uvicorn.Server(server_config(create_app(self.content), self.settings)).run()
+        try:
+            uvicorn.Server(server_config(create_app(self.content), self.settings)).run()
+        finally:
+            if self.content.history is not None:
+                self.content.history.close()
 
 
 def page_config(
@@ -173,8 +186,9 @@ def page_config(
     rpc_url: str,
     chain_name: str,
     relay_enabled: bool,
+    history_enabled: bool = False,
 ) -> dict[str, Any]:
-    """The page's `config.json`: chain, contracts, relay and the programme's words."""
+    """The page's `config.json`: chain, contracts, relay, history and the programme's words."""
     return {
         "chainId": deployment.chain_id,
         "chainName": chain_name,
@@ -183,8 +197,9 @@ def page_config(
         "registry": deployment.registry,
         "points": deployment.points,
         "deployBlock": deployment.deploy_block,
-        "relayUrl": RELAY_PATH if relay_enabled else None,
-        "historyUrl": None,
+        "consentRelayUrl": CONSENT_RELAY_PATH if relay_enabled else None,
+        "redeemRelayUrl": REDEEM_RELAY_PATH if relay_enabled else None,
+        "historyUrl": HISTORY_PATH if history_enabled else None,
         "phoneRegion": programme_settings().phone_region,
         "programme": programme.page_settings(),
         "tiers": {str(number): name for number, name in TIERS.items()},
@@ -262,14 +277,17 @@ def open_member_site(
     web_root: Path = WEB_ROOT,
     relay_settings: RelaySettings | None = None,
     relay_enabled: bool = True,
+    history_settings: HistorySettings | None = None,
     deploy_if_missing: bool = False,
 ) -> MemberSite:
     """The member site for the connected chain's deployment, ready to serve.
 
     `rpc_url` is the node members' wallets and pages read from; on a local development chain
     it defaults to the node the relay uses. Elsewhere it must be given: the relay's own node
-    URL may carry an API key and is never published. With `deploy_if_missing` (development
-    chains only) the contracts are deployed first when the chain has none.
+    URL may carry an API key and is never published. With `history_settings`, members'
+    histories are served from the chain index in that file (`GET /history/<wallet>`). With
+    `deploy_if_missing` (development chains only) the contracts are deployed first when the
+    chain has none.
     """
     programme = load_programme_file(programme_path)
     chain_id = int(chain.chain_id)
@@ -300,14 +318,19 @@ def open_member_site(
     if relay_enabled:
         sender = relayer_account(accounts, chain_id, account_alias)
         check_relayer_has_no_role(registry, points, str(sender.address))
-        relay = ConsentRelay(
+        relay = MemberRelay(
             node_url=own_node,
             chain_id=chain_id,
             registry=deployment.registry,
+            points=deployment.points,
             signer=signer_for(sender, chain.provider.network.ecosystem),
             settings=relay_settings or RelaySettings(),
         )
         relay.check_domain()
+    history = None
+    if history_settings is not None:
+        abis = abis_of(registry, points)
+        history = IndexedHistory(own_node, deployment, abis, history_settings)
     config = page_config(
         deployment,
         programme,
@@ -315,6 +338,7 @@ def open_member_site(
         chain_name=chain_name
         or (f"MemberLedger local chain {chain_id}" if development else f"Chain {chain_id}"),
         relay_enabled=relay_enabled,
+        history_enabled=history is not None,
     )
     proofs = open_proofs_site(
         project,
@@ -324,7 +348,9 @@ def open_member_site(
         relay_settings or RelaySettings(),
     )
     config["proofs"] = proofs.page_config() if proofs else None
-    return MemberSite(SiteContent(web_root, config, programme, relay, proofs), settings)
+    return MemberSite(
+        SiteContent(web_root, config, programme, relay, history=history, proofs=proofs), settings
+    )
 
 
 def _check_policy(registry: Any, programme: ProgrammeFile) -> None:

@@ -569,12 +569,13 @@ class Vault:
         """The personal data and salt in a member's sealed record (as `members_with_sealed`
         gave it), or `VaultKeyError` when it was altered or belongs to another row."""
         try:
-            return self._sealer.open_member(member.member_id, member.wallet, sealed)
+            opened = self._sealer.open_member_record(member.member_id, member.wallet, sealed)
         except SealBroken as exc:
             raise VaultKeyError(
                 f"the sealed personal data of member {member.member_id!r} does not open: it "
                 "was altered, or copied from another member's row"
             ) from exc
+        return opened.personal, opened.salt
 
     def count(self) -> int:
         (count,) = self._db.execute("SELECT COUNT(*) FROM members").fetchone()

@@ -94,7 +94,8 @@ def test_index_follow_keeps_following_until_interrupted(
         assert follower.stdout is not None
         first = follower.stdout.readline()  # the catch-up
         admin = contracts.web3.eth.accounts[0]
-        contracts.registry.functions.setTier(BASE_MEMBERS[7]["wallet"], 1).transact({"from": admin})
+        # member 4 is a basic member no other test changes (test_erase erases member 7)
+        contracts.registry.functions.setTier(BASE_MEMBERS[4]["wallet"], 1).transact({"from": admin})
         followed = follower.stdout.readline()  # the block with the TierChanged
         follower.send_signal(signal.SIGINT)
         rest, _ = follower.communicate(timeout=60)

@@ -195,7 +195,7 @@ def test_issue_rewards_killed_at_random_points_credits_each_event_once(
         for log in points.events.BatchCredited.get_logs(from_block=0)
         if log.args.count  # every batch of this vault
     ]
-    assert len({log.args.batchId for log in credited}) == len(credited)
+    assert len({log.args.contentHash for log in credited}) == len(credited)
     keys = journal_rows(
         operator,
         "SELECT COUNT(*), COUNT(DISTINCT e.entry_key) FROM journal_entries e "

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from index_kit import Life, OpenIndex, audit_of, live_a_month
 
@@ -76,3 +80,27 @@ def test_audit_of_a_sample_reads_only_the_sample(
     )
 
     assert result.ok and 1 <= result.wallets_checked <= 2
+
+
+def test_a_moved_membership_is_folded_as_the_registry_moves_it(
+    open_index: OpenIndex, life: Life, node: NodeClient, chain: Any
+) -> None:
+    live_a_month(life, "moved")
+    a = life.members[0]
+    new = to_checksum_address(keccak(text="the wallet a moved to")[:20])
+    proposed = life.registry.proposeMove(a, new, sender=life.registrar)
+    ready = proposed.decode_logs(life.registry.MoveProposed)[0].executableAt
+    chain.pending_timestamp = max(chain.pending_timestamp, ready)
+    life.registry.completeMove(a, sender=life.registrar)
+    life.points.carryOver(a, sender=life.registrar)
+    index = open_index()
+    index.catch_up()
+
+    old, moved = index.member(a.address), index.member(new)
+
+    assert old is not None and moved is not None
+    assert (old.status, old.tier, old.consent, old.balance) == (5, 0, 0, 0)
+    assert old.moved_to == new.lower()
+    assert (moved.status, moved.tier, moved.consent) == (1, 2, 3)
+    assert moved.balance == int(life.points.balanceOf(new)) > 0
+    assert audit_of(index, node, life.registry, life.points).ok

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from member_stack import MemberStack, Response, Site, request
 
-from memberledger.site.relay import SENTENCES
+from memberledger.site.refusals import SENTENCES
 
 #: The strict site's limits: requests per client IP, signed requests per member, per window.
 STRICT_PER_IP = 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from member_stack import ROOT, MemberStack, Site, request
 
-from memberledger.site.relay import SENTENCES, redact
+from memberledger.site.refusals import SENTENCES, redact
 
 READ_TIMEOUT = 1
 MAX_CONNECTIONS = 20

@@ -17,6 +17,16 @@ REJECTED = "You cancelled the request in your wallet. Nothing was changed."
 COFFEE_COST = DEFAULT_REWARDS[1][0]
 
 
+def own_button(reward: str, cost: int) -> str:
+    """The accessible name of a reward's "Redeem with my wallet" button."""
+    return f"Redeem with my wallet: {reward} for {cost} points (you pay the network fee)"
+
+
+def free_button(reward: str, cost: int) -> str:
+    """The accessible name of a reward's "Redeem without a fee" button."""
+    return f"Redeem without a fee: {reward} for {cost} points"
+
+
 def connect(page: Page) -> None:
     page.get_by_role("button", name="Connect wallet").click()
 
@@ -151,7 +161,7 @@ def test_suspended_member_cannot_redeem(open_page: OpenPage, stack: MemberStack)
 
     expect(page.locator("#notice")).to_have_text(suspended)
     expect(page.locator("#card-status")).to_have_text("Suspended")
-    page.get_by_role("button", name=re.compile("Redeem coffee voucher")).click()
+    page.get_by_role("button", name=re.compile("Redeem with my wallet: coffee voucher")).click()
     expect(page.locator("#rewards-message")).to_have_text(suspended)
     assert stack.tx_count(member.address) == sent
     screenshot(page, "suspended")
@@ -261,11 +271,12 @@ def test_consent_unchanged_is_not_sent(open_page: OpenPage, stack: MemberStack) 
 def test_redeem_reward_updates_balance(open_page: OpenPage, stack: MemberStack) -> None:
     member = stack.enroll(tier=0)
     balance = stack.credit(member.address, 250)
+    relayed_before = stack.tx_count(stack.relayer)
     page = open_card(open_page, member.address)
     rewards = page.locator("#rewards")
     expect(rewards).to_contain_text(f"Coffee voucher{COFFEE_COST} points")
 
-    page.get_by_role("button", name=f"Redeem coffee voucher for {COFFEE_COST} points").click()
+    page.get_by_role("button", name=own_button("coffee voucher", COFFEE_COST)).click()
 
     left = balance - COFFEE_COST
     expect(page.locator("#rewards-message")).to_have_text(
@@ -273,6 +284,7 @@ def test_redeem_reward_updates_balance(open_page: OpenPage, stack: MemberStack) 
     )
     expect(page.locator("#card-points")).to_have_text(f"{left} points")
     assert stack.balance(member.address) == left
+    assert stack.tx_count(stack.relayer) == relayed_before  # the member paid the fee
     screenshot(page, "redeemed")
 
 
@@ -285,17 +297,21 @@ def test_redeem_without_enough_points(open_page: OpenPage, stack: MemberStack) -
     cost = DEFAULT_REWARDS[2][0]
     page = open_card(open_page, member.address)
 
-    button = page.get_by_role("button", name=f"Redeem cinema ticket for {cost} points")
-    expect(button).to_be_disabled()
+    button = page.get_by_role("button", name=own_button("cinema ticket", cost))
+    free = page.get_by_role("button", name=free_button("cinema ticket", cost))
     missing = page.locator("#rewards li", has_text="Cinema ticket").locator(".reward-missing")
     expect(missing).to_have_text(f"{cost - balance} more points needed")
-    expect(button).to_have_attribute("aria-describedby", "reward-missing-2")
-    expect(
-        page.get_by_role("button", name=f"Redeem coffee voucher for {COFFEE_COST} points")
-    ).to_be_enabled()
+    for disabled in (button, free):
+        expect(disabled).to_be_disabled()
+        expect(disabled).to_have_attribute("aria-describedby", "reward-missing-2")
+    for enabled in (own_button, free_button):
+        coffee = page.get_by_role("button", name=enabled("coffee voucher", COFFEE_COST))
+        expect(coffee).to_be_enabled()
     button.click(force=True)
+    free.click(force=True)
     assert stack.tx_count(member.address) == sent
     assert stack.balance(member.address) == balance
+    assert wallet_calls(page, "eth_signTypedData_v4") == []
     screenshot(page, "reward-unaffordable", "#rewards-panel")
 
 

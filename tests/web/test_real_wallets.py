@@ -170,12 +170,15 @@ def _cap_log_ranges(page: Page, rpc_url: str, refused: list[int], served: list[i
 def test_history_pages_through_range_capped_provider(
     open_page: OpenPage, stack: MemberStack
 ) -> None:
+    """Without the operator's history (its endpoint down), the page reads the chain itself,
+    in ranges the provider accepts."""
     member = stack.enroll(consent=0b001, tier=1)
     stack.credit(member.address, 200)
     stack.as_member(member.address, stack.registry.functions.setConsent(0b011, 1))
     refused: list[int] = []
     served: list[int] = []
     page = open_page(quirky_wallet(member.address))
+    page.route("**/history/**", lambda route: route.abort("connectionrefused"))
     _cap_log_ranges(page, stack.anvil_url, refused, served)
     connect(page)
 

@@ -35,7 +35,9 @@ export interface PageConfig {
   registry: Address;
   points: Address;
   deployBlock: number;
-  relayUrl: string | null;
+  /** The gas-free relay's endpoints (POST), if the programme runs one. */
+  consentRelayUrl: string | null;
+  redeemRelayUrl: string | null;
   /** The operator's history endpoint (GET <historyUrl>/<wallet>), if it runs one. */
   historyUrl: string | null;
   phoneRegion: string | null;

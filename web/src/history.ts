@@ -4,7 +4,9 @@
 //   the RPC provider refuses it as too large (public providers cap eth_getLogs, often at
 //   10,000 blocks or fewer) and growing it again after each success;
 // - `operatorHistory` asks the operator's index (GET <historyUrl>/<wallet>), when the
-//   programme runs one; if it fails, the page falls back to the chain.
+//   programme runs one. The index answers as far as it has read the chain; the page reads
+//   the blocks after that from the chain itself. If the operator cannot answer, the page
+//   falls back to the chain alone.
 
 import {
   decodeEventLog,
@@ -38,6 +40,16 @@ export interface HistorySource {
   read(account: Address): Promise<ProgrammeEvent[]>;
 }
 
+/** The chain as a history source, also from a given block on. */
+export interface ChainHistory extends HistorySource {
+  readFrom(account: Address, fromBlock: bigint): Promise<ProgrammeEvent[]>;
+}
+
+/** The events the page knows how to tell (both contracts' ABIs). */
+const TOLD: ReadonlySet<string> = new Set(
+  [...registryAbi, ...pointsAbi].flatMap((item) => (item.type === "event" ? [item.name] : [])),
+);
+
 export interface HistoryEntry {
   when: Date;
   text: string;
@@ -63,86 +75,99 @@ export function isRangeError(error: unknown): boolean {
 }
 
 /** The programme's logs about `account` read from the chain, range by range. */
-export function chainHistory(reader: PublicClient, config: PageConfig): HistorySource {
-  return {
-    async read(account) {
-      const { registry, points } = config;
-      const events = [...registryAbi, ...pointsAbi].filter((item) => item.type === "event");
-      const selectors = events.map((event) => toEventSelector(event));
-      const transfer = toEventSelector("Transfer(address,address,uint256)");
-      const me = pad(account.toLowerCase() as Hex, { size: 32 });
-      const latest = await reader.getBlockNumber();
-      const query = (topics: (Hex | Hex[] | null)[], from: bigint, to: bigint) =>
-        reader.request({
-          method: "eth_getLogs",
-          params: [{ address: [registry, points], fromBlock: numberToHex(from), toBlock: numberToHex(to), topics }],
-        }) as Promise<Log[]>;
-      const logs: Log[] = [];
-      let from = BigInt(config.deployBlock);
-      let range = FIRST_RANGE;
-      let ceiling = MAX_RANGE + 1n; // the smallest range refused so far
-      while (from <= latest) {
-        const to = from + range - 1n < latest ? from + range - 1n : latest;
-        try {
-          const [about, received] = await Promise.all([query([selectors, me], from, to), query([transfer, null, me], from, to)]);
-          logs.push(...about, ...received);
-          from = to + 1n;
-          const grown = range * 2n < ceiling - 1n ? range * 2n : ceiling - 1n;
-          range = grown > range ? grown : range;
-        } catch (error) {
-          if (!isRangeError(error) || range === 1n) throw error;
-          const span = to - from + 1n;
-          ceiling = span < ceiling ? span : ceiling;
-          range = span / 2n > 0n ? span / 2n : 1n;
-        }
+export function chainHistory(reader: PublicClient, config: PageConfig): ChainHistory {
+  const readFrom = async (account: Address, fromBlock: bigint): Promise<ProgrammeEvent[]> => {
+    const { registry, points } = config;
+    const events = [...registryAbi, ...pointsAbi].filter((item) => item.type === "event");
+    const selectors = events.map((event) => toEventSelector(event));
+    const transfer = toEventSelector("Transfer(address,address,uint256)");
+    const me = pad(account.toLowerCase() as Hex, { size: 32 });
+    // Asked afresh: viem's cached answer may predate a transaction the member just sent.
+    const latest = await reader.getBlockNumber({ cacheTime: 0 });
+    const query = (topics: (Hex | Hex[] | null)[], from: bigint, to: bigint) =>
+      reader.request({
+        method: "eth_getLogs",
+        params: [{ address: [registry, points], fromBlock: numberToHex(from), toBlock: numberToHex(to), topics }],
+      }) as Promise<Log[]>;
+    const logs: Log[] = [];
+    let from = fromBlock;
+    let range = FIRST_RANGE;
+    let ceiling = MAX_RANGE + 1n; // the smallest range refused so far
+    while (from <= latest) {
+      const to = from + range - 1n < latest ? from + range - 1n : latest;
+      try {
+        const [about, received] = await Promise.all([query([selectors, me], from, to), query([transfer, null, me], from, to)]);
+        logs.push(...about, ...received);
+        from = to + 1n;
+        const grown = range * 2n < ceiling - 1n ? range * 2n : ceiling - 1n;
+        range = grown > range ? grown : range;
+      } catch (error) {
+        if (!isRangeError(error) || range === 1n) throw error;
+        const span = to - from + 1n;
+        ceiling = span < ceiling ? span : ceiling;
+        range = span / 2n > 0n ? span / 2n : 1n;
       }
-      const seen = new Set<string>();
-      const unique = logs.filter((log) => {
-        const key = `${log.transactionHash}:${log.logIndex}`;
-        return seen.has(key) ? false : (seen.add(key), true);
-      });
-      const blocks = [...new Set(unique.map((log) => BigInt(log.blockNumber!)))];
-      const times = new Map(
-        await Promise.all(blocks.map(async (number) => [number, (await reader.getBlock({ blockNumber: number })).timestamp] as const)),
-      );
-      return unique.map((log) => {
-        const event = decodeEventLog({
-          abi: getAddress(log.address) === getAddress(registry) ? registryAbi : pointsAbi,
-          data: log.data,
-          topics: log.topics as [Hex, ...Hex[]],
-        }) as { eventName: string; args: Record<string, any> };
-        const blockNumber = BigInt(log.blockNumber!);
-        return {
-          eventName: event.eventName,
-          args: event.args,
-          blockNumber,
-          logIndex: Number(log.logIndex),
-          transactionHash: log.transactionHash!,
-          timestamp: times.get(blockNumber) ?? 0n,
-        };
-      });
-    },
+    }
+    const seen = new Set<string>();
+    const unique = logs.filter((log) => {
+      const key = `${log.transactionHash}:${log.logIndex}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    const blocks = [...new Set(unique.map((log) => BigInt(log.blockNumber!)))];
+    const times = new Map(
+      await Promise.all(blocks.map(async (number) => [number, (await reader.getBlock({ blockNumber: number })).timestamp] as const)),
+    );
+    return unique.map((log) => {
+      const event = decodeEventLog({
+        abi: getAddress(log.address) === getAddress(registry) ? registryAbi : pointsAbi,
+        data: log.data,
+        topics: log.topics as [Hex, ...Hex[]],
+      }) as { eventName: string; args: Record<string, any> };
+      const blockNumber = BigInt(log.blockNumber!);
+      return {
+        eventName: event.eventName,
+        args: event.args,
+        blockNumber,
+        logIndex: Number(log.logIndex),
+        transactionHash: log.transactionHash!,
+        timestamp: times.get(blockNumber) ?? 0n,
+      };
+    });
   };
+  return { read: (account) => readFrom(account, BigInt(config.deployBlock)), readFrom };
 }
 
-/** The operator's index: GET `<url>/<wallet>` answering `{events: [...]}` with the fields of
- * `ProgrammeEvent` (numbers as decimal strings). */
-export function operatorHistory(url: string): HistorySource {
+/** What the operator's index answers (GET `<url>/<wallet>`): the events with the fields of
+ * `ProgrammeEvent` (numbers as decimal strings), and how far the index has read the chain. */
+interface OperatorAnswer {
+  events: Record<string, any>[];
+  indexedBlock: string;
+  latestBlock: string | null;
+  complete: boolean;
+}
+
+/** The operator's index, and the chain for the blocks the index has not read yet. */
+export function operatorHistory(url: string, chain: ChainHistory): HistorySource {
   return {
     async read(account) {
       const response = await fetch(`${url.replace(/\/$/, "")}/${account}`, { headers: { accept: "application/json" } });
       if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
-      const body = (await response.json()) as { events: Record<string, any>[] };
-      return body.events.map((event) => ({
-        eventName: String(event.eventName),
-        args: Object.fromEntries(
-          Object.entries(event.args ?? {}).map(([key, value]) => [key, typeof value === "string" && /^[0-9]+$/.test(value) ? BigInt(value) : value]),
-        ),
-        blockNumber: BigInt(event.blockNumber),
-        logIndex: Number(event.logIndex),
-        transactionHash: event.transactionHash as Hex,
-        timestamp: BigInt(event.timestamp),
-      }));
+      const body = (await response.json()) as OperatorAnswer;
+      const indexed: ProgrammeEvent[] = body.events
+        .filter((event) => TOLD.has(String(event.eventName)))
+        .map((event) => ({
+          eventName: String(event.eventName),
+          args: Object.fromEntries(
+            Object.entries(event.args ?? {}).map(([key, value]) => [key, typeof value === "string" && /^[0-9]+$/.test(value) ? BigInt(value) : value]),
+          ),
+          blockNumber: BigInt(event.blockNumber),
+          logIndex: Number(event.logIndex),
+          transactionHash: event.transactionHash as Hex,
+          timestamp: BigInt(event.timestamp),
+        }));
+      if (body.complete) return indexed;
+      const rest = await chain.readFrom(account, BigInt(body.indexedBlock) + 1n);
+      return [...indexed, ...rest];
     },
   };
 }
@@ -220,6 +245,12 @@ export function describe(
       return c.redeemedEvent(reward(BigInt(args.rewardId)), String(args.cost));
     case "PointsForfeited":
       return c.forfeited(String(args.amount));
+    case "NonceIncreased":
+      return c.signaturesCancelled;
+    case "CreditSkipped":
+      return c.creditSkipped(String(args.amount));
+    case "CreditRoundedToZero":
+      return c.creditRoundedToZero(String(args.amount));
     case "Transfer":
       if (args.from === zero) return c.earned(String(args.value));
       if (args.to === zero) return c.removed(String(args.value));

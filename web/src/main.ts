@@ -18,7 +18,7 @@ import { preferredLanguage, setLanguage, t, type Catalogue, type Lang, type Text
 import { explain } from "./messages";
 import { switchToProgrammeChain, walletChainId, walletClient } from "./network";
 import { ProofPanel } from "./proofs/panel";
-import { relayConsent } from "./relay";
+import { relayConsent, relayRedemption, type RelayOutcome } from "./relay";
 import {
   chosenConsent,
   renderAccount,
@@ -28,6 +28,7 @@ import {
   renderHistory,
   renderRewards,
   renderWallets,
+  type PaidBy,
 } from "./view";
 import { watchWallets, type Wallet } from "./wallet";
 import { consentWords, rewardName, tierName } from "./words";
@@ -52,7 +53,7 @@ class MemberPage {
     this.chain = programmeChain(config);
     this.reader = chainReader(this.chain, config.rpcUrl);
     const chain = chainHistory(this.reader, config);
-    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl), chain) : chain;
+    this.history = config.historyUrl ? withFallback(operatorHistory(config.historyUrl, chain), chain) : chain;
   }
 
   // ---------------------------------------------------------------- language
@@ -73,7 +74,7 @@ class MemberPage {
     if (this.membership) {
       renderCard(this.config, this.membership);
       renderConsent(this.config, this.membership, true);
-      renderRewards(this.config, this.membership, (reward) => void this.redeem(reward));
+      renderRewards(this.config, this.membership, (reward, paidBy) => void this.redeem(reward, paidBy));
     }
     if (this.events && this.account) renderHistory(tellHistory(this.config, this.events, this.account));
   }
@@ -102,7 +103,7 @@ class MemberPage {
       event.preventDefault();
       void this.checkData();
     });
-    if (!this.config.relayUrl) show("save-relay", false);
+    if (!this.config.consentRelayUrl) show("save-relay", false);
 
     let first = true;
     watchWallets((wallets) => {
@@ -210,11 +211,11 @@ class MemberPage {
     if (status === Status.Erased) this.notice(say("erased"));
     renderCard(this.config, membership);
     renderConsent(this.config, membership, false);
-    renderRewards(this.config, membership, (reward) => void this.redeem(reward));
+    renderRewards(this.config, membership, (reward, paidBy) => void this.redeem(reward, paidBy));
     if (status === Status.Suspended) tell("rewards-message", say("suspended"), "error");
     show("card", status !== Status.Erased);
     show("consent-panel", status !== Status.Erased);
-    show("save-relay", Boolean(this.config.relayUrl) && status !== Status.Revoked);
+    show("save-relay", Boolean(this.config.consentRelayUrl) && status !== Status.Revoked);
     show("rewards-panel", status === Status.Active || status === Status.Suspended);
     show("check-panel", status !== Status.Erased);
     show("history-panel", true);
@@ -287,17 +288,28 @@ class MemberPage {
 
   private async setConsentRelayed(flags: number, policyVersion: number): Promise<Hex | undefined> {
     const outcome = await relayConsent(this.reader, this.writer(), this.config, this.account!, flags, policyVersion);
+    return this.relayed(outcome, "consent-message", (c) => c.relay, say("relayUnavailable"));
+  }
+
+  /** The relay's transaction, or undefined after telling the member in `region` why not: the
+   * page's own sentence for a refusal's code (`sentences`), else the relay's. */
+  private relayed(
+    outcome: RelayOutcome,
+    region: string,
+    sentences: (c: Catalogue) => Readonly<Record<string, string>>,
+    unavailable: Text,
+  ): Hex | undefined {
     if ("txHash" in outcome) return outcome.txHash;
     if ("refused" in outcome) {
       const { refused, message } = outcome;
-      tell("consent-message", (c) => c.relay[refused] ?? message, "error");
+      tell(region, (c) => sentences(c)[refused] ?? message, "error");
     } else {
-      tell("consent-message", say("relayUnavailable"), "error");
+      tell(region, unavailable, "error");
     }
     return undefined;
   }
 
-  private async redeem(reward: Reward): Promise<void> {
+  private async redeem(reward: Reward, paidBy: PaidBy): Promise<void> {
     const membership = this.membership;
     if (!membership) return;
     const cost = membership.costs.get(reward.id) ?? 0n;
@@ -308,26 +320,38 @@ class MemberPage {
     if (membership.balance < cost) {
       return tell("rewards-message", (c) => c.notEnoughPoints(name(), cost, membership.balance), "error");
     }
-    tell("rewards-message", say("confirmTransaction"));
+    tell("rewards-message", say(paidBy === "own" ? "confirmTransaction" : "signMessage"));
     await busy("rewards-panel", async () => {
       try {
-        const { request } = await this.reader.simulateContract({
-          account: this.account!,
-          address: this.config.points,
-          abi: pointsAbi,
-          functionName: "redeem",
-          args: [BigInt(reward.id)],
-        });
-        const hash = await this.writer().writeContract(request);
+        const hash = paidBy === "own" ? await this.redeemOwn(reward) : await this.redeemRelayed(reward, cost);
+        if (!hash) return;
         tell("rewards-message", say("redeeming"));
         await confirmed(this.reader, hash);
         await this.refresh();
         const left = this.membership?.balance ?? membership.balance - cost;
-        tell("rewards-message", (c) => c.redeemed(name(), cost, left), "success");
+        const done = (c: Catalogue) => (paidBy === "own" ? c.redeemed : c.redeemedFree)(name(), cost, left);
+        tell("rewards-message", done, "success");
       } catch (error) {
         tell("rewards-message", explain(error), "error");
       }
     });
+  }
+
+  private async redeemOwn(reward: Reward): Promise<Hex> {
+    const { request } = await this.reader.simulateContract({
+      account: this.account!,
+      address: this.config.points,
+      abi: pointsAbi,
+      functionName: "redeem",
+      args: [BigInt(reward.id)],
+    });
+    return this.writer().writeContract(request);
+  }
+
+  /** The member signs the reward at the `cost` they were shown; the relay sends it. */
+  private async redeemRelayed(reward: Reward, cost: bigint): Promise<Hex | undefined> {
+    const outcome = await relayRedemption(this.reader, this.writer(), this.config, this.account!, BigInt(reward.id), cost);
+    return this.relayed(outcome, "rewards-message", (c) => c.redeemRelay, say("redeemRelayUnavailable"));
   }
 
   private async watchAsset(): Promise<void> {

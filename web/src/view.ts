@@ -113,11 +113,20 @@ export function chosenConsent(): number {
   return boxes.reduce((sum, box) => (box.checked ? sum | Number(box.value) : sum), 0);
 }
 
-/** The catalogue; a reward the member cannot afford has its button disabled and says how
- * many points are missing. */
-export function renderRewards(config: PageConfig, membership: Membership, onRedeem: (reward: Reward) => void): void {
+/** How a member pays for a redemption's network fee: the relay ("relay") or their wallet. */
+export type PaidBy = "relay" | "own";
+
+/** The catalogue: each reward offers "Redeem without a fee" (a signature the relay sends,
+ * when the programme runs one) beside "Redeem with my wallet". A reward the member cannot
+ * afford has its buttons disabled and says how many points are missing. */
+export function renderRewards(
+  config: PageConfig,
+  membership: Membership,
+  onRedeem: (reward: Reward, paidBy: PaidBy) => void,
+): void {
   const list = element("rewards");
   list.replaceChildren();
+  const ways: PaidBy[] = config.redeemRelayUrl ? ["relay", "own"] : ["own"];
   for (const reward of config.rewards) {
     const cost = membership.costs.get(reward.id) ?? 0n;
     if (cost === 0n) continue;
@@ -129,20 +138,30 @@ export function renderRewards(config: PageConfig, membership: Membership, onRede
     const price = document.createElement("span");
     price.className = "reward-cost";
     price.textContent = t().points(cost);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = t().redeem;
-    button.setAttribute("aria-label", t().redeemLabel(name, cost));
-    button.addEventListener("click", () => onRedeem(reward));
-    item.append(text, price, button);
-    if (membership.balance < cost) {
-      const missing = document.createElement("span");
-      missing.className = "reward-missing";
-      missing.id = `reward-missing-${reward.id}`;
-      missing.textContent = t().pointsMissing(cost - membership.balance);
-      button.disabled = true;
-      button.setAttribute("aria-describedby", missing.id);
-      item.append(missing);
+    const actions = document.createElement("div");
+    actions.className = "reward-actions";
+    const missing = membership.balance < cost ? `reward-missing-${reward.id}` : undefined;
+    for (const paidBy of ways) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = paidBy === "own" && ways.length > 1 ? "secondary" : "";
+      button.dataset.paidBy = paidBy;
+      button.textContent = paidBy === "relay" ? t().redeemFree : t().redeemOwn;
+      button.setAttribute("aria-label", (paidBy === "relay" ? t().redeemFreeLabel : t().redeemOwnLabel)(name, cost));
+      button.addEventListener("click", () => onRedeem(reward, paidBy));
+      if (missing) {
+        button.disabled = true;
+        button.setAttribute("aria-describedby", missing);
+      }
+      actions.append(button);
+    }
+    item.append(text, price, actions);
+    if (missing) {
+      const note = document.createElement("span");
+      note.className = "reward-missing";
+      note.id = missing;
+      note.textContent = t().pointsMissing(cost - membership.balance);
+      item.append(note);
     }
     list.append(item);
   }
