@@ -398,6 +398,22 @@ class Database:
         ).fetchone()
         return bool(row and row[0])
 
+    def try_session_lock(self, key: str) -> bool:
+        """PostgreSQL: take a session-level advisory lock on `key` (a name) unless another
+        connection holds it (False then); held until `release_session_lock` or until the
+        connection ends, however the process ends (the server drops a dead client's locks).
+        SQLite: always True (one machine: `memberledger.store.lock`'s file does this)."""
+        if self._pg is None:
+            return True
+        row = self._pg.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
+        ).fetchone()
+        return bool(row[0]) if row else False
+
+    def release_session_lock(self, key: str) -> None:
+        if self._pg is not None:
+            self._pg.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
     def use_scratch_files(self, cache_kib: int) -> None:
         """Keep temporary tables in files (not memory), with a cache of `cache_kib` KiB, so a
         bulk run's staging stays bounded in memory whatever the file size. (PostgreSQL's

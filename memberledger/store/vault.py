@@ -227,11 +227,15 @@ class Vault:
         with self._db.transaction():
             bound = self.deployment_binding()
             if bound is None:
-                self._db.execute(
-                    "INSERT INTO vault_meta (name, value) VALUES (?, ?)",
+                # OR IGNORE: another operator machine sharing the database (PostgreSQL) may
+                # bind it between the read and the write; then its binding is checked.
+                inserted = self._db.execute(
+                    "INSERT OR IGNORE INTO vault_meta (name, value) VALUES (?, ?)",
                     (_DEPLOYMENT_NAME, orjson.dumps(deployment, option=orjson.OPT_SORT_KEYS)),
                 )
-                return True
+                bound = None if inserted.rowcount else self.deployment_binding()
+                if bound is None:
+                    return True
         if bound != deployment:
             raise ConfigError(
                 f"the vault {self.path} belongs to the deployment {_describe(bound)}, not to "
