@@ -20,9 +20,11 @@ from memberledger.chain.rpc import BlockHeader
 from memberledger.programme import Programme
 from memberledger.store.database import Database
 from memberledger.store.journal import BatchKind, RetirableBatch
-from memberledger.store.lock import exclusive_run
+from memberledger.store.lock import shared_run
 from memberledger.store.retention import RetentionOutcome, RetentionPolicy, retire_batches
 
+#: The kinds of bulk run upkeep must not meet (on PostgreSQL: another machine's runs).
+RUN_KINDS = tuple(kind.value for kind in BatchKind)
 #: Block headers or calls per JSON-RPC request while checking candidates.
 CHECK_CHUNK = 100
 
@@ -50,7 +52,7 @@ def prune_journal(
     """Remove from the journal the confirmed batches `policy` allows and the chain still
     shows, archived first into the folder `archive_to` if given."""
     database = programme.database
-    with exclusive_run(database.path, "vault prune"):
+    with shared_run(database, RUN_KINDS, "vault prune"):
         head = programme.node.block_number()
         return retire_batches(
             programme.journal,
@@ -118,7 +120,7 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
 def compact_vault(database: Database) -> Compaction:
     """Rebuild the vault file without the space deleted rows left (`Database.compact`),
     holding the run lock so no bulk run writes meanwhile."""
-    with exclusive_run(database.path, "vault compact"):
+    with shared_run(database, RUN_KINDS, "vault compact"):
         before, after = database.compact()
     return Compaction(database.path, before, after)
 

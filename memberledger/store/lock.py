@@ -62,29 +62,38 @@ def exclusive_run(vault_path: Path, what: str) -> Iterator[None]:
 @contextlib.contextmanager
 def shared_run(
     database: Database,
-    scope: str,
+    scope: str | tuple[str, ...],
     what: str,
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Hold the run lock of `scope` (a kind of run) for the block: on SQLite the vault's
-    file lock (`exclusive_run`, refused at once when taken); on PostgreSQL the database's
-    advisory lock of `scope`, waited for (told once through `on_wait`) while another machine
-    holds it."""
+    """Hold the run lock of `scope` (a kind of run, or several: upkeep that must not meet
+    any run) for the block: on SQLite the vault's file lock (`exclusive_run`, refused at
+    once when taken); on PostgreSQL the database's advisory lock of each kind, taken in one
+    order by everyone (so two machines never hold one each and wait for the other), waited
+    for (told once through `on_wait`) while another machine holds it."""
     if not database.is_postgres:
         with exclusive_run(database.path, what):
             yield
         return
-    key = f"memberledger run {scope}"
-    told = False
-    while not database.try_session_lock(key):
-        if not told and on_wait is not None:
-            on_wait(
-                f"another machine is running {what.removeprefix('an ').removeprefix('a ')} "
-                "on this programme's database; waiting for it to finish"
-            )
-        told = True
-        time.sleep(RUN_LOCK_POLL_SECONDS)
+    keys = [
+        f"memberledger run {kind}"
+        for kind in sorted({scope} if isinstance(scope, str) else set(scope))
+    ]
+    held: list[str] = []
     try:
+        told = False
+        for key in keys:
+            while not database.try_session_lock(key):
+                if not told and on_wait is not None:
+                    on_wait(
+                        "another machine is running a bulk run or upkeep of this programme's "
+                        f"database; {what.removeprefix('an ').removeprefix('a ')} waits for it "
+                        "to finish"
+                    )
+                told = True
+                time.sleep(RUN_LOCK_POLL_SECONDS)
+            held.append(key)
         yield
     finally:
-        database.release_session_lock(key)
+        for key in reversed(held):
+            database.release_session_lock(key)
