@@ -1,6 +1,7 @@
 """Two operator machines, one programme in PostgreSQL: each runs the real scripts as its own
-process with its own signing account; they enroll different files at the same time, credit the
-same reward file at the same time, and enroll while the other credits. The chain shows every
+process with its own signing account; they enroll different files at the same time, the same
+file at the same time, credit the same reward file at the same time, and enroll while the
+other credits. The chain shows every
 member enrolled once and every reward event credited once."""
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def test_two_machines_enroll_and_credit_together_each_member_and_event_once(
             tmp_path / f"{name}.csv",
             [member_row(f"{name}-{i}", tier="basic") for i in range(MEMBERS_PER_FILE)],
         )
-        for name in ("north", "south", "east")
+        for name in ("north", "south", "east", "west")
     }
     wallets = {
         name: [member_row(f"{name}-{i}")["wallet"] for i in range(MEMBERS_PER_FILE)]
@@ -110,6 +111,17 @@ def test_two_machines_enroll_and_credit_together_each_member_and_event_once(
     )
     for run in enrolled:
         run.ok()
+    same_members = _together(
+        (first, ("enroll", files["west"], "--batch-size", "4")),
+        (second, ("enroll", files["west"], "--batch-size", "4")),
+    )
+    for run in same_members:
+        run.ok()
+    # One machine enrolled the file; the other found every member already enrolled.
+    assert sorted(int(table_value(run.stdout, "enrolled now")) for run in same_members) == [
+        0,
+        MEMBERS_PER_FILE,
+    ]
 
     shared = [
         (f"order:{name}-{i}", wallet, 10 + i)
