@@ -171,7 +171,9 @@ class Database:
 
     def transaction(self) -> AbstractContextManager[None]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Inside a transaction
-        already open, it joins that one: all commit or none."""
+        already open, it joins that one: all commit or none. (On PostgreSQL a plain BEGIN,
+        read committed: rows are locked by the statements that write them, and runs of one
+        kind never write at the same time: `memberledger.store.lock.shared_run`.)"""
         return self._transaction("BEGIN IMMEDIATE")
 
     def scratch_transaction(self) -> AbstractContextManager[None]:
@@ -466,7 +468,7 @@ _NO_ROWS = _NoRows()
 
 
 def _migration_lock(schema: Schema) -> int:
-    """The advisory lock key of a schema's migrations (a stable 63-bit number)."""
+    """The advisory lock key of a schema's migrations (a stable 32-bit number)."""
     import zlib
 
     return zlib.crc32(f"memberledger migrations {schema.pg_schema}".encode())
