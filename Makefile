@@ -36,7 +36,8 @@ help:
 	@echo "              a private Anvil"
 	@echo "make bench-quick - the same, the reads on 100,000 members"
 	@echo "make node   - a persistent local Anvil at MEMBERLEDGER_NODE_HOST (default 127.0.0.1:8545; state in $(NODE_STATE))"
-	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT)"
+	@echo "make serve  - the member page, its gas-free relay and history on http://127.0.0.1:$(SERVE_PORT),"
+	@echo "              and the staff dashboard on /admin"
 	@echo "make clean  - remove the environment, build output and local data"
 
 setup: $(STAMPS)/toolchain
@@ -113,7 +114,8 @@ fuzz: setup
 # and per journal row, archived and compacted), then the reads (the chain index against
 # today's way) on another with 1,000,000 members, then the relay section (bench/relay.py:
 # relayed consent changes and redemptions a second, valid requests under a flood), then
-# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20); figures in
+# private proofs (bench/zk.py: gas, proof time in Chromium at depth 20), then the staff
+# dashboard's reads on an index of 1,000,000 members (bench/dashboard.py); figures in
 # bench/results.json.
 bench: setup $(STAMPS)/chromium
 	$(BIN)/ape compile
@@ -138,7 +140,7 @@ node: setup
 
 serve: setup web
 	$(BIN)/ape compile
-	$(BIN)/ape run relay --network $(SERVE_NETWORK) --port $(SERVE_PORT) --deploy
+	$(BIN)/ape run relay --network $(SERVE_NETWORK) --port $(SERVE_PORT) --deploy --admin
 
 demo: setup
 	$(BIN)/ape compile

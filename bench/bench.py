@@ -19,7 +19,9 @@ bench/vault_size.py: the vault's bytes per member and per journal row, and the s
 journal is archived and the file compacted), `fast-paths` (bench/fast_paths.py: the
 hand-written fast paths against their libraries), `reads` (bench/reads.py: the reads, i.e. the
 chain index, on a chain of its own with 1,000,000 members; `--read-members 100000` for
-`make bench-quick`, 0 for none), `relay` (bench/relay.py: the member site's relay under load).
+`make bench-quick`, 0 for none), `relay` (bench/relay.py: the member site's relay under load),
+`dashboard` (bench/dashboard.py: the staff dashboard's reads on an index of as many members as
+the reads', filled directly through the index's writer).
 Each writes its figures into bench/results.json beside the others'.
 """
 
@@ -49,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK_TIME = "1"
 BLOCK_GAS_LIMIT = "1000000000"
 #: What `--section` can name.
-SECTIONS = ("all", "bulk", "fast-paths", "reads", "relay")
+SECTIONS = ("all", "bulk", "fast-paths", "reads", "relay", "dashboard")
 #: Transactions in flight: two blocks' worth, so that when a block is sealed the next one's
 #: transactions already wait in the pool. (With one block's worth, every other block went
 #: out half empty while the receipts of the last one came back.)
@@ -185,10 +187,6 @@ def main() -> int:
     if args.section in ("all", "fast-paths"):
         fast_paths: Any = importlib.import_module("fast_paths")
         record(args.out, fast_paths.run())
-    if args.section in ("all", "reads") and args.read_members:
-        reads: Any = importlib.import_module("reads")
-        read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
-        failed |= reads.main([*read_options, "--out", str(args.out)])
     if args.section in ("all", "relay"):
         failed |= relay_section(args.out)
     if args.section in ("all", "reads") and args.read_members:
@@ -196,6 +194,9 @@ def main() -> int:
         read_options = ["--members", str(args.read_members), "--sample", str(args.read_sample)]
         read_options += ["--out", str(args.out)]
         failed |= reads.main(read_options)
+    if args.section in ("all", "dashboard") and args.read_members:
+        dashboard: Any = importlib.import_module("dashboard")
+        failed |= dashboard.main(["--members", str(args.read_members), "--out", str(args.out)])
     console_err().print(f"written to {args.out}")
     return failed
 

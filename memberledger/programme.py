@@ -26,6 +26,7 @@ from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.chain.signer import Signer, signer_for
 from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings
+from memberledger.store.access_log import AccessLog
 from memberledger.store.changes_applied import ChangesApplied
 from memberledger.store.database import Database
 from memberledger.store.fulfilments import Fulfilments
@@ -93,6 +94,11 @@ class Programme:
     def changes_applied(self) -> ChangesApplied:
         """Rows of changes files already carried out (`members apply`)."""
         return ChangesApplied(self.database)
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        """Who viewed which member's personal data on the staff dashboard, and why."""
+        return AccessLog(self.database)
 
     @cached_property
     def letters_sent(self) -> LettersSent:

@@ -18,7 +18,7 @@ from memberledger.settings import settings
 from memberledger.site.app import CONSENT_RELAY_PATH, HISTORY_PATH, REDEEM_RELAY_PATH, WEB_ROOT
 from memberledger.site.history import DEFAULT_BUDGET, HistorySettings
 from memberledger.site.relay import DEFAULT_DEADLINE_MARGIN, RelaySettings
-from memberledger.site.server import ServerSettings, open_member_site
+from memberledger.site.server import DashboardSettings, ServerSettings, open_member_site
 
 
 @click.command(cls=OperatorCommand, short_help="Serve the member page and relay")
@@ -92,6 +92,23 @@ from memberledger.site.server import ServerSettings, open_member_site
 )
 @click.option("--no-history", is_flag=True, help="No history here: pages read it from the chain.")
 @click.option(
+    "--admin",
+    is_flag=True,
+    help="Serve the staff dashboard under /admin too (sign-in with Ethereum; reads the vault "
+    "MEMBERLEDGER_VAULT and its chain index).",
+)
+@click.option(
+    "--admin-origin",
+    help="The origin staff's browsers use, e.g. https://members.example.org (sign-in messages "
+    "are bound to it; default: http://HOST:PORT).",
+)
+@click.option(
+    "--admin-idle",
+    default=900.0,
+    show_default=True,
+    help="Seconds a staff session may sit idle before it ends.",
+)
+@click.option(
     "--deploy", is_flag=True, help="Deploy first if this local chain has no deployment yet."
 )
 @reports_errors
@@ -113,6 +130,9 @@ def cli(
     history_index: Path | None,
     history_budget: float,
     no_history: bool,
+    admin: bool,
+    admin_origin: str | None,
+    admin_idle: float,
     deploy: bool,
 ) -> None:
     """Serve the member page (web/dist), its config.json and, unless --no-relay, the relay
@@ -150,6 +170,9 @@ def cli(
             per_ip=per_ip,
             window=window,
         ),
+        dashboard_settings=DashboardSettings(origin=admin_origin, idle=admin_idle)
+        if admin
+        else None,
         deploy_if_missing=deploy,
     )
     table = Table(title="Member page")
@@ -165,5 +188,6 @@ def cli(
     table.add_row("history", f"{site.url}{HISTORY_PATH}/<wallet>" if history else "off")
     if history:
         table.add_row("history index", str(history.settings.index_path))
+    table.add_row("dashboard", f"{site.url}/admin" if site.content.dashboard else "off")
     Console().print(table)
     site.serve()

@@ -296,7 +296,8 @@ class MemberStack:
 
     # ------------------------------------------------------------ the site
 
-    def start_site(self, *options: str) -> Site:
+    def start_site(self, *options: str, env: dict[str, str] | None = None) -> Site:
+        """`ape run relay` with `options`, its environment this stack's plus `env`."""
         port = free_port()
         log = self.workdir / f"site-{port}.log"
         if "--history-index" not in options and "--no-history" not in options:
@@ -306,7 +307,11 @@ class MemberStack:
         ]  # fmt: skip
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env={**self.env, **(env or {})},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
             )
         site = Site(f"http://127.0.0.1:{port}", process, log)
         self._sites.append(site)

@@ -49,3 +49,13 @@ audit_
 verify
 set_window
 log_message  # http.server's hook (bench/zk.py serves the page's files quietly)
+# memberledger.chain.local_node: the test suite's leftover-node check (tests/node_watch.py,
+# tests/nodes, tests/chain) finds and stops nodes through these.
+hardhat_command
+running_nodes
+leftover_nodes
+kill_leftovers
+read_archive  # store/retention.py: reads an archive back (the operator's tool; tests)
+prune  # scripts/vault.py: a click subcommand, registered by its decorator
+_.confirmed_at  # RetirableBatch: when the batch was confirmed, as the journal row says
+viewed_at  # AccessEntry's fields reach the admin as JSON (memberledger/site/admin_desk.py, asdict)

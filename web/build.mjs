@@ -18,6 +18,8 @@ const options = {
     i18n: join(web, "src/i18n.ts"),
     // The private-proof prover runs in a Web Worker; the Semaphore libraries stay out of app.js.
     prover: join(web, "src/proofs/prover.worker.ts"),
+    // The staff dashboard (/admin), its own bundle with its chart library.
+    "admin/admin": join(web, "src/admin/main.ts"),
   },
   outdir: dist,
   bundle: true,
@@ -33,6 +35,9 @@ const options = {
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 await Promise.all(["index.html", "style.css"].map((name) => copyFile(join(web, name), join(dist, name))));
+await mkdir(join(dist, "admin"), { recursive: true });
+await copyFile(join(web, "admin.html"), join(dist, "admin", "index.html"));
+await copyFile(join(web, "admin.css"), join(dist, "admin", "admin.css"));
 // The proving files of the one tree depth the page proves at (2^20 members), from the pinned
 // npm package, served by the page's own origin: the prover never fetches them from a CDN.
 const ZK_DEPTH = 20;

@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 from types import FrameType
+from urllib.parse import urlsplit
 
 from web3 import Web3
 
@@ -228,8 +228,6 @@ def persistent_node_options(node_host: str | None = None) -> list[str]:
     """Anvil's options for the operator's persistent node: the configured host and port."""
     host, port = node_address(node_host)
     return ["--host", host, "--port", str(port)]
-
-
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from rich.console import Console
-from rich.markup import escape
 
 from memberledger.bulk.enrollment import enroll_file
 from memberledger.bulk.rewards import issue_rewards

@@ -436,6 +436,8 @@ def audit_tables(result: AuditResult) -> list[Table]:
 
 #: Differences listed by `audit_tables`.
 LISTED_DIFFERENCES = 50
+
+
 def retention_table(outcome: RetentionOutcome, title: str) -> Table:
     table = _table(title, "journal", "count")
     table.add_row("confirmed batches old and deep enough", f"{outcome.candidates:,}")

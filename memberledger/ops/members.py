@@ -87,8 +87,13 @@ def chain_member(index: ChainIndex, wallet: str) -> ChainMember:
     )
 
 
-def member_view(programme: Programme, wallet_or_id: str) -> MemberView:
-    """The member, after bringing the chain index up to date."""
+def member_view(
+    programme: Programme, wallet_or_id: str, index: ChainIndex | None = None
+) -> MemberView:
+    """The member, after bringing the chain index up to date (or from `index`, an index the
+    caller keeps up to date itself: the staff dashboard's)."""
+    if index is not None:
+        return _member_view(programme, wallet_or_id, index)
     with open_index(programme) as index:
         index.catch_up()
         return _member_view(programme, wallet_or_id, index)

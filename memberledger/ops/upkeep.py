@@ -82,22 +82,38 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
     applied: set[str] = set()
     points = str(programme.deployment.points)
     for start in range(0, len(credits), CHECK_CHUNK):
-        chunk = credits[start : start + CHECK_CHUNK]
+        # The contract keeps applied batches per issuer: the issuer of a batch is the sender
+        # of its transaction. A transaction the node no longer knows leaves its batch unshown,
+        # so it stays in the vault (retention only removes what the chain still answers for).
+        sent = node.batch(
+            [
+                ("eth_getTransactionByHash", [b.tx_hash])
+                for b in credits[start : start + CHECK_CHUNK]
+            ]
+        )
+        chunk = [
+            (batch, str(tx["from"]))
+            for batch, tx in zip(credits[start : start + CHECK_CHUNK], sent, strict=True)
+            if isinstance(tx, dict) and tx.get("from")
+        ]
         answers = node.batch(
             [
                 (
                     "eth_call",
                     [
-                        {"to": points, "data": "0x" + calldata.batch_applied(_id(b)).hex()},
+                        {
+                            "to": points,
+                            "data": "0x" + calldata.batch_applied(issuer, _id(b)).hex(),
+                        },
                         "latest",
                     ],
                 )
-                for b in chunk
+                for b, issuer in chunk
             ]
         )
         applied.update(
             batch.batch_id
-            for batch, answer in zip(chunk, answers, strict=True)
+            for (batch, _), answer in zip(chunk, answers, strict=True)
             if isinstance(answer, str) and int(answer, 16) != 0
         )
     shown: set[str] = set()

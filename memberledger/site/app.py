@@ -32,6 +32,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memberledger.programme_file import ProgrammeFile
+from memberledger.site.admin_app import Dashboard, admin_routes
 from memberledger.site.history import IndexedHistory
 from memberledger.site.identity_relay import IDENTITY_RELAY_PATH
 from memberledger.site.proofs import GROUPS_PATH, ProofsSite
@@ -96,6 +97,8 @@ class SiteContent:
     history: IndexedHistory | None = None
     #: Private proofs (issue 19): the published groups and the identity relay, if deployed.
     proofs: ProofsSite | None = None
+    #: The staff dashboard under /admin (issue 18), if served here.
+    dashboard: Dashboard | None = None
 
 
 class SecurityHeaders:
@@ -288,6 +291,11 @@ def create_app(content: SiteContent) -> Starlette:
             Route(HISTORY_PATH + "/{wallet}", history, methods=["GET", "HEAD"]),
             Route(GROUPS_PATH + "{group:int}.json", proof_group, methods=["GET", "HEAD"]),
             Route(IDENTITY_RELAY_PATH, relay_identity, methods=["POST"]),
+            *(
+                admin_routes(content.dashboard, web_root, _read_body)
+                if content.dashboard is not None
+                else []
+            ),
             Route("/{path:path}", static, methods=list(_ANY_METHOD)),
         ],
         exception_handlers={

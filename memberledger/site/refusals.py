@@ -80,6 +80,25 @@ SENTENCES: Mapping[str, str] = {
     "not_found": "There is nothing here.",
     "method": "This address does not take that method.",
     "no_relay": "No relay runs here.",
+    # The staff dashboard (/admin).
+    "sign_in_refused": "The sign-in signature could not be checked. Sign in again.",
+    "sign_in_nonce": "This sign-in request was already used or is too old. Sign in again.",
+    "sign_in_domain": (
+        "This sign-in message was made for another site or network. Sign in again here."
+    ),
+    "sign_in_expired": "This sign-in message has expired. Sign in again.",
+    "no_role": "This wallet holds no role in the programme's contracts, so it cannot sign in.",
+    "signed_out": "You are signed out (or were idle too long). Sign in again.",
+    "csrf": "The request did not carry this session's security token. Reload the page.",
+    "forbidden": "Your roles do not allow this. Ask the programme's admin.",
+    "unknown_member": "No member with this id or wallet.",
+    "no_dashboard": "No staff dashboard runs here.",
+    "not_current": "This membership has ended (revoked, erased or moved): it cannot change.",
+    "not_mined": "The transaction is not mined yet. Check again in a moment.",
+    "not_done": (
+        "That transaction did not do this: it failed, went elsewhere, or was sent by another "
+        "wallet. Nothing was recorded."
+    ),
 }
 
 

@@ -41,8 +41,11 @@ from memberledger.chain.signer import signer_for
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import ConfigError
 from memberledger.index.chain_index import abis_of
+from memberledger.programme import open_programme
 from memberledger.programme_file import ProgrammeFile, load_programme_file
 from memberledger.settings import settings as programme_settings
+from memberledger.site.admin_app import Dashboard
+from memberledger.site.admin_desk import AdminDesk
 from memberledger.site.app import (
     CONSENT_RELAY_PATH,
     HISTORY_PATH,
@@ -54,6 +57,7 @@ from memberledger.site.app import (
 from memberledger.site.history import HistorySettings, IndexedHistory
 from memberledger.site.proofs import open_proofs_site
 from memberledger.site.relay import MemberRelay, RelaySettings
+from memberledger.site.siwe_login import SignInSettings, StaffSignIn
 from memberledger.tiers import TIERS
 
 log = logging.getLogger("memberledger.site")
@@ -156,6 +160,17 @@ def server_config(app: Any, settings: ServerSettings) -> uvicorn.Config:
     )
 
 
+@dataclass(frozen=True)
+class DashboardSettings:
+    """The staff dashboard: the origin staff's browsers use (None: this server's own
+    http://host:port), seconds a session may sit idle, and the seconds a read may spend
+    bringing the chain index up to date."""
+
+    origin: str | None = None
+    idle: float = 900.0
+    budget: float = 3.0
+
+
 @dataclass
 class MemberSite:
     """A prepared site: what it serves and how; `serve()` runs it until Ctrl-C or SIGTERM."""
@@ -177,6 +192,8 @@ class MemberSite:
         finally:
             if self.content.history is not None:
                 self.content.history.close()
+            if self.content.dashboard is not None:
+                self.content.dashboard.desk.close()
 
 
 def page_config(
@@ -278,6 +295,7 @@ def open_member_site(
     relay_settings: RelaySettings | None = None,
     relay_enabled: bool = True,
     history_settings: HistorySettings | None = None,
+    dashboard_settings: DashboardSettings | None = None,
     deploy_if_missing: bool = False,
 ) -> MemberSite:
     """The member site for the connected chain's deployment, ready to serve.
@@ -287,7 +305,8 @@ def open_member_site(
     URL may carry an API key and is never published. With `history_settings`, members'
     histories are served from the chain index in that file (`GET /history/<wallet>`). With
     `deploy_if_missing` (development chains only) the contracts are deployed first when the
-    chain has none.
+    chain has none. With `dashboard_settings`, the staff dashboard is served under /admin,
+    reading the programme's vault (`MEMBERLEDGER_VAULT`) and its chain index.
     """
     programme = load_programme_file(programme_path)
     chain_id = int(chain.chain_id)
@@ -348,8 +367,29 @@ def open_member_site(
         relay_settings or RelaySettings(),
     )
     config["proofs"] = proofs.page_config() if proofs else None
+    dashboard = None
+    if dashboard_settings is not None:
+        origin = dashboard_settings.origin or f"http://{settings.host}:{settings.port}"
+        desk = AdminDesk(
+            lambda: open_programme(project, chain, accounts),
+            relayer=str(sender.address) if sender is not None else None,
+            budget=dashboard_settings.budget,
+        )
+        sign_in = StaffSignIn(
+            SignInSettings(origin=origin, chain_id=chain_id, idle=dashboard_settings.idle)
+        )
+        dashboard = Dashboard(desk, sign_in)
     return MemberSite(
-        SiteContent(web_root, config, programme, relay, history=history, proofs=proofs), settings
+        SiteContent(
+            web_root,
+            config,
+            programme,
+            relay,
+            history=history,
+            proofs=proofs,
+            dashboard=dashboard,
+        ),
+        settings,
     )
 
 
