@@ -28,7 +28,7 @@ NODE_FLAGS    ?= --prune-history 16 --state-interval 300
 
 help:
 	@echo "make demo   - install, then run the whole flow on an Anvil of its own (DEMO_NETWORK=URL: on that node)"
-	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
+	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium, PostgreSQL)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the reads (the"
