@@ -117,12 +117,12 @@ fuzz: setup
 # private proofs (bench/zk.py: gas, proof time in Chromium at depth 20), then the staff
 # dashboard's reads on an index of 1,000,000 members (bench/dashboard.py); figures in
 # bench/results.json.
-bench: setup $(STAMPS)/chromium
+bench: setup $(STAMPS)/chromium $(STAMPS)/postgresql
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/zk.py
 
-bench-quick: setup $(STAMPS)/chromium
+bench-quick: setup $(STAMPS)/chromium $(STAMPS)/postgresql
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py --read-members 100000
 	$(BIN)/python bench/zk.py

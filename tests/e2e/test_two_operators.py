@@ -7,19 +7,17 @@ member enrolled once and every reward event credited once."""
 from __future__ import annotations
 
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from operator_kit import (
     Contracts,
     Operator,
     Run,
     member_row,
     new_operator,
-    rpc,
+    second_machine,
     table_value,
     write_members,
     write_rewards,
@@ -27,7 +25,6 @@ from operator_kit import (
 from pg_kit import PostgresServer
 from web3 import Web3
 
-PASSPHRASE = "second machine"
 #: Members per enrollment file: two batches of each machine's run.
 MEMBERS_PER_FILE = 8
 
@@ -53,29 +50,6 @@ def _contracts(operator: Operator, project: Any) -> Contracts:
     )
 
 
-def _second_machine(first: Operator, workdir: Path) -> tuple[Operator, str]:
-    """Another machine of the same programme: the same database, vault key and manifest,
-    its own folder, Ape data folder and keyfile account (funded on the node)."""
-    data_folder = workdir / "ape"
-    (data_folder / "accounts").mkdir(parents=True)
-    key = Account.create()
-    (data_folder / "accounts" / "second.json").write_text(
-        json.dumps(Account.encrypt(key.key, PASSPHRASE))
-    )
-    rpc(Web3(Web3.HTTPProvider(first.url)), "anvil_setBalance", key.address, hex(10**20))
-    shutil.copytree(first.workdir / "deployments", workdir / "deployments")
-    env = {
-        **first.env,
-        "MEMBERLEDGER_VAULT": str(workdir / "vault.db"),
-        "MEMBERLEDGER_DEPLOYMENTS": str(workdir / "deployments"),
-        "MEMBERLEDGER_ACCOUNT": "second",
-        "MEMBERLEDGER_ACCOUNT_PASSPHRASE": PASSPHRASE,
-        "APE_DATA_FOLDER": str(data_folder),
-    }
-    second = Operator(first.url, env, workdir, workdir / "vault.db", first.vault_key)
-    return second, str(key.address)
-
-
 def _together(*runs: tuple[Operator, tuple[str | Path, ...]]) -> list[Run]:
     """The scripts run at the same time, each its own process; their results in order."""
     with ThreadPoolExecutor(len(runs)) as pool:
@@ -89,7 +63,7 @@ def test_two_machines_enroll_and_credit_together_each_member_and_event_once(
     database_url = postgres_server.new_database("two_operators")
     first = new_operator(anvil_url, tmp_path / "a", MEMBERLEDGER_DATABASE_URL=database_url)
     (tmp_path / "b").mkdir()
-    second, second_address = _second_machine(first, tmp_path / "b")
+    second, second_address = second_machine(first, tmp_path / "b")
     for role in ("registrar", "issuer"):
         first.run("roles", "grant", role, second_address, "--yes").ok()
     contracts = _contracts(first, project)
