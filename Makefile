@@ -28,7 +28,7 @@ NODE_FLAGS    ?= --prune-history 16 --state-interval 300
 
 help:
 	@echo "make demo   - install, then run the whole flow on an Anvil of its own (DEMO_NETWORK=URL: on that node)"
-	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium)"
+	@echo "make test   - install, then run every test (Anvil, Hardhat, the in-process chain, Chromium, PostgreSQL)"
 	@echo "make lint   - ruff, mypy, tsc, solhint, Slither"
 	@echo "make fuzz   - the contracts' state machine with many more random examples"
 	@echo "make bench  - bulk enrollment and issuance (100,000 members), then the reads (the"
@@ -83,6 +83,15 @@ $(STAMPS)/chromium:
 	  (apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-zenhei)
 	@touch $@
 
+# PostgreSQL tests (MEMBERLEDGER_DATABASE_URL) run a server of their own from Debian's binaries:
+# tests/pg_kit.py initdbs a cluster in a temporary folder (as the `memberledger-pg` user when run
+# by root, which PostgreSQL refuses to run as) and stops it at the end.
+$(STAMPS)/postgresql:
+	@mkdir -p $(STAMPS)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update && apt-get install -y postgresql)
+	@touch $@
+
 compile: setup
 	$(BIN)/ape compile
 
@@ -91,7 +100,7 @@ web: $(STAMPS)/npm
 	npx --no-install tsc -p web
 	node web/build.mjs
 
-test: setup $(STAMPS)/chromium web
+test: setup $(STAMPS)/chromium $(STAMPS)/postgresql web
 	$(BIN)/ape compile
 	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests --network ethereum:local:foundry --disable-isolation
 	MEMBERLEDGER_NODE_HOST=auto $(BIN)/ape test tests/contracts --network ethereum:local:test --disable-isolation
@@ -108,12 +117,12 @@ fuzz: setup
 # private proofs (bench/zk.py: gas, proof time in Chromium at depth 20), then the staff
 # dashboard's reads on an index of 1,000,000 members (bench/dashboard.py); figures in
 # bench/results.json.
-bench: setup $(STAMPS)/chromium
+bench: setup $(STAMPS)/chromium $(STAMPS)/postgresql
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/zk.py
 
-bench-quick: setup $(STAMPS)/chromium
+bench-quick: setup $(STAMPS)/chromium $(STAMPS)/postgresql
 	$(BIN)/ape compile
 	$(BIN)/python bench/bench.py --read-members 100000
 	$(BIN)/python bench/zk.py

@@ -21,7 +21,8 @@ hand-written fast paths against their libraries), `reads` (bench/reads.py: the r
 chain index, on a chain of its own with 1,000,000 members; `--read-members 100000` for
 `make bench-quick`, 0 for none), `relay` (bench/relay.py: the member site's relay under load),
 `dashboard` (bench/dashboard.py: the staff dashboard's reads on an index of as many members as
-the reads', filled directly through the index's writer).
+the reads', filled directly through the index's writer), `postgres` (bench/postgres.py: two
+operator machines enrolling together against one PostgreSQL, against one alone).
 Each writes its figures into bench/results.json beside the others'.
 """
 
@@ -51,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK_TIME = "1"
 BLOCK_GAS_LIMIT = "1000000000"
 #: What `--section` can name.
-SECTIONS = ("all", "bulk", "fast-paths", "reads", "relay", "dashboard")
+SECTIONS = ("all", "bulk", "fast-paths", "reads", "relay", "dashboard", "postgres")
 #: Transactions in flight: two blocks' worth, so that when a block is sealed the next one's
 #: transactions already wait in the pool. (With one block's worth, every other block went
 #: out half empty while the receipts of the last one came back.)
@@ -197,6 +198,9 @@ def main() -> int:
     if args.section in ("all", "dashboard") and args.read_members:
         dashboard: Any = importlib.import_module("dashboard")
         failed |= dashboard.main(["--members", str(args.read_members), "--out", str(args.out)])
+    if args.section in ("all", "postgres"):
+        postgres: Any = importlib.import_module("postgres")
+        failed |= postgres.main(["--out", str(args.out)])
     console_err().print(f"written to {args.out}")
     return failed
 

@@ -67,6 +67,11 @@ class Settings:
     proof_root_validity: str = ""
     #: MEMBERLEDGER_PROOF_MIN_GROUP: below this many members the page warns (checked there).
     proof_min_group: str = ""
+    #: MEMBERLEDGER_DATABASE_URL: "postgresql://USER:PASSWORD@HOST:PORT/DB" puts the vault,
+    #: the journal and the chain index in PostgreSQL (several operator machines, one
+    #: programme); empty: the vault's SQLite file (`vault_path`), the default. A secret: it
+    #: may hold a password.
+    database_url: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -76,7 +81,7 @@ class Settings:
         return f"Settings({shown})"
 
 
-_SECRETS = frozenset({"vault_key", "account_passphrase", "relayer_passphrase"})
+_SECRETS = frozenset({"vault_key", "account_passphrase", "relayer_passphrase", "database_url"})
 
 
 def read_settings(
@@ -112,6 +117,7 @@ def read_settings(
         relayer_passphrase=values.get(PREFIX + "RELAYER_PASSPHRASE", ""),
         proof_root_validity=text("PROOF_ROOT_VALIDITY"),
         proof_min_group=text("PROOF_MIN_GROUP"),
+        database_url=text("DATABASE_URL"),
     )
 
 

@@ -12,7 +12,8 @@ from memberledger.bulk.progress import block_progress
 from memberledger.cli.boundary import reports_errors
 from memberledger.cli.render import rebuild_table, skipped_credits_table
 from memberledger.programme import open_programme
-from memberledger.store.lock import exclusive_run
+from memberledger.store.journal import BatchKind
+from memberledger.store.lock import shared_run
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Rebuild the send journal from the chain")
@@ -45,7 +46,7 @@ def cli(action: str, alias: str | None) -> None:
                 )
             )
             return
-        with exclusive_run(programme.vault.path, "a journal rebuild"):
+        with shared_run(programme.database, BatchKind.CREDIT.value, "a journal rebuild"):
             head = programme.node.block_number()
             with block_progress(
                 console, "reading credit batches", programme.from_block, head

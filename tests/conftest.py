@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from node_watch import pytest_configure, pytest_sessionfinish  # noqa: F401 (hooks)
+from pg_kit import PostgresServer
 
 from memberledger.settings import settings
 
@@ -98,4 +99,52 @@ def _fresh_settings() -> Iterator[None]:
     environment or the working directory gets them read again, and leaves no trace."""
     settings.cache_clear()
     yield
+    settings.cache_clear()
+
+
+# ---------------------------------------------------------------------- the two databases
+
+#: The databases a store test runs on (`backend`): the vault's SQLite file, and PostgreSQL.
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `sqlite_only` (it is about the file itself: permissions, WAL, release
+    0.1.0's files) keeps its SQLite run only; one marked `postgres_only`, its PostgreSQL
+    run."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if (backend == "postgresql" and item.get_closest_marker("sqlite_only")) or (
+            backend == "sqlite" and item.get_closest_marker("postgres_only")
+        ):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, started on first use (tests/pg_kit.py)."""
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test on each database: on "postgresql", `MEMBERLEDGER_DATABASE_URL` names a
+    fresh database of its own on the session's server, so every `Database` the test opens
+    (the vault, the journal, the index) is in PostgreSQL."""
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        monkeypatch.setenv("MEMBERLEDGER_DATABASE_URL", server.new_database(request.node.name))
+    else:
+        monkeypatch.delenv("MEMBERLEDGER_DATABASE_URL", raising=False)
+    settings.cache_clear()
+    yield str(request.param)
     settings.cache_clear()

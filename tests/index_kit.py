@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from memberledger.chain.rpc import NodeClient
 from memberledger.hashing import keccak256
 from memberledger.identifiers import event_tag, packed_credit_rows
 from memberledger.index.audit import AuditResult, audit
 from memberledger.index.chain_index import ChainIndex
+from memberledger.store.dialect import postgres_sql
 
 POLICY_V2 = b"\x22" * 32
 #: The tables of an index, each as compared: ordered by its key; of the blocks, only those
@@ -55,13 +58,30 @@ def audit_of(index: ChainIndex, node: NodeClient, registry: Any, points: Any) ->
     )
 
 
+#: On PostgreSQL: the database that stands for each index "file" a test opens (one of its
+#: own per path, as each path is a file of its own on SQLite; tests/index/conftest.py).
+POSTGRES_INDEXES: dict[Path, str] = {}
+
+
+def index_sql(path: Path, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on an index past `ChainIndex` (to read it whole, or to spoil it):
+    its SQLite file, or its PostgreSQL database's `idx` schema. The rows it answers."""
+    if url := POSTGRES_INDEXES.get(path):
+        with psycopg.connect(url) as pg:
+            pg.execute(b"SET search_path TO idx")
+            cursor = pg.execute(postgres_sql(sql), parameters)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    with sqlite3.connect(path) as db:
+        rows = db.execute(sql, parameters).fetchall()
+    db.close()
+    return rows
+
+
 def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every index table, in key order."""
-    with sqlite3.connect(path) as db:
-        return {
-            table: db.execute(f"SELECT * FROM {table} {rest}").fetchall()
-            for table, rest in TABLES.items()
-        }
+    return {
+        table: index_sql(path, f"SELECT * FROM {table} {rest}") for table, rest in TABLES.items()
+    }
 
 
 def rebuilt_rows(open_index: OpenIndex, tmp_path: Path, name: str = "rebuilt.db") -> Any:

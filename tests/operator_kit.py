@@ -4,6 +4,7 @@ the chain as web3 sees it, and CSV files written the way an operator's spreadshe
 from __future__ import annotations
 
 import csv
+import json
 import os
 import secrets
 import shutil
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
@@ -184,6 +186,34 @@ def new_operator(url: str, workdir: Path, **settings: str) -> Operator:
     operator = Operator(url, env, workdir, workdir / "vault.db", key)
     operator.run("deploy").ok()
     return operator
+
+
+#: The passphrase of `second_machine`'s keyfile account.
+SECOND_MACHINE_PASSPHRASE = "second machine"
+
+
+def second_machine(first: Operator, workdir: Path) -> tuple[Operator, str]:
+    """Another operator machine of `first`'s programme (in PostgreSQL): the same database,
+    vault key and manifest, its own folder, Ape data folder and keyfile account (funded on
+    the node; grant it the roles it needs). The operator and its account's address."""
+    data_folder = workdir / "ape"
+    (data_folder / "accounts").mkdir(parents=True)
+    key = Account.create()
+    (data_folder / "accounts" / "second.json").write_text(
+        json.dumps(Account.encrypt(key.key, SECOND_MACHINE_PASSPHRASE))
+    )
+    rpc(Web3(Web3.HTTPProvider(first.url)), "anvil_setBalance", key.address, hex(10**20))
+    shutil.copytree(first.workdir / "deployments", workdir / "deployments")
+    env = {
+        **first.env,
+        "MEMBERLEDGER_VAULT": str(workdir / "vault.db"),
+        "MEMBERLEDGER_DEPLOYMENTS": str(workdir / "deployments"),
+        "MEMBERLEDGER_ACCOUNT": "second",
+        "MEMBERLEDGER_ACCOUNT_PASSPHRASE": SECOND_MACHINE_PASSPHRASE,
+        "APE_DATA_FOLDER": str(data_folder),
+    }
+    second = Operator(first.url, env, workdir, workdir / "vault.db", first.vault_key)
+    return second, str(key.address)
 
 
 @dataclass

@@ -16,6 +16,7 @@ reload_settings  # tests and benchmarks that set MEMBERLEDGER_* variables in-pro
 _.caption  # rich.table.Table.caption, drawn under the table
 _.forfeited  # ErasureReceipt.forfeited, read by `ape run erase` and the tests
 cli  # every scripts/*.py exposes `cli`, which `ape run` calls
+_.autocommit  # psycopg's Connection.autocommit, set around the migrations (store/database.py)
 exc_type  # the context-manager protocol's __exit__ arguments
 tb
 # Alembic reads these from every migration in memberledger/store/migrations/versions/.

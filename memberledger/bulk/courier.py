@@ -31,6 +31,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from eth_utils.address import to_checksum_address
+
 from memberledger.chain.calldata import ErrorDecoder
 from memberledger.chain.gas import Fees, GasModel
 from memberledger.chain.rpc import NodeClient, Receipt
@@ -263,9 +265,52 @@ class Courier:
             ]
         if not txs:
             return None
+        self._refuse_if_another_machines(batch, txs)
         flight = _Flight(batch, txs, "waited for", last_sent=time.monotonic())
         flight.hashes = [tx.tx_hash for tx in txs]
         return flight
+
+    def _refuse_if_another_machines(self, batch: Batch, txs: Sequence[SentTransaction]) -> None:
+        """A batch whose transaction another account signed (another operator machine
+        sharing the journal on PostgreSQL, or this vault run earlier with another account)
+        and that is not mined yet is that account's to finish: sent again or replaced from
+        here, under another nonce sequence, both could be mined, and a credit batch from
+        another issuer is a batch of its own on chain (paid twice). Mined, its receipt
+        confirms it here as anywhere."""
+        ours = self.signer.address.lower()
+        sender: str | None = None
+        for tx in txs:
+            known = self.node.call("eth_getTransactionByHash", tx.tx_hash)
+            if isinstance(known, dict):
+                if str(known.get("from", "")).lower() == ours:
+                    return
+                sender = to_checksum_address(str(known.get("from")))
+        if sender is None and self.database.is_postgres:
+            latest = txs[-1]
+            again = self.signer.sign(
+                UnsignedTx(
+                    chain_id=self.chain_id,
+                    nonce=latest.nonce,
+                    to=self.target.contract,
+                    data=self.target.calldata(batch),
+                    gas_limit=latest.gas_limit,
+                    max_fee=latest.max_fee,
+                    priority_fee=latest.priority_fee,
+                )
+            )
+            if again.tx_hash.lower() != latest.tx_hash.lower():
+                sender = "another account (the node no longer knows the transaction)"
+        if sender is None:
+            return
+        for tx in txs:
+            if isinstance(self.node.call("eth_getTransactionReceipt", tx.tx_hash), dict):
+                return
+        raise JournalError(
+            f"{batch.kind.value} batch {batch.batch_id} was sent by {sender}, not by this "
+            f"run's account {self.signer.address}, and is not mined yet: finish it with the "
+            "account that sent it (run the same command on that operator machine), then run "
+            "this one again"
+        )
 
     def _preflight(self, batch: Batch) -> BatchFailed | None:
         """Estimate the first batch before anything is sent: a batch the chain would refuse

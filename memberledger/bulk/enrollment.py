@@ -14,7 +14,8 @@
 4. the courier sends the batches stored so far (see `memberledger.bulk.courier`), several in
    flight, and each receipt marks its members enrolled, with the transaction hash and block.
 
-Only one run works on a vault at a time (`memberledger.store.lock`).
+Only one enroll run works on a programme at a time (`memberledger.store.lock`; on
+PostgreSQL a second machine's waits for it).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def enroll_file(
     options = options or RunOptions()
     result = EnrollmentResult(path=path)
     vault, journal = programme.vault, programme.journal
-    with bulk_run(programme, options, "an enroll run"):
+    with bulk_run(programme, options, "an enroll run", BatchKind.ENROLL):
         target = EnrollmentTarget(programme)
         courier = courier_for(programme, target, options)
         if not options.dry_run:

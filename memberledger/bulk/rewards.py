@@ -73,7 +73,7 @@ def issue_rewards(
     options = options or RunOptions()
     result = RewardsResult(path=path)
     journal = programme.journal
-    with bulk_run(programme, options, "an issue_rewards run"):
+    with bulk_run(programme, options, "an issue_rewards run", BatchKind.CREDIT):
         # The chain first: if it holds credits the journal does not know, nothing is sent.
         require_known_credits(programme, remember=not options.dry_run)
         target = CreditTarget(programme)
@@ -130,7 +130,7 @@ def retry_skipped_credits(programme: Programme, options: RunOptions | None = Non
     options = options or RunOptions()
     result = RetryResult()
     journal = programme.journal
-    with bulk_run(programme, options, "an issue_rewards --retry-skipped run"):
+    with bulk_run(programme, options, "an issue_rewards --retry-skipped run", BatchKind.CREDIT):
         require_known_credits(programme, remember=not options.dry_run)
         target = CreditTarget(programme)
         courier = courier_for(programme, target, options)

@@ -22,8 +22,15 @@ from memberledger.errors import InvalidFile, RpcError
 from memberledger.intake.csv_records import default_rejects_path, write_rejects
 from memberledger.intake.duplicates import RowOutcome
 from memberledger.programme import Programme
-from memberledger.store.journal import Batch, BatchStatus, JournalEntry, PlanStep, batch_id
-from memberledger.store.lock import exclusive_run
+from memberledger.store.journal import (
+    Batch,
+    BatchKind,
+    BatchStatus,
+    JournalEntry,
+    PlanStep,
+    batch_id,
+)
+from memberledger.store.lock import shared_run
 
 T = TypeVar("T")
 
@@ -115,15 +122,25 @@ class BulkResult:
 
 
 @contextlib.contextmanager
-def bulk_run(programme: Programme, options: RunOptions, what: str) -> Iterator[None]:
+def bulk_run(
+    programme: Programme, options: RunOptions, what: str, kind: BatchKind
+) -> Iterator[None]:
     """The block of a bulk run: the garbage collector eased for bulk work and, unless it is a
-    dry run (which writes nothing), the vault's run lock (`what` names the run in the refusal
-    a second copy gets)."""
+    dry run (which writes nothing), the run lock (`what` names the run in the refusal a
+    second copy gets): the vault file's, or on PostgreSQL the database's lock of runs of
+    `kind`, which other machines' runs of the same kind wait for
+    (`memberledger.store.lock.shared_run`)."""
     with collector_eased():
         if options.dry_run:
             yield
             return
-        with exclusive_run(programme.vault.path, what):
+        console = programme.console
+        with shared_run(
+            programme.database,
+            kind.value,
+            what,
+            on_wait=lambda text: console.print(f"[yellow]waiting:[/] {text}"),
+        ):
             yield
 
 

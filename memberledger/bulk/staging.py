@@ -251,7 +251,8 @@ class EnrollmentStaging(_Staging):
         "fingerprint BLOB NOT NULL"
     )
     journal_columns = (
-        "member_id AS entry_key, wallet, commitment, consent, tier, NULL AS points, NULL AS tag"
+        "member_id AS entry_key, wallet, commitment, consent, tier, "
+        "CAST(NULL AS TEXT) AS points, CAST(NULL AS TEXT) AS tag"
     )
 
     def _staged(self, row: object) -> tuple[object, ...]:
@@ -373,8 +374,9 @@ class CreditStaging(_Staging):
         "event_id TEXT NOT NULL, wallet TEXT NOT NULL, points TEXT NOT NULL, tag TEXT NOT NULL"
     )
     journal_columns = (
-        "event_id AS entry_key, wallet, NULL AS commitment, NULL AS consent, NULL AS tier, "
-        "points, tag"
+        # Typed NULLs: PostgreSQL reads a bare NULL in a subquery as text.
+        "event_id AS entry_key, wallet, CAST(NULL AS TEXT) AS commitment, "
+        "CAST(NULL AS INTEGER) AS consent, CAST(NULL AS INTEGER) AS tier, points, tag"
     )
 
     def _staged(self, row: object) -> tuple[object, ...]:

@@ -9,6 +9,9 @@ personal data. Keeping them apart means:
   beside a bulk enrollment;
 - freed pages of the index need no zeroing (`secure_delete` stays on for the vault only);
 - the index can be deleted at any time and rebuilt from the chain.
+On PostgreSQL (`MEMBERLEDGER_DATABASE_URL`) the index lives in the schema `idx` of the
+programme's database, beside the vault's tables in `public`: one server to run and back up,
+rebuilt from the chain like the file (`ape run index rebuild`).
 No read needs a join across the two in SQL: where vault and index meet (verification, a
 member's view), the vault is streamed in chunks and the other side is looked up in bulk.
 """
@@ -33,6 +36,8 @@ INDEX_SCHEMA = Schema(
     # Catching up inserts into indexes keyed by wallet, in random order: a larger cache
     # keeps their inner pages (measured: about 1.8x the inserts a second of the default).
     cache_kib=CACHE_KIB,
+    # On PostgreSQL: a schema of its own beside the vault's tables, in the same database.
+    pg_schema="idx",
 )
 
 

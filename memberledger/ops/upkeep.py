@@ -20,9 +20,11 @@ from memberledger.chain.rpc import BlockHeader
 from memberledger.programme import Programme
 from memberledger.store.database import Database
 from memberledger.store.journal import CREDIT_SYNC, BatchKind, RetirableBatch
-from memberledger.store.lock import exclusive_run
+from memberledger.store.lock import shared_run
 from memberledger.store.retention import RetentionOutcome, RetentionPolicy, retire_batches
 
+#: The kinds of bulk run upkeep must not meet (on PostgreSQL: another machine's runs).
+RUN_KINDS = tuple(kind.value for kind in BatchKind)
 #: Block headers or calls per JSON-RPC request while checking candidates.
 CHECK_CHUNK = 100
 
@@ -55,7 +57,7 @@ def prune_journal(
     the `vault` commands run first) leave: the next run compares from there on, and a
     retired batch's transaction is no longer one the journal knows."""
     database = programme.database
-    with exclusive_run(database.path, "vault prune"):
+    with shared_run(database, RUN_KINDS, "vault prune"):
         synced = programme.journal.synced_block(CREDIT_SYNC)
         reach = (-1 if synced is None else synced) + policy.depth
         head = min(programme.node.block_number(), reach)
@@ -140,7 +142,7 @@ def chain_shows(programme: Programme, batches: Sequence[RetirableBatch]) -> set[
 def compact_vault(database: Database) -> Compaction:
     """Rebuild the vault file without the space deleted rows left (`Database.compact`),
     holding the run lock so no bulk run writes meanwhile."""
-    with exclusive_run(database.path, "vault compact"):
+    with shared_run(database, RUN_KINDS, "vault compact"):
         before, after = database.compact()
     return Compaction(database.path, before, after)
 

@@ -37,12 +37,13 @@ class AccessLog:
             raise ValueError(f"unknown access reason {reason!r}")
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         with self._db.transaction():
-            cursor = self._db.execute(
+            # RETURNING, not the cursor's lastrowid: psycopg's has none (PostgreSQL).
+            row = self._db.execute(
                 "INSERT INTO access_log (viewed_at, staff, member_id, wallet, reason) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?) RETURNING entry",
                 (now, staff, member_id, wallet, reason),
-            )
-        return AccessEntry(int(cursor.lastrowid or 0), now, staff, member_id, wallet, reason)
+            ).fetchone()
+        return AccessEntry(int(row[0]), now, staff, member_id, wallet, reason)
 
     def latest(self, limit: int = 200) -> list[AccessEntry]:
         """The newest `limit` views, newest first."""

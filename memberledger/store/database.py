@@ -1,11 +1,18 @@
-"""The vault file's one SQLite connection, shared by the modules that own its tables.
+"""The vault's one database connection, shared by the modules that own its tables.
 
 The vault's members, the send journal's batches and a bulk run's staging tables live in one
-file (or, for staging, in its temporary schema) so that a member row and the journal row that
-enrolls it commit together. Each table has one owner, the module that creates it; only that
-module writes or reads it (`tests/test_architecture.py` checks the SQL of every module). A
-`Database` is what the owners share: the connection, its settings, and transactions that
-nest (an owner's method called inside another's transaction joins it).
+database (for staging, in the connection's temporary schema) so that a member row and the
+journal row that enrolls it commit together. Each table has one owner, the module that
+creates it; only that module writes or reads it (`tests/test_architecture.py` checks the SQL
+of every module). A `Database` is what the owners share: the connection, its settings, and
+transactions that nest (an owner's method called inside another's transaction joins it).
+
+Two databases stand behind the same interface:
+- SQLite (the default): the vault's file, nothing to install, one machine;
+- PostgreSQL, when `MEMBERLEDGER_DATABASE_URL` is `postgresql://...`: several operator
+  machines share one programme. Each schema (`Schema`) lives in a PostgreSQL schema of its
+  own in the same database (the vault in `public`, the chain index in `idx`). The owners'
+  SQL is written once; `memberledger.store.dialect` rewrites the few SQLite-only forms.
 """
 
 from __future__ import annotations
@@ -19,7 +26,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from memberledger.errors import VaultError
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from memberledger.errors import ConfigError, VaultError
+from memberledger.settings import settings
+from memberledger.store.dialect import is_postgres_url, is_pragma, postgres_sql
 from memberledger.store.migrations.adoption import bring_to_first_version, is_unversioned_vault
 
 #: The migrations' folder (Alembic's script location).
@@ -36,6 +48,11 @@ WAL_CHECKPOINT_PAGES = 16_384
 BUSY_TIMEOUT_MS = 5_000
 
 Parameters = Sequence[object] | dict[str, object]
+
+
+#: PostgreSQL: how long the rewrite after an erasure waits for other connections' open
+#: transactions on the table before giving up (`Database.vacuum` answers False: try again).
+VACUUM_LOCK_TIMEOUT_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,8 @@ class Schema:
     synchronous: str = "FULL"
     #: Page cache in KiB (None: SQLite's 2 MiB).
     cache_kib: int | None = None
+    #: On PostgreSQL: the schema (namespace) its tables live in, in the shared database.
+    pg_schema: str = "public"
 
 
 #: The vault file: members, the key check, the send journal.
@@ -68,15 +87,32 @@ VAULT_SCHEMA = Schema(MIGRATIONS, adopts_unversioned_vaults=True)
 
 class Database:
     """One SQLite connection in WAL mode, with `secure_delete` on (freed pages are zeroed)
-    unless the schema holds nothing secret.
+    unless the schema holds nothing secret; or, with a `postgresql://` URL (`url`, default
+    `MEMBERLEDGER_DATABASE_URL`), one PostgreSQL connection in autocommit mode whose
+    transactions are opened and closed here, as on SQLite.
 
     A new file is created readable by its owner only; SQLite gives its `-wal` and `-shm`
-    files the same permissions."""
+    files the same permissions. On PostgreSQL `path` only names the vault (its run lock and
+    messages)."""
 
-    def __init__(self, path: Path, schema: Schema = VAULT_SCHEMA) -> None:
+    def __init__(
+        self, path: Path, schema: Schema = VAULT_SCHEMA, *, url: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.schema = schema
-        self._db = _connect(self.path, schema)
+        self.url = settings().database_url if url is None else url
+        if self.url and not is_postgres_url(self.url):
+            raise ConfigError(
+                "MEMBERLEDGER_DATABASE_URL must be postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
+                "(or empty, for the vault's SQLite file)"
+            )
+        self.is_postgres = bool(self.url)
+        self._pg: psycopg.Connection[Any] | None = None
+        if self.is_postgres:
+            self._pg = _connect_postgres(self.url, schema)
+            self._db: Any = self._pg
+        else:
+            self._db = _connect(self.path, schema)
         try:
             self._migrate()
         except BaseException:
@@ -88,28 +124,56 @@ class Database:
 
     # ------------------------------------------------------------------ statements
 
-    def execute(self, sql: str, parameters: Parameters = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, parameters)
+    def execute(self, sql: str, parameters: Parameters = ()) -> Any:
+        """Run one statement; the cursor (sqlite3's or psycopg's: `fetchone`, `fetchall`,
+        iteration, `rowcount`, `description` behave alike)."""
+        if self._pg is None:
+            return self._db.execute(sql, parameters)
+        if is_pragma(sql):
+            return _NO_ROWS
+        if parameters:
+            return self._pg.execute(postgres_sql(sql), parameters)
+        return self._pg.execute(postgres_sql(sql, with_parameters=False).encode())
 
-    def executemany(self, sql: str, rows: Iterable[Parameters]) -> sqlite3.Cursor:
-        return self._db.executemany(sql, rows)
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> Any:
+        if self._pg is None:
+            return self._db.executemany(sql, rows)
+        cursor = self._pg.cursor()
+        cursor.executemany(postgres_sql(sql), rows)
+        return cursor
 
     def executescript(self, script: str) -> None:
-        self._db.executescript(script)
+        if self._pg is None:
+            self._db.executescript(script)
+            return
+        self._pg.execute(postgres_sql(script, with_parameters=False).encode())
 
     def columns(self, table: str) -> set[str]:
         """The column names of `table` (for owners that add columns to older files)."""
+        if self._pg is not None:
+            return {
+                str(row[0])
+                for row in self._pg.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = %s",
+                    (table,),
+                )
+            }
         return {str(row[1]) for row in self._db.execute(f"PRAGMA table_info({table})")}
 
     # ------------------------------------------------------------------ transactions
 
     @property
     def in_transaction(self) -> bool:
-        return self._db.in_transaction
+        if self._pg is not None:
+            return self._pg.info.transaction_status != TransactionStatus.IDLE
+        return bool(self._db.in_transaction)
 
     def transaction(self) -> AbstractContextManager[None]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Inside a transaction
-        already open, it joins that one: all commit or none."""
+        already open, it joins that one: all commit or none. (On PostgreSQL a plain BEGIN,
+        read committed: rows are locked by the statements that write them, and runs of one
+        kind never write at the same time: `memberledger.store.lock.shared_run`.)"""
         return self._transaction("BEGIN IMMEDIATE")
 
     def scratch_transaction(self) -> AbstractContextManager[None]:
@@ -119,10 +183,29 @@ class Database:
         return self._transaction("BEGIN")
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        if self._db.in_transaction:
+    def savepoint(self) -> Iterator[None]:
+        """Statements whose failure the caller handles inside a transaction: on PostgreSQL a
+        failed statement spoils the whole transaction, so they run under a savepoint that
+        is rolled back to on any exception (which goes on up). SQLite undoes a failed
+        statement by itself."""
+        if self._pg is None or not self.in_transaction:
             yield
             return
+        self._pg.execute("SAVEPOINT memberledger")
+        try:
+            yield
+        except BaseException:
+            self._pg.execute("ROLLBACK TO SAVEPOINT memberledger")
+            raise
+        self._pg.execute("RELEASE SAVEPOINT memberledger")
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[None]:
+        if self.in_transaction:
+            yield
+            return
+        if self._pg is not None:
+            begin = "BEGIN"  # row locks are taken by the statements themselves
         self._db.execute(begin)
         try:
             yield
@@ -147,6 +230,9 @@ class Database:
         one query; Alembic is loaded only when there is something to do."""
         if self.version == latest_version(self.schema):
             return
+        if self._pg is not None:
+            self._migrate_postgres(self._pg)
+            return
         from alembic import command
         from sqlalchemy import create_engine
         from sqlalchemy.pool import StaticPool
@@ -162,7 +248,42 @@ class Database:
             command.upgrade(config, "head")
             connection.commit()
 
+    def _migrate_postgres(self, pg: psycopg.Connection[Any]) -> None:
+        """The same migrations on PostgreSQL, in one transaction, under an advisory lock per
+        schema: two machines opening a new database at once migrate it once (the second
+        waits, then finds it done)."""
+        from alembic import command
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import StaticPool
+
+        pg.execute("SELECT pg_advisory_lock(%s)", (_migration_lock(self.schema),))
+        try:
+            if self.version == latest_version(self.schema):
+                return
+            pg.autocommit = False
+            config = _alembic_config(self.schema)
+            engine = create_engine(
+                "postgresql+psycopg://", creator=lambda: pg, poolclass=StaticPool
+            )
+            with engine.connect() as connection:
+                config.attributes["connection"] = connection
+                config.attributes["version_table"] = self.schema.version_table
+                command.upgrade(config, "head")
+                connection.commit()
+        finally:
+            if not pg.closed:
+                pg.rollback()
+                pg.autocommit = True
+                pg.execute("SELECT pg_advisory_unlock(%s)", (_migration_lock(self.schema),))
+
     def _has_table(self, name: str) -> bool:
+        if self._pg is not None:
+            found = self._pg.execute(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                (name,),
+            ).fetchone()
+            return found is not None
         row = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
@@ -173,14 +294,20 @@ class Database:
     def checkpoint(self) -> bool:
         """Copy the write-ahead log into the file and empty it (`wal_checkpoint(TRUNCATE)`):
         True when every page was copied, False when another connection's reader kept part of
-        it (its old page images then stay in the log until a later checkpoint)."""
+        it (its old page images then stay in the log until a later checkpoint). On
+        PostgreSQL the server checkpoints by itself: nothing to do."""
+        if self._pg is not None:
+            return True
         busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
 
     # ------------------------------------------------------------------ size
 
     def size(self) -> int:
-        """Bytes the vault takes on disk: the file and its write-ahead log."""
+        """Bytes the vault takes on disk: the file and its write-ahead log (on PostgreSQL:
+        the schema's tables with their indexes and TOAST)."""
+        if self._pg is not None:
+            return sum(self.space_by_table().values())
         return sum(
             path.stat().st_size
             for path in (self.path, self.path.with_name(self.path.name + "-wal"))
@@ -189,7 +316,17 @@ class Database:
 
     def space_by_table(self) -> dict[str, int]:
         """Bytes of pages each table takes in the file, its indexes included (SQLite's
-        `dbstat`), for measuring what a member or a journal row costs."""
+        `dbstat`; PostgreSQL's `pg_total_relation_size`), for measuring what a member or a
+        journal row costs."""
+        if self._pg is not None:
+            return {
+                str(name): int(size)
+                for name, size in self._pg.execute(
+                    "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                )
+            }
         owners = dict(self.rows("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"))
         space: dict[str, int] = {}
         for name, size in self.rows("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
@@ -204,10 +341,16 @@ class Database:
         disk space while it runs, and no other connection writing.
 
         Erased members stay erased: `secure_delete` already zeroed their pages, and the
-        rebuilt file holds live rows only. (A PostgreSQL vault, when there is one, does the
-        same with `VACUUM FULL` and measures with `pg_total_relation_size`.)"""
-        if self._db.in_transaction:
+        rebuilt file holds live rows only. On PostgreSQL: `VACUUM FULL` of the schema's
+        tables (each rewritten with its live rows only, under an exclusive lock while it
+        runs), measured with `pg_total_relation_size`."""
+        if self.in_transaction:
             raise VaultError("cannot compact the vault inside a transaction")
+        if self._pg is not None:
+            before = self.size()
+            for table in sorted(self.space_by_table()):
+                self._pg.execute(f'VACUUM FULL "{table}"'.encode())
+            return before, self.size()
         self.checkpoint()
         before = self.size()
         self._db.execute("VACUUM")
@@ -218,14 +361,72 @@ class Database:
             )
         return before, self.size()
 
+    def vacuum(self, table: str) -> bool:
+        """PostgreSQL: rewrite `table` with its live row versions only (`VACUUM FULL`), so
+        the bytes of the dead ones (an erased member's sealed data, see `Vault.erase`) are
+        gone from the database's files now. Plain VACUUM is not enough: it prunes dead
+        tuples but leaves their bytes in the page's free space (tests/store/test_vault.py
+        reads the pages). The rewrite takes the table's size in time and disk, under an
+        exclusive lock: erasure is rare, enrollment waits meanwhile.
+
+        True when no other connection's open snapshot still needed the dead versions (they
+        were dropped), False when one did (they were copied; a later call after that
+        snapshot ends drops them). SQLite: nothing to do, True (`secure_delete` zeroed the
+        freed cells at the delete)."""
+        if self._pg is None:
+            return True
+        if self.in_transaction:
+            raise VaultError("cannot vacuum inside a transaction")
+        row = self._pg.execute(b"SELECT pg_current_xact_id()::text").fetchone()
+        horizon = int(row[0]) if row else 0
+        self._pg.execute(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT_MS}ms'".encode())
+        try:
+            self._pg.execute(f'VACUUM FULL "{table}"'.encode())
+        except psycopg.errors.LockNotAvailable:
+            return False  # another connection is in a transaction on the table
+        finally:
+            self._pg.execute(f"SET lock_timeout = '{BUSY_TIMEOUT_MS * 12}ms'".encode())
+        return not self._older_snapshot_than(horizon)
+
+    def _older_snapshot_than(self, xid: int) -> bool:
+        """Whether another connection to the database holds a snapshot taken before
+        transaction `xid` (the one after the change): VACUUM keeps what it may read."""
+        assert self._pg is not None
+        row = self._pg.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND datname = current_database() AND backend_xmin IS NOT NULL "
+            "AND age(backend_xmin) > age(%s::text::xid)",
+            (str(xid % 2**32),),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def try_session_lock(self, key: str) -> bool:
+        """PostgreSQL: take a session-level advisory lock on `key` (a name) unless another
+        connection holds it (False then); held until `release_session_lock` or until the
+        connection ends, however the process ends (the server drops a dead client's locks).
+        SQLite: always True (one machine: `memberledger.store.lock`'s file does this)."""
+        if self._pg is None:
+            return True
+        row = self._pg.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
+        ).fetchone()
+        return bool(row[0]) if row else False
+
+    def release_session_lock(self, key: str) -> None:
+        if self._pg is not None:
+            self._pg.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
     def use_scratch_files(self, cache_kib: int) -> None:
         """Keep temporary tables in files (not memory), with a cache of `cache_kib` KiB, so a
-        bulk run's staging stays bounded in memory whatever the file size."""
+        bulk run's staging stays bounded in memory whatever the file size. (PostgreSQL's
+        temporary tables spill to disk past `temp_buffers` by themselves.)"""
+        if self._pg is not None:
+            return
         self._db.execute("PRAGMA temp_store = FILE")
         self._db.execute(f"PRAGMA temp.cache_size = {-int(cache_kib)}")
 
     def rows(self, sql: str, parameters: Parameters = ()) -> list[Any]:
-        return self._db.execute(sql, parameters).fetchall()
+        return list(self.execute(sql, parameters).fetchall())
 
 
 @cache
@@ -245,6 +446,58 @@ def _alembic_config(schema: Schema) -> Any:
     config = Config()
     config.set_main_option("script_location", str(schema.migrations))
     return config
+
+
+class _NoRows:
+    """The answer to a statement PostgreSQL is not sent (an SQLite `PRAGMA`)."""
+
+    rowcount = 0
+    description = None
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+_NO_ROWS = _NoRows()
+
+
+def _migration_lock(schema: Schema) -> int:
+    """The advisory lock key of a schema's migrations (a stable 32-bit number)."""
+    import zlib
+
+    return zlib.crc32(f"memberledger migrations {schema.pg_schema}".encode())
+
+
+def _connect_postgres(url: str, schema: Schema) -> psycopg.Connection[Any]:
+    """An autocommit connection whose unqualified names are the schema's tables."""
+    try:
+        db = psycopg.connect(url, autocommit=True, application_name="memberledger")
+    except psycopg.OperationalError as exc:
+        raise VaultError(
+            f"cannot reach the PostgreSQL database of MEMBERLEDGER_DATABASE_URL: "
+            f"{_first_line(exc)}; check the server is running and the URL's host, port, "
+            "user, password and database"
+        ) from None
+    try:
+        if schema.pg_schema != "public":
+            db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema.pg_schema}"'.encode())
+            db.execute(f'SET search_path TO "{schema.pg_schema}", public'.encode())
+        # A statement waits this long for another machine's row lock before failing.
+        db.execute(f"SET lock_timeout = '{BUSY_TIMEOUT_MS * 12}ms'".encode())
+    except psycopg.Error as exc:
+        db.close()
+        raise VaultError(f"the PostgreSQL database refused to set up: {_first_line(exc)}") from None
+    return db
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or ["(no message)"])[0]
 
 
 def _connect(path: Path, schema: Schema) -> sqlite3.Connection:

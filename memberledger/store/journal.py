@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,7 @@ from memberledger.hashing import keccak256
 from memberledger.identifiers import EVENT_TAG_LENGTH, credit_batch_id, event_tag
 from memberledger.pii.commitment import Commitment
 from memberledger.store.database import Database
+from memberledger.store.dialect import INTEGRITY_ERRORS
 from memberledger.store.vault import Vault
 
 _BATCH_ID_DOMAIN = b"MemberLedger/batch/v1"
@@ -396,23 +396,32 @@ class Journal:
                 f"{kind} row {entries[0].key!r} is already in batch {identity} ({existing[0]})"
             )
         try:
-            if staged is None:
-                rows = [
-                    (kind.value, entry.key, identity, position, entry.wallet, *_entry_values(entry))
-                    for position, entry in enumerate(entries)
-                ]
-                self._db.executemany(
-                    "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
-                    "commitment, consent, tier, points, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-            elif (copied := self._copy(kind, identity, staged, first, len(entries))) != len(
-                entries
-            ):
-                raise JournalError(
-                    f"batch {identity}: {copied} journal rows copied for {len(entries)} entries"
-                )
-        except sqlite3.IntegrityError:
+            with self._db.savepoint():
+                if staged is None:
+                    rows = [
+                        (
+                            kind.value,
+                            entry.key,
+                            identity,
+                            position,
+                            entry.wallet,
+                            *_entry_values(entry),
+                        )
+                        for position, entry in enumerate(entries)
+                    ]
+                    self._db.executemany(
+                        "INSERT INTO journal_entries (kind, entry_key, batch_id, position, "
+                        "wallet, commitment, consent, tier, points, tag) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                elif (copied := self._copy(kind, identity, staged, first, len(entries))) != len(
+                    entries
+                ):
+                    raise JournalError(
+                        f"batch {identity}: {copied} journal rows copied for {len(entries)} entries"
+                    )
+        except INTEGRITY_ERRORS:
             retired = self.retired_keys(kind, [entry.key for entry in entries])
             if retired:
                 raise JournalError(
@@ -441,7 +450,7 @@ class Journal:
             "INSERT INTO journal_entries (kind, entry_key, batch_id, position, wallet, "
             "commitment, consent, tier, points, tag) SELECT ?, entry_key, ?, "
             "row_number() OVER (ORDER BY line) - 1, wallet, commitment, consent, tier, points, "
-            f"tag FROM ({staged.select})",
+            f"tag FROM ({staged.select}) staged",
             (kind.value, identity, staged.lines[first], staged.lines[first + count - 1]),
         )
         return int(cursor.rowcount)
@@ -932,8 +941,9 @@ class Journal:
                 self._db.execute(
                     "INSERT INTO journal_retired_totals (kind, batches, rows, gas_used) "
                     "VALUES (?, 1, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
-                    "batches = batches + 1, rows = rows + excluded.rows, "
-                    "gas_used = gas_used + excluded.gas_used",
+                    "batches = journal_retired_totals.batches + 1, "
+                    "rows = journal_retired_totals.rows + excluded.rows, "
+                    "gas_used = journal_retired_totals.gas_used + excluded.gas_used",
                     (kind, int(size), int(gas_used or 0)),
                 )
                 for table in (
@@ -983,7 +993,7 @@ class Journal:
             "SELECT position, entry_key, wallet, commitment, consent, tier, points "
             "FROM journal_entries WHERE batch_id = ? UNION ALL "
             "SELECT position, entry_key, wallet, NULL, NULL, NULL, points FROM journal_skipped "
-            "WHERE batch_id = ? AND retried_at IS NOT NULL) ORDER BY position",
+            "WHERE batch_id = ? AND retried_at IS NOT NULL) sent ORDER BY position",
             (identity, identity),
         ).fetchall()
         batch_kind = BatchKind(kind)

@@ -5,6 +5,14 @@ work twice over (the contracts would refuse the duplicates, but at the price of 
 transactions and a confused journal), so each run holds an exclusive lock on a file beside
 the vault. The operating system releases it when the process ends, however it ends (even
 SIGKILL), so a crash never leaves a stale lock behind.
+
+On PostgreSQL (`MEMBERLEDGER_DATABASE_URL`) several operator machines share one programme, and
+a file on one of them coordinates nothing: `shared_run` holds a session advisory lock in the
+database instead, one per kind of run (enrollment, crediting). Runs of different kinds go on
+at the same time on different machines (each with its own signing account, so their nonces
+never meet); a second run of the same kind waits for the first, then finds the rows it did
+already done (the vault's unique member ids and wallets, the journal's unique entry keys:
+nothing is enrolled or credited twice). The server drops the lock of a machine that dies.
 """
 
 from __future__ import annotations
@@ -13,10 +21,15 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from memberledger.errors import VaultBusy
+from memberledger.store.database import Database
+
+#: Seconds between two tries of a PostgreSQL run lock another machine holds.
+RUN_LOCK_POLL_SECONDS = 0.5
 
 
 def lock_path(vault_path: Path) -> Path:
@@ -44,3 +57,43 @@ def exclusive_run(vault_path: Path, what: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def shared_run(
+    database: Database,
+    scope: str | tuple[str, ...],
+    what: str,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the run lock of `scope` (a kind of run, or several: upkeep that must not meet
+    any run) for the block: on SQLite the vault's file lock (`exclusive_run`, refused at
+    once when taken); on PostgreSQL the database's advisory lock of each kind, taken in one
+    order by everyone (so two machines never hold one each and wait for the other), waited
+    for (told once through `on_wait`) while another machine holds it."""
+    if not database.is_postgres:
+        with exclusive_run(database.path, what):
+            yield
+        return
+    keys = [
+        f"memberledger run {kind}"
+        for kind in sorted({scope} if isinstance(scope, str) else set(scope))
+    ]
+    held: list[str] = []
+    try:
+        told = False
+        for key in keys:
+            while not database.try_session_lock(key):
+                if not told and on_wait is not None:
+                    on_wait(
+                        "another machine is running a bulk run or upkeep of this programme's "
+                        f"database; {what.removeprefix('an ').removeprefix('a ')} waits for it "
+                        "to finish"
+                    )
+                told = True
+                time.sleep(RUN_LOCK_POLL_SECONDS)
+            held.append(key)
+        yield
+    finally:
+        for key in reversed(held):
+            database.release_session_lock(key)

@@ -19,7 +19,6 @@ import enum
 import os
 import re
 import secrets
-import sqlite3
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +40,7 @@ from memberledger.pii.commitment import SALT_LENGTH, Commitment, commit
 from memberledger.pii.sealing import KEY_LENGTH, OpenedMember, SealBroken, Sealer
 from memberledger.settings import settings
 from memberledger.store.database import Database
+from memberledger.store.dialect import DATABASE_ERRORS, INTEGRITY_ERRORS, constraint_detail
 from memberledger.tiers import TIERS
 
 VAULT_KEY_VARIABLE = "MEMBERLEDGER_VAULT_KEY"
@@ -146,7 +146,7 @@ class Vault:
         try:
             self._check_key()
             self._tell_lost_spelling()
-        except sqlite3.DatabaseError as exc:
+        except DATABASE_ERRORS as exc:
             self._close_owned()
             raise VaultError(f"{self.path} is not a MemberLedger vault: {exc}") from exc
         except BaseException:
@@ -227,11 +227,15 @@ class Vault:
         with self._db.transaction():
             bound = self.deployment_binding()
             if bound is None:
-                self._db.execute(
-                    "INSERT INTO vault_meta (name, value) VALUES (?, ?)",
+                # OR IGNORE: another operator machine sharing the database (PostgreSQL) may
+                # bind it between the read and the write; then its binding is checked.
+                inserted = self._db.execute(
+                    "INSERT OR IGNORE INTO vault_meta (name, value) VALUES (?, ?)",
                     (_DEPLOYMENT_NAME, orjson.dumps(deployment, option=orjson.OPT_SORT_KEYS)),
                 )
-                return True
+                bound = None if inserted.rowcount else self.deployment_binding()
+                if bound is None:
+                    return True
         if bound != deployment:
             raise ConfigError(
                 f"the vault {self.path} belongs to the deployment {_describe(bound)}, not to "
@@ -325,11 +329,15 @@ class Vault:
             cursor = self._db.execute(
                 "INSERT INTO members (member_id, wallet, commitment, consent, tier, sealed, "
                 "status, created_at, updated_at, given_spelling) "
-                f"SELECT *, 'pending', ?, ?, 1 FROM ({select})",
+                f"SELECT *, 'pending', ?, ?, 1 FROM ({select}) staged",
                 (now, now, *parameters),
             )
-        except sqlite3.IntegrityError as exc:
-            raise VaultError(f"a member id or wallet is already in the vault: {exc}") from exc
+        except INTEGRITY_ERRORS as exc:
+            raise VaultError(
+                f"a member id or wallet is already in the vault ({constraint_detail(exc)}): "
+                "another operator machine may have enrolled it meanwhile; run the file again, "
+                "and its rows already stored count as done"
+            ) from exc
         return int(cursor.rowcount)
 
     def match_staged(self, staged: str) -> list[StagedMatch]:
@@ -413,7 +421,12 @@ class Vault:
                     (_now(), member_id),
                 )
         for attempt in range(ERASE_CHECKPOINT_ATTEMPTS):
-            if self._db.checkpoint():
+            if self._db.is_postgres:
+                # MVCC: the update left the old row version, sealed bytes and all, in the
+                # page as a dead tuple; VACUUM prunes it now (see `Database.vacuum`).
+                if self._db.vacuum("members"):
+                    return True
+            elif self._db.checkpoint():
                 return True
             time.sleep(0.2 * (attempt + 1))
         return False

@@ -15,8 +15,8 @@ from operator_kit import open_sqlite
 from memberledger.bulk.courier import Courier, SendSettings
 from memberledger.bulk.enrollment import EnrollmentTarget
 from memberledger.bulk.rewards import CreditTarget
-from memberledger.chain.signer import LocalKeySigner
-from memberledger.errors import BatchFailed
+from memberledger.chain.signer import LocalKeySigner, UnsignedTx
+from memberledger.errors import BatchFailed, JournalError
 from memberledger.pii.canonical import PersonalData, canonical_bytes
 from memberledger.pii.commitment import commit, new_salt
 from memberledger.programme import Programme
@@ -225,3 +225,54 @@ def test_dropped_credit_is_sent_again_and_applied_once(
     assert int(programme.points.balanceOf(member)) == before + 11
     batch = programme.journal.get(identity)
     assert batch is not None and batch.status is BatchStatus.CONFIRMED
+
+
+def test_a_credit_batch_another_account_sent_and_not_mined_is_left_to_that_account(
+    programme: Programme,
+    registrar: Any,
+    issuer: Any,
+    outsider: Any,
+    members: list[Any],
+    chain: Any,
+) -> None:
+    """Another operator machine (its own account) sent the batch and stopped before it was
+    mined: sent again or replaced from here, both transactions could be mined, and another
+    issuer's batch of the same rows would pay the rows again."""
+    member = members[4]
+    programme.registry.enroll(member, b"\x04" * 20, 0, 0, sender=registrar)
+    (identity,) = programme.journal.plan(
+        BatchKind.CREDIT, [CreditEntry("visit-9", str(member.address), 25)], 10
+    )
+    target = CreditTarget(programme, str(issuer.address))
+    other = LocalKeySigner(outsider.private_key)  # the other machine's account
+    elsewhere = other.sign(
+        UnsignedTx(
+            chain_id=programme.node.chain_id(),
+            nonce=programme.node.nonce(other.address),
+            to=target.contract,
+            data=target.calldata(programme.journal.get(identity)),  # type: ignore[arg-type]
+            gas_limit=300_000,
+            max_fee=10**10,
+            priority_fee=10**9,
+        )
+    )
+    tx = elsewhere.tx
+    programme.journal.record_sent(
+        SentTransaction(
+            elsewhere.tx_hash, identity, tx.nonce, tx.gas_limit, tx.max_fee, tx.priority_fee,
+            now_text(),
+        )
+    )  # fmt: skip
+    rpc(chain, "evm_setAutomine", False)
+    try:
+        programme.node.send_raw(elsewhere.raw)  # in the mempool, not mined
+        issuer_nonce = programme.node.nonce(str(issuer.address), "pending")
+
+        with pytest.raises(JournalError, match=f"was sent by {other.address}"):
+            courier(programme, target, issuer).deliver([identity])
+
+        assert programme.node.nonce(str(issuer.address), "pending") == issuer_nonce  # none sent
+    finally:
+        rpc(chain, "anvil_dropTransaction", elsewhere.tx_hash)
+        rpc(chain, "evm_setAutomine", True)
+    assert programme.points.balanceOf(member) == 0

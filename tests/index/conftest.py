@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from index_kit import Life, OpenIndex
+from index_kit import POSTGRES_INDEXES, Life, OpenIndex
+from pg_kit import PostgresServer
 
 from memberledger.chain.logs import LogReader
 from memberledger.chain.rpc import NodeClient, node_url
 from memberledger.index.chain_index import ChainIndex, abis_of
+from memberledger.settings import settings
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +25,31 @@ def node(chain: Any) -> NodeClient:
 
 @pytest.fixture
 def open_index(
-    tmp_path: Path, chain: Any, node: NodeClient, registry: Any, points: Any
+    tmp_path: Path,
+    chain: Any,
+    node: NodeClient,
+    registry: Any,
+    points: Any,
+    backend: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[OpenIndex]:
-    """Opens an index of the module's contracts (default file: `tmp_path/index.db`)."""
+    """Opens an index of the module's contracts (default file: `tmp_path/index.db`). On
+    PostgreSQL each path stands for a database of its own (the `backend` fixture's for the
+    default path), as each path is a file of its own on SQLite."""
     opened: list[ChainIndex] = []
+
+    def database_of(path: Path) -> None:
+        if backend != "postgresql":
+            return
+        if path not in POSTGRES_INDEXES:
+            server: PostgresServer = request.getfixturevalue("postgres_server")
+            default = path == tmp_path / "index.db"
+            POSTGRES_INDEXES[path] = (
+                settings().database_url if default else server.new_database(path.stem)
+            )
+        monkeypatch.setenv("MEMBERLEDGER_DATABASE_URL", POSTGRES_INDEXES[path])
+        settings.cache_clear()
 
     def make(
         *,
@@ -36,8 +59,10 @@ def open_index(
         reader: LogReader | None = None,
         registry_address: str | None = None,
     ) -> ChainIndex:
+        path = path or tmp_path / "index.db"
+        database_of(path)
         index = ChainIndex.open(
-            path or tmp_path / "index.db",
+            path,
             through or node,
             chain_id=chain.chain_id,
             registry=registry_address or str(registry.address),
@@ -54,6 +79,7 @@ def open_index(
     yield make
     for index in opened:
         index.close()
+    POSTGRES_INDEXES.clear()
 
 
 @pytest.fixture
@@ -78,3 +104,10 @@ def _isolate(chain: Any) -> Iterator[None]:
     snapshot = chain.snapshot()
     yield
     chain.restore(snapshot)
+
+
+@pytest.fixture(autouse=True)
+def _on_each_backend(backend: str) -> str:
+    """Every index test runs on the index's SQLite file and in PostgreSQL's `idx` schema
+    (the `backend` fixture of tests/conftest.py), except those marked `sqlite_only`."""
+    return backend

@@ -3,13 +3,12 @@ difference planted in the index, on every wallet or on a sample."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from index_kit import Life, OpenIndex, audit_of, live_a_month
+from index_kit import Life, OpenIndex, audit_of, index_sql, live_a_month
 
 from memberledger.chain.rpc import NodeClient
 from memberledger.index.audit import audit
@@ -34,10 +33,11 @@ def test_audit_finds_a_record_altered_in_the_index(
     index = open_index()
     index.catch_up()
     wallet = life.members[1].address.lower()
-    with sqlite3.connect(tmp_path / "index.db") as db:
-        db.execute(
-            "UPDATE index_members SET tier = 0, balance = balance + 5 WHERE wallet = ?", (wallet,)
-        )
+    index_sql(
+        tmp_path / "index.db",
+        "UPDATE index_members SET tier = 0, balance = balance + 5 WHERE wallet = ?",
+        (wallet,),
+    )
 
     result = audit_of(index, node, life.registry, life.points)
 
@@ -54,8 +54,7 @@ def test_audit_finds_a_role_revocation_the_index_missed(
     live_a_month(life, "roles")
     index = open_index()
     index.catch_up()
-    with sqlite3.connect(tmp_path / "index.db") as db:
-        db.execute("DELETE FROM index_rules WHERE rule = 'role' AND value = '0'")
+    index_sql(tmp_path / "index.db", "DELETE FROM index_rules WHERE rule = 'role' AND value = '0'")
 
     result = audit_of(index, node, life.registry, life.points)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from operator_kit import open_sqlite
 
 from memberledger.store.database import Database, latest_version
 
 #: The schema release 0.1.0 wrote (its `vault.py` and `journal.py`), before the journal's
 #: block hashes were added.
+pytestmark = pytest.mark.sqlite_only  # the file itself (PostgreSQL: test_postgres.py)
+
 SCHEMA_0_1_0 = """
 CREATE TABLE vault_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE members (

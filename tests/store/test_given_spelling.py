@@ -51,6 +51,7 @@ def test_member_record_keeps_the_spelling_given_and_commits_to_the_canonical(
     assert commit_person(opened.personal, opened.salt) == member().commitment
 
 
+@pytest.mark.sqlite_only
 def test_a_0_1_0_vault_is_migrated_and_says_the_spelling_is_lost_once(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as old:

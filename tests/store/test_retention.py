@@ -296,9 +296,11 @@ def test_retirement_then_compaction_shrinks_the_vault(database: Database, journa
     assert before >= full  # deleting frees pages inside the file, it does not shrink it
     assert after < full * 0.6, (full, after)
     assert database.size() == after
-    assert b"event-000001" in database.path.read_bytes()  # the retired key stays
+    if not database.is_postgres:  # (on PostgreSQL there is no file to read)
+        assert b"event-000001" in database.path.read_bytes()  # the retired key stays
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_vault.py's erasure tests
 def test_compaction_keeps_an_erased_member_erased(tmp_path: Path) -> None:
     path = tmp_path / "vault.db"
     with Vault(path, KEY) as vault:

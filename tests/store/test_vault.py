@@ -9,12 +9,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from operator_kit import open_sqlite
+from pg_kit import relation_bytes
 
 from memberledger.errors import ConfigError, VaultError, VaultKeyError
 from memberledger.pii.canonical import PersonalData, canonical_bytes, canonicalize
 from memberledger.pii.commitment import Commitment, commit, commit_person
+from memberledger.settings import settings
 from memberledger.store.vault import (
     DevelopmentKeyWarning,
     MemberRecord,
@@ -70,12 +75,31 @@ def vault(vault_path: Path) -> Iterator[Vault]:
 
 
 def raw_files(path: Path) -> bytes:
-    """The database file and its write-ahead log, as an attacker copying them would see."""
+    """The database file and its write-ahead log, as an attacker copying them would see (on
+    PostgreSQL: the database's files and the server's write-ahead log)."""
+    if url := settings().database_url:
+        return relation_bytes(url, with_log=True)
     wal = path.with_name(path.name + "-wal")
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
+def live_files(path: Path) -> bytes:
+    """What the live database keeps: the SQLite file and its log; on PostgreSQL the
+    database's own files (tables, TOAST, indexes), without the server's write-ahead log,
+    which is recycled like a backup (docs/threat-model.md)."""
+    if url := settings().database_url:
+        return relation_bytes(url)
+    return raw_files(path)
+
+
 def raw_sealed(path: Path, member_id: str) -> bytes | None:
+    """The sealed column as stored, read past the vault (SQLite file or PostgreSQL)."""
+    if url := settings().database_url:
+        with psycopg.connect(url) as pg:
+            found = pg.execute(
+                "SELECT sealed FROM members WHERE member_id = %s", (member_id,)
+            ).fetchone()
+        return None if found is None or found[0] is None else bytes(found[0])
     with open_sqlite(path) as db:
         row = db.execute("SELECT sealed FROM members WHERE member_id = ?", (member_id,)).fetchone()
     db.close()
@@ -83,6 +107,11 @@ def raw_sealed(path: Path, member_id: str) -> bytes | None:
 
 
 def set_sealed(path: Path, member_id: str, sealed: bytes) -> None:
+    """Tamper with the sealed column past the vault."""
+    if url := settings().database_url:
+        with psycopg.connect(url) as pg:
+            pg.execute("UPDATE members SET sealed = %s WHERE member_id = %s", (sealed, member_id))
+        return
     db = sqlite3.connect(path)
     with db:
         db.execute("UPDATE members SET sealed = ? WHERE member_id = ?", (sealed, member_id))
@@ -220,7 +249,8 @@ def test_vault_files_hold_no_plaintext_personal_data(vault: Vault, vault_path: P
 
     on_disk = raw_files(vault_path)
 
-    assert wal.exists() and wal.stat().st_size > 0  # the rows really are in the log
+    if not settings().database_url:
+        assert wal.exists() and wal.stat().st_size > 0  # the rows really are in the log
     assert WALLETS[0].encode() in on_disk  # the search does find what is stored in clear
     for raw in PEOPLE:
         canonical = canonicalize(raw)
@@ -235,6 +265,7 @@ def test_vault_files_hold_no_salt(vault: Vault, vault_path: Path) -> None:
     assert (bytes([1]) * 32).hex().encode() not in raw_files(vault_path)
 
 
+@pytest.mark.sqlite_only
 def test_vault_uses_write_ahead_log(vault: Vault, vault_path: Path) -> None:
     db = sqlite3.connect(vault_path)
     (mode,) = db.execute("PRAGMA journal_mode").fetchone()
@@ -243,6 +274,7 @@ def test_vault_uses_write_ahead_log(vault: Vault, vault_path: Path) -> None:
     assert mode == "wal"
 
 
+@pytest.mark.sqlite_only
 def test_vault_file_is_private_to_its_owner(vault: Vault, vault_path: Path) -> None:
     assert stat.S_IMODE(vault_path.stat().st_mode) == 0o600
 
@@ -269,6 +301,7 @@ def test_vault_key_not_32_bytes_raises(vault_path: Path, key: bytes) -> None:
         Vault(vault_path, key)
 
 
+@pytest.mark.sqlite_only
 def test_vault_on_a_file_that_is_no_database_raises(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are not the droids you are looking for" * 100)
@@ -371,20 +404,84 @@ def test_mark_enrolled_unknown_member_raises(vault: Vault) -> None:
 def test_erase_shreds_personal_data(vault: Vault, vault_path: Path) -> None:
     vault.add_members([record(0), record(1)])
     sealed = raw_sealed(vault_path, "M-000")
-    assert sealed is not None and sealed in raw_files(vault_path)
+    assert sealed is not None and sealed in live_files(vault_path)
 
-    vault.erase("M-000")
+    assert vault.erase("M-000") is True
 
     stored = vault.get("M-000")
     assert stored is not None and stored.status is MemberStatus.ERASED
     assert raw_sealed(vault_path, "M-000") is None
-    assert sealed not in raw_files(vault_path)
-    assert sealed[12:44] not in raw_files(vault_path)  # not even a piece of the ciphertext
+    assert sealed not in live_files(vault_path)  # dead row versions included (PostgreSQL)
+    assert sealed[12:44] not in live_files(vault_path)  # not even a piece of the ciphertext
     with pytest.raises(VaultError, match="'M-000' is erased: their personal data is gone"):
         vault.personal_data("M-000")
     assert vault.personal_data("M-001")[0] == canonicalize(PEOPLE[1])
 
 
+@pytest.mark.parametrize("victim", [0, 57, 199])
+def test_erase_leaves_no_copy_wherever_the_row_sat_in_its_page(
+    vault: Vault, vault_path: Path, victim: int
+) -> None:
+    """On PostgreSQL the erased row's old version is a dead tuple: plain VACUUM prunes it
+    but leaves its bytes in the page's free space when other rows do not move over it
+    (found by this test with members 57 and 199 of 200)."""
+    vault.add_members(
+        [
+            record(i % len(PEOPLE), f"M-{i:04d}", to_checksum_address(keccak(str(i).encode())[:20]))
+            for i in range(200)
+        ]
+    )
+    sealed = raw_sealed(vault_path, f"M-{victim:04d}")
+    assert sealed is not None and sealed[12:44] in live_files(vault_path)
+
+    assert vault.erase(f"M-{victim:04d}") is True
+
+    assert sealed[12:44] not in live_files(vault_path)
+
+
+@pytest.mark.postgres_only
+def test_erase_says_so_when_a_postgres_snapshot_keeps_the_old_row_then_finishes(
+    vault: Vault, vault_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("memberledger.store.vault.ERASE_CHECKPOINT_ATTEMPTS", 1)
+    vault.add_members([record(0), record(1)])
+    sealed = raw_sealed(vault_path, "M-000")
+    assert sealed is not None
+    reader = psycopg.connect(settings().database_url)
+    reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    reader.execute("SELECT 1").fetchone()  # its snapshot (taken now) sees the row
+
+    shredded = vault.erase("M-000")
+
+    assert shredded is False
+    assert sealed[12:44] in live_files(vault_path)  # copied by the rewrite: still visible
+    reader.rollback()
+    reader.close()
+    assert vault.erase("M-000") is True  # running it again finishes the job
+    assert sealed[12:44] not in live_files(vault_path)
+
+
+@pytest.mark.postgres_only
+def test_erase_says_so_when_a_postgres_reader_holds_the_table_then_finishes(
+    vault: Vault, vault_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("memberledger.store.vault.ERASE_CHECKPOINT_ATTEMPTS", 1)
+    monkeypatch.setattr("memberledger.store.database.VACUUM_LOCK_TIMEOUT_MS", 100)
+    vault.add_members([record(0), record(1)])
+    sealed = raw_sealed(vault_path, "M-000")
+    assert sealed is not None
+    reader = psycopg.connect(settings().database_url)
+    reader.execute("SELECT count(*) FROM members").fetchone()  # its transaction holds it
+
+    assert vault.erase("M-000") is False
+    assert sealed[12:44] in live_files(vault_path)  # the dead version is not pruned yet
+    reader.rollback()
+    reader.close()
+    assert vault.erase("M-000") is True
+    assert sealed[12:44] not in live_files(vault_path)
+
+
+@pytest.mark.sqlite_only
 def test_erase_says_so_when_a_reader_keeps_old_copies_in_the_log_then_finishes(
     vault: Vault, vault_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -464,6 +561,7 @@ def test_open_reads_path_and_key_from_environment(
         assert again.has_member_id("M-000")
 
 
+@pytest.mark.sqlite_only
 def test_open_reads_dot_env(clean_environment: Path) -> None:
     (clean_environment / ".env").write_text(f"MEMBERLEDGER_VAULT_KEY={KEY.hex()}\n")
 

@@ -1,5 +1,9 @@
 """The vault file of release 0.1.0: members, the key check, and the send journal.
 
+On PostgreSQL (the one dialect branch): numbers that may pass 2^31 are BIGINT (SQLite's
+INTEGER is 64-bit already), and the tables the owners read in insertion order (`ORDER BY
+rowid`) get a column of that name, an identity.
+
 Revision: 0001 (the first)
 """
 
@@ -15,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    number = sa.BigInteger if postgres else sa.Integer
     op.create_table(
         "vault_meta",
         sa.Column("name", sa.Text, primary_key=True),
@@ -30,7 +36,7 @@ def upgrade() -> None:
         sa.Column("sealed", sa.LargeBinary),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("enroll_tx", sa.Text),
-        sa.Column("enroll_block", sa.Integer),
+        sa.Column("enroll_block", number),
         sa.Column("created_at", sa.Text, nullable=False),
         sa.Column("updated_at", sa.Text, nullable=False),
         sa.CheckConstraint("consent BETWEEN 0 AND 65535", name="consent_is_uint16"),
@@ -45,8 +51,8 @@ def upgrade() -> None:
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("size", sa.Integer, nullable=False),
         sa.Column("tx_hash", sa.Text),
-        sa.Column("block", sa.Integer),
-        sa.Column("gas_used", sa.Integer),
+        sa.Column("block", number),
+        sa.Column("gas_used", number),
         sa.Column("failure", sa.Text),
         sa.Column("created_at", sa.Text, nullable=False),
         sa.Column("updated_at", sa.Text, nullable=False),
@@ -74,13 +80,17 @@ def upgrade() -> None:
         "journal_transactions",
         sa.Column("tx_hash", sa.Text, primary_key=True),
         sa.Column("batch_id", sa.Text, sa.ForeignKey("journal_batches.batch_id"), nullable=False),
-        sa.Column("nonce", sa.Integer, nullable=False),
-        sa.Column("gas_limit", sa.Integer, nullable=False),
+        sa.Column("nonce", number, nullable=False),
+        sa.Column("gas_limit", number, nullable=False),
         sa.Column("max_fee", sa.Text, nullable=False),
         sa.Column("priority_fee", sa.Text, nullable=False),
         sa.Column("sent_at", sa.Text, nullable=False),
     )
     op.create_index("journal_transactions_by_batch", "journal_transactions", ["batch_id"])
+    if postgres:
+        for table in ("members", "journal_batches", "journal_transactions"):
+            op.execute(f"ALTER TABLE {table} ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY")
+            op.create_index(f"{table}_by_rowid", table, ["rowid"], unique=True)
 
 
 def downgrade() -> None:

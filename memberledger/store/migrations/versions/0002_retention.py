@@ -49,15 +49,28 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text, primary_key=True),
         sa.Column("batches", sa.Integer, nullable=False),
         sa.Column("rows", sa.Integer, nullable=False),
-        sa.Column("gas_used", sa.Integer, nullable=False),
+        sa.Column("gas_used", sa.BigInteger, nullable=False),
         sa.CheckConstraint("kind IN ('enroll', 'credit')", name="kind_known"),
     )
-    if op.get_bind().dialect.name == "sqlite":  # the one SQLite-only statement
+    if op.get_bind().dialect.name == "sqlite":  # the trigger, in each dialect's language
         op.execute(
             "CREATE TRIGGER journal_entries_not_retired BEFORE INSERT ON journal_entries "
             "WHEN EXISTS (SELECT 1 FROM journal_retired_keys r "
             "WHERE r.kind = NEW.kind AND r.entry_key = NEW.entry_key) "
             "BEGIN SELECT RAISE(ABORT, 'journal entry key retired'); END"
+        )
+    else:
+        op.execute(
+            "CREATE FUNCTION journal_entry_not_retired() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF EXISTS (SELECT 1 FROM journal_retired_keys r "
+            "WHERE r.kind = NEW.kind AND r.entry_key = NEW.entry_key) THEN "
+            "RAISE EXCEPTION 'journal entry key retired' "
+            "USING ERRCODE = 'integrity_constraint_violation'; "
+            "END IF; RETURN NEW; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER journal_entries_not_retired BEFORE INSERT ON journal_entries "
+            "FOR EACH ROW EXECUTE FUNCTION journal_entry_not_retired()"
         )
 
 
