@@ -7,7 +7,7 @@ What is read where:
   `memberledger.ops.report.report_from`, a few GROUP BYs), brought up to date within `budget`
   seconds first; redemptions waiting are the index's redemptions
   less the vault's fulfilments.
-- series: per week, from the same index (`ChainIndex.weekly`, GROUP BYs over its events).
+- series: per week, from the same index (`ChainIndex.weekly`, counters its writer keeps).
 - health: the index's last block, the node's head, the registry's `paused()`, the relay
   account's balance.
 - a member: `memberledger.ops.members.member_view` (vault and index side by side); the view
@@ -136,12 +136,12 @@ class AdminDesk:
     def series(self) -> list[dict[str, Any]]:
         """Per week (its Monday, UTC), oldest first: members enrolled by tier, points credited
         and redeemed, consent given and withdrawn per purpose; weeks with nothing are left
-        out. From the index, a few GROUP BYs over its events."""
+        out. From the index's weekly counters."""
         with ExitStack() as stack:
             index = self._index(stack)
-            enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
-            credited = index.weekly("points", "BatchCredited", total="total")
-            redeemed = index.weekly("points", "Redeemed", total="cost")
+            enrolled = index.weekly("enrolled")
+            credited = index.weekly("credited")
+            redeemed = index.weekly("redeemed")
             flags = list(PURPOSE_WORDS)
             consent = index.consent_weekly([int(flag) for flag in flags])
         weeks: dict[int, dict[str, Any]] = {}

@@ -148,8 +148,8 @@ def test_registrar_signs_in_and_sees_the_index_figures(
         counts = index.state_counts()
         totals = index.point_totals()
         indexed = index.status().read_block
-        enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
-        credited = index.weekly("points", "BatchCredited", total="total")
+        enrolled = index.weekly("enrolled")
+        credited = index.weekly("credited")
     finally:
         index.close()
     active = sum(c.members for c in counts if c.status == ACTIVE)
