@@ -356,6 +356,29 @@ def test_an_idle_session_ends(stack: MemberStack, dashboard: Dashboard) -> None:
     assert call(site, "/admin/api/session", cookie=busy.cookie).status == 200
 
 
+def test_challenges_and_sign_ins_are_rate_limited_per_client(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    """A site of its own with a small limit (the module's site allows 10,000 a minute)."""
+    site = stack.start_site(
+        "--admin", "--per-ip", "3", "--no-relay", "--no-history",
+        env={"MEMBERLEDGER_VAULT": str(dashboard.vault_path)},
+    )  # fmt: skip
+    try:
+        message = challenge(site, stack.registrar)
+        challenge(site, stack.registrar)
+        signature = personal_sign(stack, stack.registrar, message)
+        assert sign_in_with(site, message, signature).status == 200  # the third: allowed
+        flooded = call(site, f"/admin/api/challenge?address={stack.registrar}")
+        refused(flooded, 429, "rate_limited_ip")
+        assert int(flooded.headers["retry-after"]) >= 1
+        again = challenge(dashboard.site, stack.registrar)  # nothing shared between sites
+        refused(sign_in_with(site, again, personal_sign(stack, stack.registrar, again)), 429,
+                "rate_limited_ip")  # fmt: skip
+    finally:
+        site.stop()
+
+
 # ---------------------------------------------------------------------------- what it shows
 
 

@@ -125,6 +125,7 @@ const en = {
     not_current: "This membership has ended: it cannot change.",
     not_done: "That transaction did not do this. Nothing was recorded.",
     paused: "The programme is paused: the chain would refuse this.",
+    rate_limited_ip: "Too many sign-in attempts from your network in a short time. Wait a minute and try again.",
   } as Readonly<Record<string, string>>,
   failed: "The dashboard could not do this. Please try again.",
 };
@@ -246,6 +247,7 @@ const zh: Strings = {
     not_current: "此会员资格已结束，无法更改。",
     not_done: "该交易没有完成此操作。未作任何记录。",
     paused: "本计划已暂停：链会拒绝此操作。",
+    rate_limited_ip: "您的网络在短时间内尝试登录的次数过多。请等一分钟再试。",
   },
   failed: "控制台无法完成此操作。请重试。",
 };
