@@ -356,3 +356,51 @@ def test_the_dashboard_keeps_to_the_content_security_policy(
     assert drawn is True
     assert violations == []
     page.context.close()
+
+
+def test_an_idle_session_ends_and_the_page_asks_to_sign_in_again(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    """A site of its own whose sessions end after 4 idle seconds (the module's site keeps
+    the default 15 minutes): a look-up after that is refused, shows nothing of the member,
+    writes no access log row, and the page is back at its sign-in."""
+    idle = 4.0
+    site = stack.start_site(
+        "--admin", "--admin-idle", str(idle), "--per-ip", "10000", "--no-relay",
+        "--no-history", env={"MEMBERLEDGER_VAULT": str(dashboard_site.vault_path)},
+    )  # fmt: skip
+    try:
+        page = open_dashboard(browser, stack, site, stack.registrar)
+        sign_in_on_page(page)
+        expect(page.locator("#members")).to_be_visible()
+        database = Database(dashboard_site.vault_path)
+        try:
+            logged = len(AccessLog(database).latest(1_000))
+        finally:
+            database.close()
+        page.wait_for_timeout(idle * 1_000 + 1_500)
+
+        page.get_by_label("Member id or wallet").fill(dashboard_site.member_id)
+        page.get_by_label("Why are you opening this member's record?").select_option(
+            "member_request"
+        )
+        page.get_by_role("button", name="Show the member").click()
+        expect(page.locator("#notice")).to_have_text(
+            "You are signed out (or were idle too long). Sign in again."
+        )
+        expect(page.locator("#sign-in-panel")).to_be_visible()
+        expect(page.locator("#members")).to_be_hidden()
+        expect(page.locator("#member-view")).not_to_contain_text("Anneliese Okonkwo")
+        database = Database(dashboard_site.vault_path)
+        try:
+            assert len(AccessLog(database).latest(1_000)) == logged
+        finally:
+            database.close()
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("#sign-in-panel")).to_be_visible()  # the cookie's session is over
+        sign_in_on_page(page)  # and a fresh sign-in opens a new one
+        expect(page.locator("#members")).to_be_visible()
+        page.context.close()
+    finally:
+        site.stop()
