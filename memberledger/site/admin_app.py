@@ -10,7 +10,8 @@ timeouts, body limits and security headers).
     GET  /admin/api/series            per week: enrolments, points, consent (any role)
     GET  /admin/api/series.csv        the same as CSV
     POST /admin/api/member            {query, reason}: one member (registrar; access logged)
-    POST /admin/api/action/prepare    {action, query, tier?}: the transaction to sign (registrar)
+    POST /admin/api/action/prepare    {action, query, tier?, changes?}: the transaction to sign
+                                      (registrar; an update's changes are its new data)
     POST /admin/api/action/confirm    {action, query, tier?, txHash}: checked on chain, recorded
     GET  /admin/api/access-log        who viewed whose personal data (admin)
     GET  /admin/api/redemptions       the queue to hand out (registrar, issuer)
@@ -217,11 +218,23 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             raise RelayRefused(400, "bad_request", field="tier")
         return _text(body, "action"), _text(body, "query"), tier
 
+    def changes_of(body: dict[str, Any]) -> dict[str, str] | None:
+        changes = body.get("changes")
+        if changes is None:
+            return None
+        if not isinstance(changes, dict) or not all(isinstance(v, str) for v in changes.values()):
+            raise RelayRefused(400, "bad_request", field="changes")
+        return {str(k): v for k, v in changes.items()}
+
     async def prepare_action(request: Request) -> Response:
         try:
-            await changing(request, "members")
-            action, query, tier = action_fields(await _json_body(request, read_body))
-            return JSONResponse(await desk.run(desk.prepare_action, action, query, tier))
+            session = await changing(request, "members")
+            body = await _json_body(request, read_body)
+            action, query, tier = action_fields(body)
+            prepared = await desk.run(
+                desk.prepare_action, action, query, tier, changes_of(body), session.address
+            )
+            return JSONResponse(prepared)
         except RelayRefused as refused:
             return _refusal(refused)
 

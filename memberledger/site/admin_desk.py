@@ -230,9 +230,23 @@ class AdminDesk:
             "erased": stored is not None and stored.status is MemberStatus.ERASED,
         }
 
-    def prepare_action(self, action: str, query: str, tier: int | None) -> dict[str, Any]:
-        """The transaction of a registrar's action, for the staff member's wallet to send."""
-        return staff_actions.prepare(self.programme(), action, query, tier).as_json()
+    def prepare_action(
+        self,
+        action: str,
+        query: str,
+        tier: int | None,
+        changes: dict[str, str] | None,
+        staff: str,
+    ) -> dict[str, Any]:
+        """The transaction of a registrar's action, for the staff member's wallet to send. An
+        update reads and changes the member's personal data: it is access-logged first."""
+        programme = self.programme()
+        prepared = staff_actions.prepare(programme, action, query, tier, changes)
+        if action == "update" and prepared.member_id is not None:
+            programme.access_log.record(
+                staff, prepared.member_id, prepared.wallet, "data_correction"
+            )
+        return prepared.as_json()
 
     def confirm_action(
         self, action: str, query: str, tier: int | None, tx_hash: str, staff: str

@@ -404,3 +404,67 @@ def test_an_idle_session_ends_and_the_page_asks_to_sign_in_again(
         page.context.close()
     finally:
         site.stop()
+
+
+def test_registrar_updates_a_members_data_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    wallet = stack.fresh_account()
+    given = PersonalData("Tomasz Wieczorek", "tomasz@example.org")
+    personal = canonicalize(given)
+    salt = secrets.token_bytes(32)
+    record = MemberRecord(
+        "PAGE-002", wallet, personal, salt, commit_person(personal, salt), 1, 0, given
+    )
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        vault.add_member(record)
+        receipt = stack._send(
+            stack.registry.functions.enroll(wallet, record.commitment.value, 1, 0), stack.registrar
+        )
+        vault.mark_enrolled(
+            ["PAGE-002"],
+            "0x" + bytes(receipt["transactionHash"]).hex(),
+            int(receipt["blockNumber"]),
+        )
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill("PAGE-002")
+    page.get_by_label("Why are you opening this member's record?").select_option("data_correction")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.get_by_label("E-mail")).to_have_value("tomasz@example.org")
+    expect(page.get_by_label("Full name")).to_have_value("Tomasz Wieczorek")
+    page.get_by_label("E-mail").fill("t.wieczorek@example.net")
+    page.get_by_role("button", name="Update personal data").click()
+    expect(page.locator("#message")).to_have_text(
+        "Done: update the personal data of PAGE-002 (confirmed on chain)."
+    )
+    assert asked == [
+        "Really update the personal data of PAGE-002? Your wallet will ask you to sign."
+    ]
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    assert [c["params"][0]["from"].lower() for c in sent] == [stack.registrar.lower()]
+    assert "example" not in bytes.fromhex(sent[0]["params"][0]["data"][2:]).decode("latin-1")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("PAGE-002")
+        opened = vault.member_record("PAGE-002")
+    assert stored is not None and stored.pending_commitment is None
+    assert opened.shown == PersonalData("Tomasz Wieczorek", "t.wieczorek@example.net")
+    assert opened.salt != salt
+    assert bytes(stack.record(wallet)[0]) == stored.commitment.value  # the chain holds it
+    assert axe_violations(page) == []
+    page.context.close()

@@ -333,6 +333,9 @@ async function loadSeries(): Promise<void> {
   }
 }
 
+/** The personal-data fields an update may change (the server's `UPDATABLE_FIELDS`). */
+const UPDATE_FIELDS = ["full_name", "email", "phone", "birth_date"] as const;
+
 async function lookUp(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const form = event.target as HTMLFormElement;
@@ -369,6 +372,9 @@ async function lookUp(event: SubmitEvent): Promise<void> {
     view.hidden = false;
     shownMember = found.memberId ?? found.wallet;
     byId("member-actions").hidden = found.chain.status !== "active" && found.chain.status !== "suspended";
+    // Personal data can be updated only for a member with a vault record (shown to registrars).
+    byId("update-fields").hidden = found.personal === null || found.erased;
+    for (const name of UPDATE_FIELDS) byId<HTMLInputElement>(`update-${name}`).value = personal[name] ?? "";
     say("", "success");
     if (session?.sections.includes("access_log")) await loadAccessLog();
   } catch (error) {
@@ -386,6 +392,9 @@ async function act(action: string): Promise<void> {
   if (!window.confirm(s.confirmAction(words, member))) return;
   const body: Record<string, unknown> = { action, query: member };
   if (action === "tier") body.tier = Number(byId<HTMLSelectElement>("action-tier").value);
+  if (action === "update") {
+    body.changes = Object.fromEntries(UPDATE_FIELDS.map((name) => [name, byId<HTMLInputElement>(`update-${name}`).value]));
+  }
   const buttons = [...byId("member-actions").querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {
