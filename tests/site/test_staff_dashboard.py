@@ -481,6 +481,7 @@ def test_redemptions_queue_and_mark_fulfilled(stack: MemberStack, dashboard: Das
     assert waiting[identity]["wallet"].lower() == member.address.lower()
     assert waiting[identity]["points"] == "100"
     waiting_before = overview(site, staff)["redemptionsWaiting"]
+    assert waiting_before == len(queue.body["waiting"])  # the count is the queue's length
 
     def mark(ids: list[str]) -> Answer:
         return call(
@@ -500,6 +501,7 @@ def test_redemptions_queue_and_mark_fulfilled(stack: MemberStack, dashboard: Das
     queue = call(site, "/admin/api/redemptions", cookie=staff.cookie)
     assert identity not in {r["id"] for r in queue.body["waiting"]}
     assert overview(site, staff)["redemptionsWaiting"] == waiting_before - 1
+    assert len(queue.body["waiting"]) == waiting_before - 1
 
 
 def monday_of(timestamp: int) -> str:
