@@ -1,7 +1,6 @@
 """A registrar's actions on one member from the dashboard, signed by the registrar's own wallet:
-a new tier, a suspension and its end, a revocation, and new personal data. (Moving a wallet
-and erasure, whose vault steps follow the chain's in a strict order, stay with `ape run
-members move` and `ape run erase` for now.)
+a new tier, a suspension and its end, a revocation, new personal data, and erasure. (Moving
+a wallet, time-locked over several steps, stays with `ape run members move` for now.)
 
 The server never signs. `prepare` checks what the chain holds now (the action must change
 something the chain would allow) and builds the transaction, `to` and `data`, with the
@@ -19,6 +18,12 @@ does the staged record become the member's (`confirm`). An update waiting from a
 attempt is applied first if the chain took it; if the chain did not, a new update is refused
 until `ape run members update MEMBER` finishes it, so two staff members can never stage over
 each other's rotation in flight.
+
+An erasure keeps the order of `ape run erase` (`memberledger.ops.erasure`): the vault goes
+first (`prepare` shreds the personal data, salt and notes: they must not wait for a chain
+that may be unreachable), then the registry (`erase`, the registrar's transaction), then the
+points (`forfeit`, a second transaction, when a balance is left): each `prepare` gives the next
+step that is not done, each `confirm` says whether one `remains`.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
-from memberledger.errors import InvalidField, UnknownMember
+from memberledger.errors import InvalidField, UnknownMember, VaultError
+from memberledger.ops.erasure import shred
 from memberledger.ops.lifecycle import UPDATABLE_FIELDS
 from memberledger.ops.members import locate
 from memberledger.pii.canonical import as_given, canonical_bytes, canonicalize
@@ -40,7 +46,7 @@ from memberledger.site.refusals import RelayRefused
 from memberledger.store.vault import MemberRecord, MemberStatus, StoredMember
 from memberledger.tiers import TIERS
 
-ACTIONS = ("tier", "suspend", "reinstate", "revoke", "update")
+ACTIONS = ("tier", "suspend", "reinstate", "revoke", "update", "erase")
 #: Seconds `confirm` waits for the transaction's receipt.
 RECEIPT_WAIT = 20.0
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -52,9 +58,19 @@ class Prepared:
     member_id: str | None
     to: str
     data: str
+    #: An erasure's step this transaction is ("registry" or "points"), and what the vault did.
+    step: str | None = None
+    vault: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"wallet": self.wallet, "memberId": self.member_id, "to": self.to, "data": self.data}
+        return {
+            "wallet": self.wallet,
+            "memberId": self.member_id,
+            "to": self.to,
+            "data": self.data,
+            "step": self.step,
+            "vault": self.vault,
+        }
 
 
 def _wanted(action: str, chain: ChainMember, tier: int | None) -> None:
@@ -95,6 +111,8 @@ def prepare(
     chain = read_member(registry, wallet)
     if action == "update":
         return _prepare_update(programme, stored, wallet, chain, changes or {})
+    if action == "erase":
+        return _prepare_erase(programme, stored, wallet, chain)
     _wanted(action, chain, tier)
     if bool(registry.paused()):
         raise RelayRefused(503, "paused")
@@ -177,9 +195,11 @@ def confirm(
         receipt = programme.node.call("eth_getTransactionReceipt", tx_hash)
     if receipt is None:
         raise RelayRefused(504, "not_mined")
-    registry = str(programme.registry.address).lower()
+    targets = {str(programme.registry.address).lower()}
+    if action == "erase":  # its last step is the points token's forfeit
+        targets.add(str(programme.points.address).lower())
     sender = str(receipt.get("from", "")).lower()
-    if int(receipt["status"], 16) != 1 or str(receipt.get("to") or "").lower() != registry:
+    if int(receipt["status"], 16) != 1 or str(receipt.get("to") or "").lower() not in targets:
         raise RelayRefused(409, "not_done", field="txHash")
     if sender != staff.lower():
         raise RelayRefused(409, "not_done", field="txHash")
@@ -192,6 +212,7 @@ def confirm(
         "suspend": chain.status is ChainStatus.SUSPENDED,
         "reinstate": chain.status is ChainStatus.ACTIVE,
         "revoke": chain.status is ChainStatus.REVOKED,
+        "erase": chain.status is ChainStatus.ERASED,
     }.get(action, False)
     if not done:
         raise RelayRefused(409, "not_done", field="action")
@@ -203,9 +224,46 @@ def confirm(
         "action": action,
         "txHash": tx_hash.lower(),
         "block": int(receipt["blockNumber"], 16),
+        "remains": action == "erase" and int(programme.points.balanceOf(wallet)) > 0,
         "status": chain.status.word,
         "tier": chain.tier,
     }
+
+
+def _prepare_erase(
+    programme: Programme, stored: StoredMember | None, wallet: str, chain: ChainMember
+) -> Prepared:
+    """The vault shredded first, then the next chain step not done: erase, then forfeit."""
+    registry, points = programme.registry, programme.points
+    if chain.status not in (*_ERASABLE, ChainStatus.ERASED):
+        raise RelayRefused(409, "not_current")
+    balance = int(points.balanceOf(wallet))
+    if (
+        chain.status is ChainStatus.ERASED
+        and balance == 0
+        and (stored is None or stored.status is MemberStatus.ERASED)
+    ):
+        raise RelayRefused(409, "nothing_to_change")
+    if chain.status is not ChainStatus.ERASED and bool(registry.paused()):
+        raise RelayRefused(503, "paused")
+    member_id = stored.member_id if stored else None
+    try:
+        vault = shred(programme, stored).outcome  # 1. the vault, first
+    except VaultError as exc:  # in an enrollment batch not finished yet
+        raise RelayRefused(409, "enrollment_unfinished") from exc
+    if chain.status in _ERASABLE:  # 2. the registry
+        data = registry.erase.encode_input(wallet)
+        to, step = str(registry.address), "registry"
+    elif balance > 0:  # 3. the points
+        data = points.forfeit.encode_input(wallet)
+        to, step = str(points.address), "points"
+    else:
+        raise RelayRefused(409, "nothing_to_change")
+    return Prepared(wallet, member_id, to, "0x" + bytes(data).hex(), step, vault)
+
+
+#: Chain statuses the registry's `erase` accepts.
+_ERASABLE = (ChainStatus.ACTIVE, ChainStatus.SUSPENDED, ChainStatus.REVOKED)
 
 
 def _confirm_update(programme: Programme, stored: StoredMember | None, chain: ChainMember) -> None:

@@ -686,7 +686,7 @@ def test_actions_need_the_registrar_role_and_the_csrf_token(
     registrar = sign_in(stack, site, stack.registrar)
     answer = call(site, "/admin/api/action/prepare", "POST", body, cookie=registrar.cookie)
     refused(answer, 403, "csrf")
-    refused(act(site, registrar, "prepare", {**body, "action": "erase"}), 400, "bad_request")
+    refused(act(site, registrar, "prepare", {**body, "action": "move"}), 400, "bad_request")
     bad_tier = {"action": "tier", "query": dashboard.member.member_id, "tier": 9}
     refused(act(site, registrar, "prepare", bad_tier), 400, "bad_request")
 
@@ -772,3 +772,61 @@ def test_registrar_updates_a_members_data_with_their_own_wallet(
     finally:
         database.close()
     assert (newest.member_id, newest.reason) == ("UPD-001", "data_correction")
+
+
+def test_registrar_erases_a_member_vault_first_then_the_chain(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    wallet = vault_member(stack, dashboard, "ERA-001", "Bertil Sandqvist")
+    stack.credit(wallet, 300)
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "erase", "query": "ERA-001"}
+    pauser = sign_in(stack, site, dashboard.pauser)
+    refused(act(site, pauser, "prepare", body), 403, "forbidden")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        assert vault.get("ERA-001") is not None  # a refused request shredded nothing
+
+    first = act(site, staff, "prepare", body)
+    assert first.status == 200, first.body
+    assert (first.body["to"], first.body["step"]) == (stack.manifest["registry"], "registry")
+    assert first.body["vault"].startswith("deleted personal data and salt")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("ERA-001")
+        assert stored is not None and stored.status.value == "erased"  # the vault went first
+    assert stack.record(wallet)[3] == 1  # still active on chain until the registrar signs
+    unrelated = send_prepared(
+        stack,
+        stack.registrar,
+        act(site, staff, "prepare", {"action": "suspend", "query": dashboard.member.wallet}).body,
+    )
+    refused(act(site, staff, "confirm", {**body, "txHash": unrelated}), 409, "not_done")
+    stack._send(stack.registry.functions.reinstate(dashboard.member.wallet), stack.registrar)
+
+    erased = act(
+        site,
+        staff,
+        "confirm",
+        {**body, "txHash": send_prepared(stack, stack.registrar, first.body)},
+    )
+    assert erased.status == 200, erased.body
+    assert erased.body["status"] == "erased" and erased.body["remains"] is True
+    assert bytes(stack.record(wallet)[0]) == bytes(20)  # commitment wiped
+    second = act(site, staff, "prepare", body)
+    assert second.status == 200, second.body
+    assert (second.body["to"], second.body["step"]) == (stack.manifest["points"], "points")
+    forfeited = act(
+        site,
+        staff,
+        "confirm",
+        {**body, "txHash": send_prepared(stack, stack.registrar, second.body)},
+    )
+    assert forfeited.status == 200 and forfeited.body["remains"] is False, forfeited.body
+    assert stack.balance(wallet) == 0
+    refused(act(site, staff, "prepare", body), 409, "nothing_to_change")

@@ -406,29 +406,37 @@ def test_an_idle_session_ends_and_the_page_asks_to_sign_in_again(
         site.stop()
 
 
-def test_registrar_updates_a_members_data_from_the_page(
-    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
-) -> None:
+def vault_member(stack: MemberStack, vault_path: Path, member_id: str, given: PersonalData) -> str:
+    """A member added to the site's vault and enrolled on chain; their wallet."""
     wallet = stack.fresh_account()
-    given = PersonalData("Tomasz Wieczorek", "tomasz@example.org")
     personal = canonicalize(given)
     salt = secrets.token_bytes(32)
     record = MemberRecord(
-        "PAGE-002", wallet, personal, salt, commit_person(personal, salt), 1, 0, given
+        member_id, wallet, personal, salt, commit_person(personal, salt), 1, 0, given
     )
-    with (
-        pytest.warns(DevelopmentKeyWarning),
-        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
-    ):
+    with pytest.warns(DevelopmentKeyWarning), Vault.open(vault_path, allow_dev_key=True) as vault:
         vault.add_member(record)
         receipt = stack._send(
             stack.registry.functions.enroll(wallet, record.commitment.value, 1, 0), stack.registrar
         )
         vault.mark_enrolled(
-            ["PAGE-002"],
+            [member_id],
             "0x" + bytes(receipt["transactionHash"]).hex(),
             int(receipt["blockNumber"]),
         )
+    return wallet
+
+
+def test_registrar_updates_a_members_data_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    given = PersonalData("Tomasz Wieczorek", "tomasz@example.org")
+    wallet = vault_member(stack, dashboard_site.vault_path, "PAGE-002", given)
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        salt = vault.member_record("PAGE-002").salt
     page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
     asked: list[str] = []
 
@@ -466,5 +474,46 @@ def test_registrar_updates_a_members_data_from_the_page(
     assert opened.shown == PersonalData("Tomasz Wieczorek", "t.wieczorek@example.net")
     assert opened.salt != salt
     assert bytes(stack.record(wallet)[0]) == stored.commitment.value  # the chain holds it
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_registrar_erases_a_member_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    given = PersonalData("Ingrid Halvorsen", "ingrid@example.org")
+    wallet = vault_member(stack, dashboard_site.vault_path, "PAGE-003", given)
+    stack.credit(wallet, 200)
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill("PAGE-003")
+    page.get_by_label("Why are you opening this member's record?").select_option("member_request")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.locator("#member-view")).to_contain_text("Ingrid Halvorsen")
+    page.get_by_role("button", name="Erase").click()
+    expect(page.locator("#message")).to_have_text("Done: erase PAGE-003 (confirmed on chain).")
+    assert len(asked) == 1 and asked[0].startswith("Really erase PAGE-003? Their personal data")
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    targets = [c["params"][0]["to"].lower() for c in sent]
+    registry, points = stack.manifest["registry"].lower(), stack.manifest["points"].lower()
+    assert targets == [registry, points]  # the erasure, then the forfeit, by the registrar
+    assert {c["params"][0]["from"].lower() for c in sent} == {stack.registrar.lower()}
+    expect(page.locator("#member-view")).to_be_hidden()
+    assert stack.record(wallet)[3] == 4 and stack.balance(wallet) == 0  # erased, nothing left
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("PAGE-003")
+    assert stored is not None and stored.status.value == "erased"
     assert axe_violations(page) == []
     page.context.close()

@@ -389,7 +389,8 @@ async function act(action: string): Promise<void> {
   const member = shownMember;
   if (!member || !session || !provider) return;
   const words = s.actionWords[action] ?? action;
-  if (!window.confirm(s.confirmAction(words, member))) return;
+  const question = action === "erase" ? s.confirmErase(member) : s.confirmAction(words, member);
+  if (!window.confirm(question)) return;
   const body: Record<string, unknown> = { action, query: member };
   if (action === "tier") body.tier = Number(byId<HTMLSelectElement>("action-tier").value);
   if (action === "update") {
@@ -398,18 +399,29 @@ async function act(action: string): Promise<void> {
   const buttons = [...byId("member-actions").querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const prepared = await api("action/prepare", "POST", body);
-    const txHash = await provider.request({
-      method: "eth_sendTransaction",
-      params: [{ from: session.address, to: prepared.to, data: prepared.data }],
-    });
-    await api("action/confirm", "POST", { ...body, txHash });
+    // An erasure may take two transactions (the registry's erase, the points' forfeit).
+    for (let step = 0; step < 2; step += 1) {
+      const prepared = await api("action/prepare", "POST", body);
+      const txHash = await provider.request({
+        method: "eth_sendTransaction",
+        params: [{ from: session.address, to: prepared.to, data: prepared.data }],
+      });
+      const done = await api("action/confirm", "POST", { ...body, txHash });
+      if (!done.remains) break;
+    }
     say(s.actionDone(words, member), "success");
     if (session.sections.includes("overview")) await loadOverview();
   } catch (error) {
     fail(error);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
+    if (action === "erase") {
+      // The vault shreds first: whatever the chain's steps did, the data shown is gone.
+      byId("member-view").replaceChildren();
+      byId("member-view").hidden = true;
+      byId("member-actions").hidden = true;
+      shownMember = null;
+    }
   }
 }
 

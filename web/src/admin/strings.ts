@@ -90,6 +90,9 @@ const en = {
   suspend: "Suspend",
   reinstate: "Reinstate",
   revoke: "Revoke",
+  erase: "Erase",
+  confirmErase: (member: string) =>
+    `Really erase ${member}? Their personal data is shredded at once and cannot be restored; then your wallet will ask you to sign the erasure on chain (and the forfeit of any points left).`,
   updateTitle: "Personal data",
   updateHint: "Re-sealed under a fresh salt; the chain's commitment is rotated by your wallet first. Only a hash goes on chain.",
   updateFullName: "Full name",
@@ -103,6 +106,7 @@ const en = {
     reinstate: "reinstate",
     revoke: "revoke",
     update: "update the personal data of",
+    erase: "erase",
   } as Readonly<
     Record<string, string>
   >,
@@ -138,6 +142,7 @@ const en = {
     not_current: "This membership has ended: it cannot change.",
     not_done: "That transaction did not do this. Nothing was recorded.",
     paused: "The programme is paused: the chain would refuse this.",
+    enrollment_unfinished: "This member's enrollment batch has not finished: run `ape run enroll` with their file again, then erase.",
     update_waiting: "An earlier update of this member's data is waiting for the chain. Finish it with `ape run members update`, then update again.",
     bad_request: "Something in the form is not valid. Check the fields and try again.",
     rate_limited_ip: "Too many sign-in attempts from your network in a short time. Wait a minute and try again.",
@@ -229,6 +234,9 @@ const zh: Strings = {
   suspend: "暂停",
   reinstate: "恢复",
   revoke: "撤销",
+  erase: "删除",
+  confirmErase: (member: string) =>
+    `确定要删除${member}？其个人资料会立即被销毁且无法恢复；随后钱包会请您签名链上的删除（以及剩余积分的作废）。`,
   updateTitle: "个人资料",
   updateHint: "以新的盐重新加密；链上的承诺值先由您的钱包更新。上链的只有哈希值。",
   updateFullName: "姓名",
@@ -236,7 +244,7 @@ const zh: Strings = {
   updatePhone: "电话",
   updateBirthDate: "出生日期",
   updateData: "更新个人资料",
-  actionWords: { tier: "更改等级：", suspend: "暂停：", reinstate: "恢复：", revoke: "撤销：", update: "更新个人资料：" },
+  actionWords: { tier: "更改等级：", suspend: "暂停：", reinstate: "恢复：", revoke: "撤销：", update: "更新个人资料：", erase: "删除：" },
   confirmAction: (words: string, member: string) => `确定要${words}${member}？钱包会请您签名。`,
   actionDone: (words: string, member: string) => `已完成：${words}${member}（已在链上确认）。`,
   redemptionsTitle: "待发放的兑换",
@@ -269,6 +277,7 @@ const zh: Strings = {
     not_current: "此会员资格已结束，无法更改。",
     not_done: "该交易没有完成此操作。未作任何记录。",
     paused: "本计划已暂停：链会拒绝此操作。",
+    enrollment_unfinished: "此会员的登记批次尚未完成：请先用其文件再次运行 `ape run enroll`，然后再删除。",
     update_waiting: "此会员之前的资料更新仍在等待链上确认。请先用 `ape run members update` 完成，然后再更新。",
     bad_request: "表单中有无效内容。请检查后重试。",
     rate_limited_ip: "您的网络在短时间内尝试登录的次数过多。请等一分钟再试。",
