@@ -54,7 +54,8 @@ from memberledger.site.server import DashboardSettings, ServerSettings, open_mem
     "--per-ip",
     default=30,
     show_default=True,
-    help="Requests per client IP per window, to the relay and to the history each.",
+    help="Requests per client IP per window, to the relay, to the history and to the staff "
+    "sign-in (challenges and sign-ins) each.",
 )
 @click.option(
     "--per-member",
@@ -170,7 +171,9 @@ def cli(
             per_ip=per_ip,
             window=window,
         ),
-        dashboard_settings=DashboardSettings(origin=admin_origin, idle=admin_idle)
+        dashboard_settings=DashboardSettings(
+            origin=admin_origin, idle=admin_idle, per_ip=per_ip, window=window
+        )
         if admin
         else None,
         deploy_if_missing=deploy,

@@ -32,6 +32,7 @@ TABLES = {
     "index_members": "ORDER BY wallet",
     "index_redemptions": "ORDER BY block, log_index",
     "index_rules": "ORDER BY block, log_index",
+    "index_weekly": "ORDER BY series, week, grp",
 }
 
 

@@ -73,6 +73,7 @@ TABLE_OWNERS = {
     "index_members": "index/members.py",
     "index_redemptions": "index/redemptions.py",
     "index_rules": "index/rules.py",
+    "index_weekly": "index/weekly.py",
 }
 _SQL_TABLE = re.compile(
     r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:temp\.)?(\w+)",

@@ -24,7 +24,7 @@ from memberledger.chain.accounts import is_development_chain
 from memberledger.chain.deployment import Deployment
 from memberledger.chain.rpc import NodeClient
 from memberledger.index.cursor import Position
-from memberledger.index.decoding import CONTRACTS, Catalogue
+from memberledger.index.decoding import Catalogue
 from memberledger.index.events import StoredEvent
 from memberledger.index.follower import CatchUp, Follower, OnRange, catch_up_progress
 from memberledger.index.members import IndexedMember, PointTotals, StateCount
@@ -193,19 +193,14 @@ class ChainIndex:
     def redemptions_by_reward(self) -> dict[int, tuple[int, int]]:
         return self.follower.redemptions.by_reward()
 
-    def weekly(
-        self, contract: str, name: str, *, group: str | None = None, total: str | None = None
-    ) -> list[tuple[int, int, int]]:
-        """Per week, the count (or `total` field's sum) of one event, by its `group` field."""
-        return self.follower.events.weekly(
-            CONTRACTS.index(contract), name, group=group, total=total
-        )
+    def weekly(self, series: str) -> list[tuple[int, int, int]]:
+        """(week, group, value) of one of `memberledger.index.weekly.SERIES`, oldest first:
+        counters the writer keeps, not a GROUP BY over the events."""
+        return self.follower.weekly.series(series)
 
     def consent_weekly(self, flags: list[int]) -> list[tuple[int, list[int], list[int]]]:
         """Per week, the registry's consent changes that gave and withdrew each flag."""
-        return self.follower.events.consent_weekly(
-            CONTRACTS.index("registry"), "ConsentChanged", flags
-        )
+        return self.follower.weekly.consent(flags)
 
     def state_counts(self) -> list[StateCount]:
         return self.follower.members.state_counts()

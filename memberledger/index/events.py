@@ -16,12 +16,6 @@ from typing import Any
 from memberledger.index.decoding import SLOTS, Catalogue, DecodedEvent, EventSpec
 from memberledger.store.database import Database
 
-#: Seconds in a week, and the shift that starts weeks on Monday 00:00 UTC (the epoch's first
-#: day, 1970-01-01, was a Thursday).
-WEEK = 604_800
-_TO_MONDAY = 3 * 86_400
-_WEEK_OF = f"(b.timestamp + {_TO_MONDAY}) / {WEEK}"
-
 _EVENT_COLUMNS = "block, log_index, tx_index, contract, event, " + ", ".join(SLOTS)
 _INSERT_EVENT = (
     f"INSERT INTO index_events ({_EVENT_COLUMNS}) "
@@ -151,6 +145,19 @@ class EventLog:
         )
         return [event for row in rows if (event := self._stored(row)) is not None]
 
+    def after(self, block: int, chunk: int = 10_000) -> Iterator[StoredEvent]:
+        """Every event after `block`, oldest first, read a chunk at a time (what a roll-back
+        takes away, for the figures kept from them)."""
+        at = (block + 1, -1)
+        while rows := self._db.rows(
+            f"SELECT {_READ_COLUMNS} {_READ_FROM} "
+            "WHERE e.block > ? OR (e.block = ? AND e.log_index > ?) "
+            "ORDER BY e.block, e.log_index LIMIT ?",
+            (at[0], at[0], at[1], chunk),
+        ):
+            at = (int(rows[-1][0]), int(rows[-1][1]))
+            yield from (event for row in rows if (event := self._stored(row)) is not None)
+
     def of_wallets(self, wallets: Iterable[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
         """Each wallet with its events (for folding records again after a roll-back)."""
         for wallet in wallets:
@@ -178,65 +185,6 @@ class EventLog:
     def count(self) -> int:
         (count,) = self._db.execute("SELECT COUNT(*) FROM index_events").fetchone()
         return int(count)
-
-    def _number_column(self, spec: EventSpec, field: str) -> str:
-        position = spec.positions[field]
-        slot = next(slot for at, slot, number in spec.placing if at == position and number)
-        return f"CAST(e.{SLOTS[slot]} AS BIGINT)"
-
-    def weekly(
-        self, contract: int, name: str, *, group: str | None = None, total: str | None = None
-    ) -> list[tuple[int, int, int]]:
-        """(week, group, value) for the events `name` of `contract`, per week (its Monday
-        00:00 UTC in seconds since the epoch): how many there were, or the sum of their number
-        field `total`; split by their number field `group` if named (else group 0). One
-        GROUP BY over the events and their blocks' times."""
-        spec = self._catalogue.by_name(contract, name)
-        if spec is None:
-            return []
-        grouped = self._number_column(spec, group) if group else "0"
-        value = f"SUM({self._number_column(spec, total)})" if total else "COUNT(*)"
-        rows = self._db.rows(
-            f"SELECT {_WEEK_OF} AS week, {grouped} AS grp, {value} "
-            "FROM index_events e JOIN index_blocks b ON b.number = e.block "
-            "WHERE e.contract = ? AND e.event = ? GROUP BY week, grp ORDER BY week, grp",
-            (contract, name),
-        )
-        return [(int(w) * WEEK - _TO_MONDAY, int(g), int(v)) for w, g, v in rows]
-
-    def consent_weekly(
-        self, contract: int, name: str, flags: Sequence[int]
-    ) -> list[tuple[int, list[int], list[int]]]:
-        """(week, given, withdrawn) of the consent changes `name` (fields oldFlags, newFlags):
-        per flag in `flags`, how many changes set it and how many cleared it that week."""
-        spec = self._catalogue.by_name(contract, name)
-        if spec is None:
-            return []
-        old = self._number_column(spec, "oldFlags")
-        new = self._number_column(spec, "newFlags")
-        sums = []
-        for flag in flags:
-            flag = int(flag)
-            sums.append(
-                f"SUM(CASE WHEN ({new} & {flag}) <> 0 AND ({old} & {flag}) = 0 THEN 1 ELSE 0 END)"
-            )
-            sums.append(
-                f"SUM(CASE WHEN ({old} & {flag}) <> 0 AND ({new} & {flag}) = 0 THEN 1 ELSE 0 END)"
-            )
-        rows = self._db.rows(
-            f"SELECT {_WEEK_OF} AS week, {', '.join(sums)} "
-            "FROM index_events e JOIN index_blocks b ON b.number = e.block "
-            "WHERE e.contract = ? AND e.event = ? GROUP BY week ORDER BY week",
-            (contract, name),
-        )
-        return [
-            (
-                int(row[0]) * WEEK - _TO_MONDAY,
-                [int(v) for v in row[1::2]],
-                [int(v) for v in row[2::2]],
-            )
-            for row in rows
-        ]
 
     def _stored(self, row: Sequence[Any]) -> StoredEvent | None:
         block, log_index, tx_hash, timestamp, contract, name, *slots = row

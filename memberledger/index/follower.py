@@ -53,6 +53,7 @@ from memberledger.index.events import BlockHeader, EventLog
 from memberledger.index.members import MemberIndex
 from memberledger.index.redemptions import RedemptionLog
 from memberledger.index.rules import RuleBook, changes_in
+from memberledger.index.weekly import WeeklyFigures
 from memberledger.store.database import Database
 
 #: Logs per `eth_getLogs` answer the reader aims at on a node without limits: about 15 MB of
@@ -137,6 +138,7 @@ class Follower:
         self.members = MemberIndex(database)
         self.redemptions = RedemptionLog(database)
         self.rules = RuleBook(database)
+        self.weekly = WeeklyFigures(database)
 
     # ------------------------------------------------------------------ catching up
 
@@ -184,7 +186,14 @@ class Follower:
     def clear(self) -> None:
         """Forget everything: the next catch-up reads the chain from the deploy block."""
         with self._db.transaction():
-            for table in (self.events, self.members, self.redemptions, self.rules, self.cursor):
+            for table in (
+                self.events,
+                self.members,
+                self.redemptions,
+                self.rules,
+                self.weekly,
+                self.cursor,
+            ):
                 table.clear()
 
     # ------------------------------------------------------------------ steps
@@ -256,6 +265,7 @@ class Follower:
         return self._origin.deploy_block - 1
 
     def _roll_back(self, fork: int) -> int:
+        self.weekly.subtract((e.spec, e.values, e.timestamp) for e in self.events.after(fork))
         wallets = self.events.roll_back(fork)
         self.redemptions.roll_back(fork)
         self.rules.roll_back(fork)
@@ -288,6 +298,7 @@ class Follower:
                     self.events.add(decoded, headers)
                     self.redemptions.add(decoded, timestamps)
                     self.members.apply(decoded, timestamps, timeline)
+                    self.weekly.add((e.spec, e.values, timestamps[e.block]) for e in decoded)
                     if not span.partial:  # a dense block's pieces: read once all are in
                         position = replace(
                             position,

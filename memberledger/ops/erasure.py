@@ -23,7 +23,7 @@ from memberledger.errors import ChainRejected, VaultError
 from memberledger.ops.members import locate
 from memberledger.programme import Programme
 from memberledger.store.journal import OPEN_STATUSES, BatchKind
-from memberledger.store.vault import MemberStatus
+from memberledger.store.vault import MemberStatus, StoredMember
 
 #: What the receipt says when another program's reader kept the write-ahead log from being
 #: emptied: the row is erased, but old page images of it are still in the log file.
@@ -64,30 +64,7 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
     receipt = ErasureReceipt(wallet=wallet, member_id=stored.member_id if stored else None)
 
     # 1. vault
-    if stored is None:
-        receipt.steps.append(ErasureStep("vault", "not in this vault"))
-    elif stored.status is MemberStatus.ERASED:
-        if programme.vault.erase(stored.member_id):
-            receipt.steps.append(ErasureStep("vault", "already erased"))
-        else:
-            receipt.steps.append(ErasureStep("vault", _LOG_HELD_BACK))
-    else:
-        if stored.status is MemberStatus.PENDING:
-            batch_status = programme.journal.entry_status(BatchKind.ENROLL, stored.member_id)
-            if batch_status in OPEN_STATUSES:
-                raise VaultError(
-                    f"member {stored.member_id!r} is in an unfinished enrollment batch: run "
-                    "`ape run enroll` with their file again to finish it, then erase"
-                )
-        shredded = programme.vault.erase(stored.member_id)
-        notes = programme.notes.forget(stored.member_id)
-        kept = f" and {notes} sealed note{'s' if notes != 1 else ''}" if notes else ""
-        if shredded:
-            receipt.steps.append(
-                ErasureStep("vault", f"deleted personal data and salt{kept} (crypto-shredded)")
-            )
-        else:
-            receipt.steps.append(ErasureStep("vault", _LOG_HELD_BACK))
+    receipt.steps.append(shred(programme, stored))
 
     # 2. registry
     status = read_member(programme.registry, wallet).status
@@ -122,6 +99,30 @@ def erase_member(programme: Programme, wallet_or_id: str) -> ErasureReceipt:
             )
         )
     return receipt
+
+
+def shred(programme: Programme, stored: StoredMember | None) -> ErasureStep:
+    """The erasure's first step, the vault's (also the dashboard's, before the registrar's
+    wallet erases the member on chain): personal data, salt and sealed notes deleted."""
+    if stored is None:
+        return ErasureStep("vault", "not in this vault")
+    if stored.status is MemberStatus.ERASED:
+        if programme.vault.erase(stored.member_id):
+            return ErasureStep("vault", "already erased")
+        return ErasureStep("vault", _LOG_HELD_BACK)
+    if stored.status is MemberStatus.PENDING:
+        batch_status = programme.journal.entry_status(BatchKind.ENROLL, stored.member_id)
+        if batch_status in OPEN_STATUSES:
+            raise VaultError(
+                f"member {stored.member_id!r} is in an unfinished enrollment batch: run "
+                "`ape run enroll` with their file again to finish it, then erase"
+            )
+    shredded = programme.vault.erase(stored.member_id)
+    notes = programme.notes.forget(stored.member_id)
+    kept = f" and {notes} sealed note{'s' if notes != 1 else ''}" if notes else ""
+    if shredded:
+        return ErasureStep("vault", f"deleted personal data and salt{kept} (crypto-shredded)")
+    return ErasureStep("vault", _LOG_HELD_BACK)
 
 
 def _send(transaction: Callable[[], Any]) -> Any:

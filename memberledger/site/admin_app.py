@@ -10,12 +10,14 @@ timeouts, body limits and security headers).
     GET  /admin/api/series            per week: enrolments, points, consent (any role)
     GET  /admin/api/series.csv        the same as CSV
     POST /admin/api/member            {query, reason}: one member (registrar; access logged)
-    POST /admin/api/action/prepare    {action, query, tier?}: the transaction to sign (registrar)
+    POST /admin/api/action/prepare    {action, query, tier?, changes?}: the transaction to sign
+                                      (registrar; an update's changes are its new data)
     POST /admin/api/action/confirm    {action, query, tier?, txHash}: checked on chain, recorded
     GET  /admin/api/access-log        who viewed whose personal data (admin)
     GET  /admin/api/redemptions       the queue to hand out (registrar, issuer)
     POST /admin/api/redemptions/fulfil {ids}: mark handed out (registrar, issuer)
 
+The challenge and the sign-in are rate-limited per client address (`SignInSettings.per_ip`).
 Every POST but sign-in needs the session's CSRF token in the `X-CSRF-Token` header, and has
 its roles read from the chain again: a role revoked a minute ago opens nothing. Looking a
 member up is a POST because it writes the access log.
@@ -58,7 +60,8 @@ class Dashboard:
 
 
 def _refusal(refused: RelayRefused) -> JSONResponse:
-    return JSONResponse(refused.as_json(), status_code=refused.status)
+    headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+    return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)
 
 
 async def _json_body(request: Request, read_body: Any) -> dict[str, Any]:
@@ -121,8 +124,12 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             return Response(message, status_code=503, media_type="text/plain; charset=utf-8")
         return Response(page.read_bytes(), media_type="text/html; charset=utf-8")
 
+    def admit(request: Request) -> None:
+        sign_in.admit(request.client.host if request.client else "unknown")
+
     async def challenge(request: Request) -> Response:
         try:
+            admit(request)
             message = sign_in.challenge(request.query_params.get("address", ""))
         except RelayRefused as refused:
             return _refusal(refused)
@@ -130,6 +137,7 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
 
     async def sign_in_route(request: Request) -> Response:
         try:
+            admit(request)
             body = await _json_body(request, read_body)
             address = sign_in.verify(_text(body, "message"), _text(body, "signature"))
             roles = await desk.run(desk.roles_of, address)
@@ -210,11 +218,23 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             raise RelayRefused(400, "bad_request", field="tier")
         return _text(body, "action"), _text(body, "query"), tier
 
+    def changes_of(body: dict[str, Any]) -> dict[str, str] | None:
+        changes = body.get("changes")
+        if changes is None:
+            return None
+        if not isinstance(changes, dict) or not all(isinstance(v, str) for v in changes.values()):
+            raise RelayRefused(400, "bad_request", field="changes")
+        return {str(k): v for k, v in changes.items()}
+
     async def prepare_action(request: Request) -> Response:
         try:
-            await changing(request, "members")
-            action, query, tier = action_fields(await _json_body(request, read_body))
-            return JSONResponse(await desk.run(desk.prepare_action, action, query, tier))
+            session = await changing(request, "members")
+            body = await _json_body(request, read_body)
+            action, query, tier = action_fields(body)
+            prepared = await desk.run(
+                desk.prepare_action, action, query, tier, changes_of(body), session.address
+            )
+            return JSONResponse(prepared)
         except RelayRefused as refused:
             return _refusal(refused)
 

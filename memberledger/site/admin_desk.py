@@ -7,7 +7,7 @@ What is read where:
   `memberledger.ops.report.report_from`, a few GROUP BYs), brought up to date within `budget`
   seconds first; redemptions waiting are the index's redemptions
   less the vault's fulfilments.
-- series: per week, from the same index (`ChainIndex.weekly`, GROUP BYs over its events).
+- series: per week, from the same index (`ChainIndex.weekly`, counters its writer keeps).
 - health: the index's last block, the node's head, the registry's `paused()`, the relay
   account's balance.
 - a member: `memberledger.ops.members.member_view` (vault and index side by side); the view
@@ -116,7 +116,12 @@ class AdminDesk:
         with ExitStack() as stack:
             index = self._index(stack)
             report = report_from(programme, index)
-            waiting = len(self._open_redemptions(index))
+            done = programme.fulfilments.all()
+            # Counted only: the queue's page looks each member up in the vault, this one
+            # need not (a million members' overview stays one walk over the redemptions).
+            waiting = sum(
+                1 for r in index.redemptions() if redemption_id(r.block, r.log_index) not in done
+            )
         return {
             "block": report.block,
             "byStatus": report.by_status,
@@ -136,12 +141,12 @@ class AdminDesk:
     def series(self) -> list[dict[str, Any]]:
         """Per week (its Monday, UTC), oldest first: members enrolled by tier, points credited
         and redeemed, consent given and withdrawn per purpose; weeks with nothing are left
-        out. From the index, a few GROUP BYs over its events."""
+        out. From the index's weekly counters."""
         with ExitStack() as stack:
             index = self._index(stack)
-            enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
-            credited = index.weekly("points", "BatchCredited", total="total")
-            redeemed = index.weekly("points", "Redeemed", total="cost")
+            enrolled = index.weekly("enrolled")
+            credited = index.weekly("credited")
+            redeemed = index.weekly("redeemed")
             flags = list(PURPOSE_WORDS)
             consent = index.consent_weekly([int(flag) for flag in flags])
         weeks: dict[int, dict[str, Any]] = {}
@@ -230,9 +235,23 @@ class AdminDesk:
             "erased": stored is not None and stored.status is MemberStatus.ERASED,
         }
 
-    def prepare_action(self, action: str, query: str, tier: int | None) -> dict[str, Any]:
-        """The transaction of a registrar's action, for the staff member's wallet to send."""
-        return staff_actions.prepare(self.programme(), action, query, tier).as_json()
+    def prepare_action(
+        self,
+        action: str,
+        query: str,
+        tier: int | None,
+        changes: dict[str, str] | None,
+        staff: str,
+    ) -> dict[str, Any]:
+        """The transaction of a registrar's action, for the staff member's wallet to send. An
+        update reads and changes the member's personal data: it is access-logged first."""
+        programme = self.programme()
+        prepared = staff_actions.prepare(programme, action, query, tier, changes)
+        if action == "update" and prepared.member_id is not None:
+            programme.access_log.record(
+                staff, prepared.member_id, prepared.wallet, "data_correction"
+            )
+        return prepared.as_json()
 
     def confirm_action(
         self, action: str, query: str, tier: int | None, tx_hash: str, staff: str

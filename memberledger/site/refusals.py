@@ -95,6 +95,14 @@ SENTENCES: Mapping[str, str] = {
     "no_dashboard": "No staff dashboard runs here.",
     "not_current": "This membership has ended (revoked, erased or moved): it cannot change.",
     "not_mined": "The transaction is not mined yet. Check again in a moment.",
+    "enrollment_unfinished": (
+        "This member is in an enrollment batch that has not finished: run `ape run enroll` "
+        "with their file again, then erase."
+    ),
+    "update_waiting": (
+        "An earlier update of this member's data is waiting for the chain. Finish it with "
+        "`ape run members update MEMBER`, then update again."
+    ),
     "not_done": (
         "That transaction did not do this: it failed, went elsewhere, or was sent by another "
         "wallet. Nothing was recorded."

@@ -163,12 +163,15 @@ def server_config(app: Any, settings: ServerSettings) -> uvicorn.Config:
 @dataclass(frozen=True)
 class DashboardSettings:
     """The staff dashboard: the origin staff's browsers use (None: this server's own
-    http://host:port), seconds a session may sit idle, and the seconds a read may spend
-    bringing the chain index up to date."""
+    http://host:port), seconds a session may sit idle, the seconds a read may spend
+    bringing the chain index up to date, and the challenges and sign-ins allowed per client
+    IP per `window` seconds."""
 
     origin: str | None = None
     idle: float = 900.0
     budget: float = 3.0
+    per_ip: int = 30
+    window: float = 60.0
 
 
 @dataclass
@@ -376,7 +379,13 @@ def open_member_site(
             budget=dashboard_settings.budget,
         )
         sign_in = StaffSignIn(
-            SignInSettings(origin=origin, chain_id=chain_id, idle=dashboard_settings.idle)
+            SignInSettings(
+                origin=origin,
+                chain_id=chain_id,
+                idle=dashboard_settings.idle,
+                per_ip=dashboard_settings.per_ip,
+                window=dashboard_settings.window,
+            )
         )
         dashboard = Dashboard(desk, sign_in)
     return MemberSite(

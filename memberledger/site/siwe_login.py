@@ -7,6 +7,10 @@ package) and the sessions it opens.
 - Domain and URI bound: the message must name this site's own host and `<origin>/admin`, and
   this chain; a message signed for another site is refused even with a good signature.
 - Expiry: the message's own expiration time, checked by `siwe`, and the nonce's.
+- A rate limit per client address on challenges and sign-ins together (`per_ip` per `window`
+  seconds, the relay's `RateLimiter`): one address asking for challenges in a loop is
+  refused (429) long before the nonces waiting reach `max_nonces`, so it cannot make the
+  sign-in busy for the staff (one address holds at most per_ip * nonce_ttl / window nonces).
 - A session is a random token in an HttpOnly, SameSite=Strict cookie (Secure outside
   localhost), with a second random token (CSRF) the page sends in a header on every
   state-changing request. It ends on sign-out, after `idle` seconds without a request, or
@@ -33,6 +37,7 @@ import siwe
 from memberledger.errors import InvalidField
 from memberledger.identifiers import parse_wallet
 from memberledger.site.refusals import RelayRefused
+from memberledger.site.relay import RateLimiter, limited
 
 #: The cookie that carries a staff session (its path is /admin only).
 SESSION_COOKIE = "memberledger_staff"
@@ -55,6 +60,9 @@ class SignInSettings:
     #: Nonces waiting for their signature at most: past this, challenges are refused (busy)
     #: until some are used or expire, so that asking for challenges cannot fill the memory.
     max_nonces: int = 10_000
+    #: Challenges and sign-ins allowed per client address in any `window` seconds.
+    per_ip: int = 30
+    window: float = 60.0
 
     @property
     def domain(self) -> str:
@@ -90,8 +98,14 @@ class StaffSignIn:
         self._nonces: dict[str, float] = {}
         self._sessions: dict[str, StaffSession] = {}
         self._lock = threading.Lock()
+        self._per_ip = RateLimiter(settings.per_ip, settings.window, clock)
 
     # ------------------------------------------------------------------ signing in
+
+    def admit(self, client: str) -> None:
+        """Count one challenge or sign-in from `client` (its IP address); 429 past the
+        limit."""
+        limited(self._per_ip.hit(f"staff:{client}"), "rate_limited_ip")
 
     def challenge(self, address: str) -> str:
         """The EIP-4361 message `address` should sign: this site, this chain, a fresh nonce."""

@@ -1,7 +1,6 @@
 """A registrar's actions on one member from the dashboard, signed by the registrar's own wallet:
-a new tier, a suspension and its end, a revocation. (Updating personal data, moving a wallet
-and erasure, whose vault steps follow the chain's in a strict order, stay with `ape run
-members` and `ape run erase` for now.)
+a new tier, a suspension and its end, a revocation, new personal data, and erasure. (Moving
+a wallet, time-locked over several steps, stays with `ape run members move` for now.)
 
 The server never signs. `prepare` checks what the chain holds now (the action must change
 something the chain would allow) and builds the transaction, `to` and `data`, with the
@@ -9,24 +8,45 @@ registry's own ABI; the browser sends it with `eth_sendTransaction` from the sta
 wallet; `confirm` then reads the receipt of the hash the page posts back: mined, successful,
 sent by that staff member to the registry, and the chain now holding what was asked. Only
 then is the vault touched (the member's tier). No personal data goes into the transaction:
-the registry takes wallets, tiers and nothing else.
+the registry takes wallets, tiers and commitments and nothing else.
+
+An update keeps the order of `ape run members update` (`memberledger.ops.lifecycle`): the
+new data is validated and re-sealed under a fresh salt, and staged in the vault beside the
+current record (`prepare`); the chain's commitment is rotated to the new one (the staff
+member's transaction, `rotateCommitment`); only when the chain holds the staged commitment
+does the staged record become the member's (`confirm`). An update waiting from an earlier
+attempt is applied first if the chain took it; if the chain did not, a new update is refused
+until `ape run members update MEMBER` finishes it, so two staff members can never stage over
+each other's rotation in flight.
+
+An erasure keeps the order of `ape run erase` (`memberledger.ops.erasure`): the vault goes
+first (`prepare` shreds the personal data, salt and notes: they must not wait for a chain
+that may be unreachable), then the registry (`erase`, the registrar's transaction), then the
+points (`forfeit`, a second transaction, when a balance is left): each `prepare` gives the next
+step that is not done, each `confirm` says whether one `remains`.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from memberledger.chain.reads import ChainMember, ChainStatus, read_member
-from memberledger.errors import UnknownMember
+from memberledger.errors import InvalidField, UnknownMember, VaultError
+from memberledger.ops.erasure import shred
+from memberledger.ops.lifecycle import UPDATABLE_FIELDS
 from memberledger.ops.members import locate
+from memberledger.pii.canonical import as_given, canonical_bytes, canonicalize
+from memberledger.pii.commitment import SALT_LENGTH, commit
 from memberledger.programme import Programme
 from memberledger.site.refusals import RelayRefused
+from memberledger.store.vault import MemberRecord, MemberStatus, StoredMember
 from memberledger.tiers import TIERS
 
-ACTIONS = ("tier", "suspend", "reinstate", "revoke")
+ACTIONS = ("tier", "suspend", "reinstate", "revoke", "update", "erase")
 #: Seconds `confirm` waits for the transaction's receipt.
 RECEIPT_WAIT = 20.0
 _TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -38,9 +58,19 @@ class Prepared:
     member_id: str | None
     to: str
     data: str
+    #: An erasure's step this transaction is ("registry" or "points"), and what the vault did.
+    step: str | None = None
+    vault: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"wallet": self.wallet, "memberId": self.member_id, "to": self.to, "data": self.data}
+        return {
+            "wallet": self.wallet,
+            "memberId": self.member_id,
+            "to": self.to,
+            "data": self.data,
+            "step": self.step,
+            "vault": self.vault,
+        }
 
 
 def _wanted(action: str, chain: ChainMember, tier: int | None) -> None:
@@ -60,14 +90,30 @@ def _wanted(action: str, chain: ChainMember, tier: int | None) -> None:
         raise RelayRefused(409, "nothing_to_change")
 
 
-def prepare(programme: Programme, action: str, query: str, tier: int | None) -> Prepared:
-    """The transaction that carries out `action` on the member named by `query`."""
+def _located(programme: Programme, query: str) -> tuple[StoredMember | None, str]:
     try:
-        stored, wallet = locate(programme, query.strip()[:100])
+        return locate(programme, query.strip()[:100])
     except UnknownMember as exc:
         raise RelayRefused(404, "unknown_member") from exc
+
+
+def prepare(
+    programme: Programme,
+    action: str,
+    query: str,
+    tier: int | None,
+    changes: dict[str, str] | None = None,
+) -> Prepared:
+    """The transaction that carries out `action` on the member named by `query` (`changes`:
+    the new personal data of an update, by `UPDATABLE_FIELDS` name)."""
+    stored, wallet = _located(programme, query)
     registry = programme.registry
-    _wanted(action, read_member(registry, wallet), tier)
+    chain = read_member(registry, wallet)
+    if action == "update":
+        return _prepare_update(programme, stored, wallet, chain, changes or {})
+    if action == "erase":
+        return _prepare_erase(programme, stored, wallet, chain)
+    _wanted(action, chain, tier)
     if bool(registry.paused()):
         raise RelayRefused(503, "paused")
     method = {
@@ -81,6 +127,55 @@ def prepare(programme: Programme, action: str, query: str, tier: int | None) -> 
     return Prepared(wallet, stored.member_id if stored else None, str(registry.address), data)
 
 
+def _prepare_update(
+    programme: Programme,
+    stored: StoredMember | None,
+    wallet: str,
+    chain: ChainMember,
+    changes: dict[str, str],
+) -> Prepared:
+    """Stage the member's new data, sealed under a fresh salt; the rotation to send."""
+    if stored is None:
+        raise RelayRefused(404, "unknown_member")
+    if stored.status is not MemberStatus.ENROLLED:
+        raise RelayRefused(409, "not_current")
+    if chain.status not in (ChainStatus.ACTIVE, ChainStatus.SUSPENDED):
+        raise RelayRefused(409, "not_current")
+    for name, value in changes.items():
+        if name not in UPDATABLE_FIELDS or not isinstance(value, str) or len(value) > 200:
+            raise RelayRefused(400, "bad_request", field=name)
+    if bool(programme.registry.paused()):
+        raise RelayRefused(503, "paused")
+    pending = stored.pending_commitment
+    if pending is not None:
+        if chain.commitment != pending:
+            raise RelayRefused(409, "update_waiting")
+        programme.vault.apply_update(stored.member_id)  # the chain took it: finish it first
+    current = programme.vault.member_record(stored.member_id)
+    given = as_given(replace(current.shown, **changes))
+    try:
+        personal = canonicalize(given, programme.phone_region)
+    except InvalidField as exc:
+        raise RelayRefused(400, "bad_request", field=exc.field) from exc
+    if personal == current.personal and given == current.shown:
+        raise RelayRefused(409, "nothing_to_change")
+    salt = secrets.token_bytes(SALT_LENGTH)
+    record = MemberRecord(
+        member_id=stored.member_id,
+        wallet=wallet,
+        personal=personal,
+        salt=salt,
+        commitment=commit(canonical_bytes(personal), salt),
+        consent=stored.consent,
+        tier=stored.tier,
+        given=given,
+    )
+    programme.vault.stage_update(stored.member_id, record)
+    registry = programme.registry
+    data = registry.rotateCommitment.encode_input(wallet, record.commitment.value)
+    return Prepared(wallet, stored.member_id, str(registry.address), "0x" + bytes(data).hex())
+
+
 def confirm(
     programme: Programme,
     action: str,
@@ -92,10 +187,7 @@ def confirm(
     """Check the staff member's transaction did `action`, then bring the vault along."""
     if not _TX_HASH.fullmatch(tx_hash):
         raise RelayRefused(400, "bad_request", field="txHash")
-    try:
-        stored, wallet = locate(programme, query.strip()[:100])
-    except UnknownMember as exc:
-        raise RelayRefused(404, "unknown_member") from exc
+    stored, wallet = _located(programme, query)
     deadline = time.monotonic() + RECEIPT_WAIT
     receipt = programme.node.call("eth_getTransactionReceipt", tx_hash)
     while receipt is None and time.monotonic() < deadline:
@@ -103,18 +195,24 @@ def confirm(
         receipt = programme.node.call("eth_getTransactionReceipt", tx_hash)
     if receipt is None:
         raise RelayRefused(504, "not_mined")
-    registry = str(programme.registry.address).lower()
+    targets = {str(programme.registry.address).lower()}
+    if action == "erase":  # its last step is the points token's forfeit
+        targets.add(str(programme.points.address).lower())
     sender = str(receipt.get("from", "")).lower()
-    if int(receipt["status"], 16) != 1 or str(receipt.get("to") or "").lower() != registry:
+    if int(receipt["status"], 16) != 1 or str(receipt.get("to") or "").lower() not in targets:
         raise RelayRefused(409, "not_done", field="txHash")
     if sender != staff.lower():
         raise RelayRefused(409, "not_done", field="txHash")
     chain = read_member(programme.registry, wallet)
+    if action == "update":
+        _confirm_update(programme, stored, chain)
     done = {
+        "update": action == "update",
         "tier": chain.tier == tier,
         "suspend": chain.status is ChainStatus.SUSPENDED,
         "reinstate": chain.status is ChainStatus.ACTIVE,
         "revoke": chain.status is ChainStatus.REVOKED,
+        "erase": chain.status is ChainStatus.ERASED,
     }.get(action, False)
     if not done:
         raise RelayRefused(409, "not_done", field="action")
@@ -126,6 +224,55 @@ def confirm(
         "action": action,
         "txHash": tx_hash.lower(),
         "block": int(receipt["blockNumber"], 16),
+        "remains": action == "erase" and int(programme.points.balanceOf(wallet)) > 0,
         "status": chain.status.word,
         "tier": chain.tier,
     }
+
+
+def _prepare_erase(
+    programme: Programme, stored: StoredMember | None, wallet: str, chain: ChainMember
+) -> Prepared:
+    """The vault shredded first, then the next chain step not done: erase, then forfeit."""
+    registry, points = programme.registry, programme.points
+    if chain.status not in (*_ERASABLE, ChainStatus.ERASED):
+        raise RelayRefused(409, "not_current")
+    balance = int(points.balanceOf(wallet))
+    if (
+        chain.status is ChainStatus.ERASED
+        and balance == 0
+        and (stored is None or stored.status is MemberStatus.ERASED)
+    ):
+        raise RelayRefused(409, "nothing_to_change")
+    if chain.status is not ChainStatus.ERASED and bool(registry.paused()):
+        raise RelayRefused(503, "paused")
+    member_id = stored.member_id if stored else None
+    try:
+        vault = shred(programme, stored).outcome  # 1. the vault, first
+    except VaultError as exc:  # in an enrollment batch not finished yet
+        raise RelayRefused(409, "enrollment_unfinished") from exc
+    if chain.status in _ERASABLE:  # 2. the registry
+        data = registry.erase.encode_input(wallet)
+        to, step = str(registry.address), "registry"
+    elif balance > 0:  # 3. the points
+        data = points.forfeit.encode_input(wallet)
+        to, step = str(points.address), "points"
+    else:
+        raise RelayRefused(409, "nothing_to_change")
+    return Prepared(wallet, member_id, to, "0x" + bytes(data).hex(), step, vault)
+
+
+#: Chain statuses the registry's `erase` accepts.
+_ERASABLE = (ChainStatus.ACTIVE, ChainStatus.SUSPENDED, ChainStatus.REVOKED)
+
+
+def _confirm_update(programme: Programme, stored: StoredMember | None, chain: ChainMember) -> None:
+    """The chain holds the staged commitment: the staged record becomes the member's (a
+    confirmation sent twice finds it done already)."""
+    if stored is None:
+        raise RelayRefused(404, "unknown_member")
+    pending = stored.pending_commitment
+    if pending is not None and chain.commitment == pending:
+        programme.vault.apply_update(stored.member_id)
+    elif pending is not None or chain.commitment != stored.commitment:
+        raise RelayRefused(409, "not_done", field="action")

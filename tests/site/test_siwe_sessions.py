@@ -109,3 +109,37 @@ def test_csrf_token_must_match() -> None:
 def test_cookie_is_secure_outside_this_machine(origin: str, secure: bool) -> None:
     assert SignInSettings(origin, 1).secure_cookie is secure
     assert SignInSettings(origin, 1).uri == origin + "/admin"
+
+
+def test_admit_refuses_a_client_past_its_limit_and_no_other() -> None:
+    clock = Clock()
+    login = sign_in(clock, per_ip=3, window=60)
+    for _ in range(3):
+        login.admit("203.0.113.7")
+        login.challenge(STAFF.address)
+    with pytest.raises(RelayRefused) as caught:
+        login.admit("203.0.113.7")
+    assert (caught.value.status, caught.value.code) == (429, "rate_limited_ip")
+    assert caught.value.retry_after == 60
+    login.admit("198.51.100.2")  # staff elsewhere still get their challenge
+    message = login.challenge(STAFF.address)
+    assert login.verify(message, signed(message)) == STAFF.address
+    clock.now += 61
+    login.admit("203.0.113.7")
+
+
+def test_a_flooding_client_cannot_fill_the_nonces() -> None:
+    clock = Clock()
+    login = sign_in(clock, per_ip=5, window=60, nonce_ttl=300, max_nonces=30)
+    handed = 0
+    for _ in range(10 * 60):  # ten minutes of asking every second
+        clock.now += 1
+        try:
+            login.admit("203.0.113.7")
+        except RelayRefused:
+            continue
+        login.challenge(STAFF.address)
+        handed += 1
+    assert handed == 50  # five a minute
+    message = login.challenge(STAFF.address)  # 25 nonces alive at most: room for staff
+    assert login.verify(message, signed(message)) == STAFF.address

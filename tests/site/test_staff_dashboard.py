@@ -26,6 +26,8 @@ from memberledger.consent import PURPOSE_WORDS
 from memberledger.pii.canonical import PersonalData, canonicalize
 from memberledger.pii.commitment import commit_person
 from memberledger.site.refusals import SENTENCES
+from memberledger.store.access_log import AccessLog
+from memberledger.store.database import Database
 from memberledger.store.vault import DevelopmentKeyWarning, MemberRecord, Vault
 from memberledger.tiers import TIERS
 
@@ -356,6 +358,29 @@ def test_an_idle_session_ends(stack: MemberStack, dashboard: Dashboard) -> None:
     assert call(site, "/admin/api/session", cookie=busy.cookie).status == 200
 
 
+def test_challenges_and_sign_ins_are_rate_limited_per_client(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    """A site of its own with a small limit (the module's site allows 10,000 a minute)."""
+    site = stack.start_site(
+        "--admin", "--per-ip", "3", "--no-relay", "--no-history",
+        env={"MEMBERLEDGER_VAULT": str(dashboard.vault_path)},
+    )  # fmt: skip
+    try:
+        message = challenge(site, stack.registrar)
+        challenge(site, stack.registrar)
+        signature = personal_sign(stack, stack.registrar, message)
+        assert sign_in_with(site, message, signature).status == 200  # the third: allowed
+        flooded = call(site, f"/admin/api/challenge?address={stack.registrar}")
+        refused(flooded, 429, "rate_limited_ip")
+        assert int(flooded.headers["retry-after"]) >= 1
+        again = challenge(dashboard.site, stack.registrar)  # nothing shared between sites
+        refused(sign_in_with(site, again, personal_sign(stack, stack.registrar, again)), 429,
+                "rate_limited_ip")  # fmt: skip
+    finally:
+        site.stop()
+
+
 # ---------------------------------------------------------------------------- what it shows
 
 
@@ -456,6 +481,7 @@ def test_redemptions_queue_and_mark_fulfilled(stack: MemberStack, dashboard: Das
     assert waiting[identity]["wallet"].lower() == member.address.lower()
     assert waiting[identity]["points"] == "100"
     waiting_before = overview(site, staff)["redemptionsWaiting"]
+    assert waiting_before == len(queue.body["waiting"])  # the count is the queue's length
 
     def mark(ids: list[str]) -> Answer:
         return call(
@@ -475,6 +501,7 @@ def test_redemptions_queue_and_mark_fulfilled(stack: MemberStack, dashboard: Das
     queue = call(site, "/admin/api/redemptions", cookie=staff.cookie)
     assert identity not in {r["id"] for r in queue.body["waiting"]}
     assert overview(site, staff)["redemptionsWaiting"] == waiting_before - 1
+    assert len(queue.body["waiting"]) == waiting_before - 1
 
 
 def monday_of(timestamp: int) -> str:
@@ -659,6 +686,147 @@ def test_actions_need_the_registrar_role_and_the_csrf_token(
     registrar = sign_in(stack, site, stack.registrar)
     answer = call(site, "/admin/api/action/prepare", "POST", body, cookie=registrar.cookie)
     refused(answer, 403, "csrf")
-    refused(act(site, registrar, "prepare", {**body, "action": "erase"}), 400, "bad_request")
+    refused(act(site, registrar, "prepare", {**body, "action": "move"}), 400, "bad_request")
     bad_tier = {"action": "tier", "query": dashboard.member.member_id, "tier": 9}
     refused(act(site, registrar, "prepare", bad_tier), 400, "bad_request")
+
+
+def vault_member(stack: MemberStack, dashboard: Dashboard, member_id: str, name: str) -> str:
+    """A member added to the dashboard's vault and enrolled on chain; their wallet."""
+    wallet = stack.fresh_account()
+    personal = canonicalize(PersonalData(name, f"{member_id.lower()}@example.org"))
+    salt = secrets.token_bytes(32)
+    commitment = commit_person(personal, salt)
+    record = MemberRecord(member_id, wallet, personal, salt, commitment, 0b001, 1)
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        vault.add_member(record)
+        receipt = stack._send(
+            stack.registry.functions.enroll(wallet, commitment.value, 0b001, 1), stack.registrar
+        )
+        vault.mark_enrolled(
+            [member_id], "0x" + bytes(receipt["transactionHash"]).hex(),
+            int(receipt["blockNumber"]),
+        )  # fmt: skip
+    return wallet
+
+
+def stored_member(dashboard: Dashboard, member_id: str) -> tuple[Any, Any]:
+    """The vault's record of `member_id` and its opened personal data."""
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get(member_id)
+        assert stored is not None
+        return stored, vault.member_record(member_id)
+
+
+def test_registrar_updates_a_members_data_with_their_own_wallet(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    wallet = vault_member(stack, dashboard, "UPD-001", "Amara Quickfoot")
+    before, opened_before = stored_member(dashboard, "UPD-001")
+    staff = sign_in(stack, site, stack.registrar)
+    new_email = "amara.quickfoot@example.net"
+    body: dict[str, Any] = {"action": "update", "query": "UPD-001", "changes": {"email": new_email}}
+    prepared = act(site, staff, "prepare", body)
+    assert prepared.status == 200, prepared.body
+    assert prepared.body["to"] == stack.manifest["registry"] and prepared.body["wallet"] == wallet
+    for secret in (new_email, "Amara", "amara"):  # the transaction carries a hash, no data
+        assert secret.encode().hex() not in prepared.body["data"]
+    staged, _ = stored_member(dashboard, "UPD-001")
+    assert staged.commitment == before.commitment  # staged beside, not applied yet
+    assert staged.pending_commitment is not None
+    assert staged.pending_commitment.value.hex() in prepared.body["data"]
+    # Another update while this one is in flight would stage over it: refused.
+    again = {**body, "changes": {"email": "someone.else@example.net"}}
+    refused(act(site, staff, "prepare", again), 409, "update_waiting")
+    # A transaction that did not rotate the commitment confirms nothing.
+    tier = act(site, staff, "prepare", {"action": "tier", "query": "UPD-001", "tier": 2})
+    unrelated = send_prepared(stack, stack.registrar, tier.body)
+    refused(act(site, staff, "confirm", {**body, "txHash": unrelated}), 409, "not_done")
+    assert stored_member(dashboard, "UPD-001")[0].pending_commitment is not None
+
+    tx_hash = send_prepared(stack, stack.registrar, prepared.body)
+    done = act(site, staff, "confirm", {**body, "txHash": tx_hash})
+    assert done.status == 200, done.body
+    after, opened = stored_member(dashboard, "UPD-001")
+    assert after.pending_commitment is None and after.commitment == staged.pending_commitment
+    assert bytes(stack.record(wallet)[0]) == after.commitment.value  # the chain holds it
+    assert opened.personal.email == new_email and opened.personal.full_name == "amara quickfoot"
+    assert opened.salt != opened_before.salt  # re-sealed under a fresh salt
+    assert act(site, staff, "confirm", {**body, "txHash": tx_hash}).status == 200  # said twice
+    refused(act(site, staff, "prepare", body), 409, "nothing_to_change")
+    bad = {**body, "changes": {"email": "not an address"}}
+    answer = act(site, staff, "prepare", bad)
+    assert answer.status == 400 and answer.body["field"] == "email", answer.body
+    refused(act(site, staff, "prepare", {**body, "changes": {"wallet": "0x00"}}), 400,
+            "bad_request")  # fmt: skip
+    database = Database(dashboard.vault_path)
+    try:
+        newest = AccessLog(database).latest(1)[0]
+    finally:
+        database.close()
+    assert (newest.member_id, newest.reason) == ("UPD-001", "data_correction")
+
+
+def test_registrar_erases_a_member_vault_first_then_the_chain(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    wallet = vault_member(stack, dashboard, "ERA-001", "Bertil Sandqvist")
+    stack.credit(wallet, 300)
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "erase", "query": "ERA-001"}
+    pauser = sign_in(stack, site, dashboard.pauser)
+    refused(act(site, pauser, "prepare", body), 403, "forbidden")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        assert vault.get("ERA-001") is not None  # a refused request shredded nothing
+
+    first = act(site, staff, "prepare", body)
+    assert first.status == 200, first.body
+    assert (first.body["to"], first.body["step"]) == (stack.manifest["registry"], "registry")
+    assert first.body["vault"].startswith("deleted personal data and salt")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("ERA-001")
+        assert stored is not None and stored.status.value == "erased"  # the vault went first
+    assert stack.record(wallet)[3] == 1  # still active on chain until the registrar signs
+    unrelated = send_prepared(
+        stack,
+        stack.registrar,
+        act(site, staff, "prepare", {"action": "suspend", "query": dashboard.member.wallet}).body,
+    )
+    refused(act(site, staff, "confirm", {**body, "txHash": unrelated}), 409, "not_done")
+    stack._send(stack.registry.functions.reinstate(dashboard.member.wallet), stack.registrar)
+
+    erased = act(
+        site,
+        staff,
+        "confirm",
+        {**body, "txHash": send_prepared(stack, stack.registrar, first.body)},
+    )
+    assert erased.status == 200, erased.body
+    assert erased.body["status"] == "erased" and erased.body["remains"] is True
+    assert bytes(stack.record(wallet)[0]) == bytes(20)  # commitment wiped
+    second = act(site, staff, "prepare", body)
+    assert second.status == 200, second.body
+    assert (second.body["to"], second.body["step"]) == (stack.manifest["points"], "points")
+    forfeited = act(
+        site,
+        staff,
+        "confirm",
+        {**body, "txHash": send_prepared(stack, stack.registrar, second.body)},
+    )
+    assert forfeited.status == 200 and forfeited.body["remains"] is False, forfeited.body
+    assert stack.balance(wallet) == 0
+    refused(act(site, staff, "prepare", body), 409, "nothing_to_change")

@@ -148,8 +148,8 @@ def test_registrar_signs_in_and_sees_the_index_figures(
         counts = index.state_counts()
         totals = index.point_totals()
         indexed = index.status().read_block
-        enrolled = index.weekly("registry", "MemberEnrolled", group="tier")
-        credited = index.weekly("points", "BatchCredited", total="total")
+        enrolled = index.weekly("enrolled")
+        credited = index.weekly("credited")
     finally:
         index.close()
     active = sum(c.members for c in counts if c.status == ACTIVE)
@@ -355,4 +355,165 @@ def test_the_dashboard_keeps_to_the_content_security_policy(
     )
     assert drawn is True
     assert violations == []
+    page.context.close()
+
+
+def test_an_idle_session_ends_and_the_page_asks_to_sign_in_again(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    """A site of its own whose sessions end after 4 idle seconds (the module's site keeps
+    the default 15 minutes): a look-up after that is refused, shows nothing of the member,
+    writes no access log row, and the page is back at its sign-in."""
+    idle = 4.0
+    site = stack.start_site(
+        "--admin", "--admin-idle", str(idle), "--per-ip", "10000", "--no-relay",
+        "--no-history", env={"MEMBERLEDGER_VAULT": str(dashboard_site.vault_path)},
+    )  # fmt: skip
+    try:
+        page = open_dashboard(browser, stack, site, stack.registrar)
+        sign_in_on_page(page)
+        expect(page.locator("#members")).to_be_visible()
+        database = Database(dashboard_site.vault_path)
+        try:
+            logged = len(AccessLog(database).latest(1_000))
+        finally:
+            database.close()
+        page.wait_for_timeout(idle * 1_000 + 1_500)
+
+        page.get_by_label("Member id or wallet").fill(dashboard_site.member_id)
+        page.get_by_label("Why are you opening this member's record?").select_option(
+            "member_request"
+        )
+        page.get_by_role("button", name="Show the member").click()
+        expect(page.locator("#notice")).to_have_text(
+            "You are signed out (or were idle too long). Sign in again."
+        )
+        expect(page.locator("#sign-in-panel")).to_be_visible()
+        expect(page.locator("#members")).to_be_hidden()
+        expect(page.locator("#member-view")).not_to_contain_text("Anneliese Okonkwo")
+        database = Database(dashboard_site.vault_path)
+        try:
+            assert len(AccessLog(database).latest(1_000)) == logged
+        finally:
+            database.close()
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("#sign-in-panel")).to_be_visible()  # the cookie's session is over
+        sign_in_on_page(page)  # and a fresh sign-in opens a new one
+        expect(page.locator("#members")).to_be_visible()
+        page.context.close()
+    finally:
+        site.stop()
+
+
+def vault_member(stack: MemberStack, vault_path: Path, member_id: str, given: PersonalData) -> str:
+    """A member added to the site's vault and enrolled on chain; their wallet."""
+    wallet = stack.fresh_account()
+    personal = canonicalize(given)
+    salt = secrets.token_bytes(32)
+    record = MemberRecord(
+        member_id, wallet, personal, salt, commit_person(personal, salt), 1, 0, given
+    )
+    with pytest.warns(DevelopmentKeyWarning), Vault.open(vault_path, allow_dev_key=True) as vault:
+        vault.add_member(record)
+        receipt = stack._send(
+            stack.registry.functions.enroll(wallet, record.commitment.value, 1, 0), stack.registrar
+        )
+        vault.mark_enrolled(
+            [member_id],
+            "0x" + bytes(receipt["transactionHash"]).hex(),
+            int(receipt["blockNumber"]),
+        )
+    return wallet
+
+
+def test_registrar_updates_a_members_data_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    given = PersonalData("Tomasz Wieczorek", "tomasz@example.org")
+    wallet = vault_member(stack, dashboard_site.vault_path, "PAGE-002", given)
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        salt = vault.member_record("PAGE-002").salt
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill("PAGE-002")
+    page.get_by_label("Why are you opening this member's record?").select_option("data_correction")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.get_by_label("E-mail")).to_have_value("tomasz@example.org")
+    expect(page.get_by_label("Full name")).to_have_value("Tomasz Wieczorek")
+    page.get_by_label("E-mail").fill("t.wieczorek@example.net")
+    page.get_by_role("button", name="Update personal data").click()
+    expect(page.locator("#message")).to_have_text(
+        "Done: update the personal data of PAGE-002 (confirmed on chain)."
+    )
+    assert asked == [
+        "Really update the personal data of PAGE-002? Your wallet will ask you to sign."
+    ]
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    assert [c["params"][0]["from"].lower() for c in sent] == [stack.registrar.lower()]
+    assert "example" not in bytes.fromhex(sent[0]["params"][0]["data"][2:]).decode("latin-1")
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("PAGE-002")
+        opened = vault.member_record("PAGE-002")
+    assert stored is not None and stored.pending_commitment is None
+    assert opened.shown == PersonalData("Tomasz Wieczorek", "t.wieczorek@example.net")
+    assert opened.salt != salt
+    assert bytes(stack.record(wallet)[0]) == stored.commitment.value  # the chain holds it
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_registrar_erases_a_member_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    given = PersonalData("Ingrid Halvorsen", "ingrid@example.org")
+    wallet = vault_member(stack, dashboard_site.vault_path, "PAGE-003", given)
+    stack.credit(wallet, 200)
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill("PAGE-003")
+    page.get_by_label("Why are you opening this member's record?").select_option("member_request")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.locator("#member-view")).to_contain_text("Ingrid Halvorsen")
+    page.get_by_role("button", name="Erase").click()
+    expect(page.locator("#message")).to_have_text("Done: erase PAGE-003 (confirmed on chain).")
+    assert len(asked) == 1 and asked[0].startswith("Really erase PAGE-003? Their personal data")
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    targets = [c["params"][0]["to"].lower() for c in sent]
+    registry, points = stack.manifest["registry"].lower(), stack.manifest["points"].lower()
+    assert targets == [registry, points]  # the erasure, then the forfeit, by the registrar
+    assert {c["params"][0]["from"].lower() for c in sent} == {stack.registrar.lower()}
+    expect(page.locator("#member-view")).to_be_hidden()
+    assert stack.record(wallet)[3] == 4 and stack.balance(wallet) == 0  # erased, nothing left
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("PAGE-003")
+    assert stored is not None and stored.status.value == "erased"
+    assert axe_violations(page) == []
     page.context.close()

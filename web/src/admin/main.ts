@@ -333,6 +333,9 @@ async function loadSeries(): Promise<void> {
   }
 }
 
+/** The personal-data fields an update may change (the server's `UPDATABLE_FIELDS`). */
+const UPDATE_FIELDS = ["full_name", "email", "phone", "birth_date"] as const;
+
 async function lookUp(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const form = event.target as HTMLFormElement;
@@ -369,6 +372,9 @@ async function lookUp(event: SubmitEvent): Promise<void> {
     view.hidden = false;
     shownMember = found.memberId ?? found.wallet;
     byId("member-actions").hidden = found.chain.status !== "active" && found.chain.status !== "suspended";
+    // Personal data can be updated only for a member with a vault record (shown to registrars).
+    byId("update-fields").hidden = found.personal === null || found.erased;
+    for (const name of UPDATE_FIELDS) byId<HTMLInputElement>(`update-${name}`).value = personal[name] ?? "";
     say("", "success");
     if (session?.sections.includes("access_log")) await loadAccessLog();
   } catch (error) {
@@ -383,24 +389,39 @@ async function act(action: string): Promise<void> {
   const member = shownMember;
   if (!member || !session || !provider) return;
   const words = s.actionWords[action] ?? action;
-  if (!window.confirm(s.confirmAction(words, member))) return;
+  const question = action === "erase" ? s.confirmErase(member) : s.confirmAction(words, member);
+  if (!window.confirm(question)) return;
   const body: Record<string, unknown> = { action, query: member };
   if (action === "tier") body.tier = Number(byId<HTMLSelectElement>("action-tier").value);
+  if (action === "update") {
+    body.changes = Object.fromEntries(UPDATE_FIELDS.map((name) => [name, byId<HTMLInputElement>(`update-${name}`).value]));
+  }
   const buttons = [...byId("member-actions").querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const prepared = await api("action/prepare", "POST", body);
-    const txHash = await provider.request({
-      method: "eth_sendTransaction",
-      params: [{ from: session.address, to: prepared.to, data: prepared.data }],
-    });
-    await api("action/confirm", "POST", { ...body, txHash });
+    // An erasure may take two transactions (the registry's erase, the points' forfeit).
+    for (let step = 0; step < 2; step += 1) {
+      const prepared = await api("action/prepare", "POST", body);
+      const txHash = await provider.request({
+        method: "eth_sendTransaction",
+        params: [{ from: session.address, to: prepared.to, data: prepared.data }],
+      });
+      const done = await api("action/confirm", "POST", { ...body, txHash });
+      if (!done.remains) break;
+    }
     say(s.actionDone(words, member), "success");
     if (session.sections.includes("overview")) await loadOverview();
   } catch (error) {
     fail(error);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
+    if (action === "erase") {
+      // The vault shreds first: whatever the chain's steps did, the data shown is gone.
+      byId("member-view").replaceChildren();
+      byId("member-view").hidden = true;
+      byId("member-actions").hidden = true;
+      shownMember = null;
+    }
   }
 }
 
