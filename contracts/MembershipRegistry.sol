@@ -25,6 +25,8 @@ import {IMembershipRegistry} from "./interfaces/IMembershipRegistry.sol";
 /// - A move completes only after its delay, and only if the old wallet did not veto it and no
 ///   registrar cancelled it; it keeps `memberCount`; a Moved record holds no commitment and no
 ///   consent, never leaves Moved, and `movedTo` names a wallet that was never enrolled before.
+/// - A registrar's change batch (tag and rows) is applied at most once; `changeBatchApplied` never goes
+///   back to false, and one registrar's batches never mark another's as applied.
 contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRules, EIP712, Nonces {
     /// @notice Role that enrolls and manages members.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -78,6 +80,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     /// @dev Bytes per packed enrollment row: wallet (20) ‖ commitment (20) ‖ consent (2) ‖ tier (1).
     uint256 private constant ENROLLMENT_ROW_BYTES = 43;
 
+    /// @dev Bytes per packed change row: wallet (20) ‖ action (1) ‖ value (1).
+    uint256 private constant CHANGE_ROW_BYTES = 22;
+
     /// @dev One slot per member (one fresh SSTORE per enrollment):
     /// bits 0..159    commitment     bytes20, first 160 bits of the salted hash
     /// bits 160..175  consent        uint16 flags
@@ -93,6 +98,9 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
 
     /// @dev The latest move proposed for each wallet (layout above {Move}).
     mapping(address old => Move) private _moves;
+
+    /// @dev Change batches (keccak256 of the tag and packed rows) applied so far, per registrar.
+    mapping(address registrar => mapping(bytes32 contentHash => bool)) private _changeBatches;
 
     /// @param admin The first holder of `DEFAULT_ADMIN_ROLE` (and of the registrar and
     /// pauser roles, which the admin may hand to others).
@@ -183,6 +191,60 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     function revoke(address member) external onlyRole(REGISTRAR_ROLE) {
         _end(member, false);
         emit MemberRevoked(member, msg.sender);
+    }
+
+    /// @inheritdoc IMembershipRegistry
+    function changeBatch(bytes32 batchTag, bytes calldata rows) external onlyRole(REGISTRAR_ROLE) {
+        Config memory config = _config;
+        if (config.paused) revert EnforcedPause();
+        bytes32 contentHash = _useChangeBatch(batchTag, rows);
+        uint256 count = rows.length / CHANGE_ROW_BYTES;
+        uint256 changed = 0;
+        uint256 skipped = 0;
+        uint64 revoked = 0;
+        // Cannot overflow: each counter counts at most one per row of calldata.
+        unchecked {
+            for (uint256 i = 0; i < count; ++i) {
+                (address member, uint8 code, uint8 value) = _changeRow(rows, i);
+                if (code > uint8(type(ChangeAction).max)) revert UnknownChangeAction(i, member, code);
+                ChangeAction action = ChangeAction(code);
+                Member storage record = _members[member];
+                Status status = record.status;
+                if (status != Status.Active && status != Status.Suspended) {
+                    // Revoking a membership that already ended is already true.
+                    if (action != ChangeAction.Revoke || (status != Status.Revoked && status != Status.Erased)) {
+                        ++skipped;
+                        emit ChangeSkipped(member, action, status);
+                    }
+                } else if (action == ChangeAction.SetTier) {
+                    uint8 old = record.tier;
+                    if (old == value) continue;
+                    record.tier = value;
+                    ++changed;
+                    emit TierChanged(member, old, value);
+                } else if (action == ChangeAction.Revoke) {
+                    record.status = Status.Revoked;
+                    ++changed;
+                    ++revoked;
+                    emit MemberRevoked(member, msg.sender);
+                } else if (action == ChangeAction.Suspend) {
+                    if (status == Status.Suspended) continue;
+                    record.status = Status.Suspended;
+                    ++changed;
+                    emit MemberSuspended(member, msg.sender);
+                } else if (status == Status.Suspended) {
+                    record.status = Status.Active;
+                    ++changed;
+                    emit MemberReinstated(member, msg.sender);
+                }
+            }
+        }
+        if (revoked != 0) {
+            // Each revoked record was Active or Suspended, so counted in memberCount.
+            config.memberCount -= revoked;
+            _config = config;
+        }
+        emit ChangeBatchApplied(contentHash, msg.sender, changed, skipped);
     }
 
     /// @inheritdoc IMembershipRegistry
@@ -315,6 +377,11 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IMembershipRegistry
+    function changeBatchApplied(address registrar, bytes32 contentHash) external view returns (bool) {
+        return _changeBatches[registrar][contentHash];
+    }
 
     /// @inheritdoc IMembershipRegistry
     function memberCount() external view returns (uint256) {
@@ -477,6 +544,28 @@ contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRul
             commitment := and(rest, shl(96, not(0)))
             consent := and(shr(80, rest), 0xffff)
             tier := and(shr(72, rest), 0xff)
+        }
+    }
+
+    /// @dev Checks the shape of a change batch and records it as applied by the caller; its
+    /// content hash. Reverts `MalformedRows` or `BatchAlreadyApplied`.
+    function _useChangeBatch(bytes32 batchTag, bytes calldata rows) private returns (bytes32 contentHash) {
+        uint256 length = rows.length;
+        if (length == 0 || length % CHANGE_ROW_BYTES != 0) revert MalformedRows(length);
+        contentHash = keccak256(abi.encodePacked(batchTag, rows));
+        mapping(bytes32 contentHash => bool) storage applied = _changeBatches[msg.sender];
+        if (applied[contentHash]) revert BatchAlreadyApplied(msg.sender, contentHash);
+        applied[contentHash] = true;
+    }
+
+    /// @dev Member, action byte and value of row `i` of packed change rows (layout in
+    /// {IMembershipRegistry-changeBatch}): one calldata word from the row's first byte.
+    function _changeRow(bytes calldata rows, uint256 i) private pure returns (address member, uint8 code, uint8 value) {
+        assembly ("memory-safe") {
+            let word := calldataload(add(rows.offset, mul(i, CHANGE_ROW_BYTES)))
+            member := shr(96, word)
+            code := and(shr(88, word), 0xff)
+            value := and(shr(80, word), 0xff)
         }
     }
 

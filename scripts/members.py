@@ -12,6 +12,7 @@ from rich.console import Console
 from memberledger.cli.boundary import OperatorCommand, OperatorGroup, reports_errors
 from memberledger.cli.confirm import confirm_by_typing
 from memberledger.cli.render import action_line, actions_table
+from memberledger.ops.change_batches import DEFAULT_BATCH_SIZE
 from memberledger.ops.changes import apply_changes_file
 from memberledger.ops.letters import programme_facts, write_letters
 from memberledger.ops.lifecycle import (
@@ -154,18 +155,26 @@ def update(
     show_default=True,
     help="Folder for the new letters of members whose data changed.",
 )
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Status and tier rows per transaction (about 8,300 gas a row).",
+)
 @account_option
 @reports_errors
-def apply_command(file: Path, letters_dir: Path, alias: str | None) -> None:
+def apply_command(file: Path, letters_dir: Path, batch_size: int, alias: str | None) -> None:
     """Carry out the rows of FILE (columns member,action,value): tier, suspend (value: the
     reason), reinstate, revoke, name, email, phone, birth_date. The whole file is checked
     first, against the vault and the chain, and any problem is reported with its line and
-    nothing is sent. Then each row is one transaction, in file order (a member's data rows
-    together as one update). Each row done is recorded: running the same file again skips
-    it."""
+    nothing is sent. Then a member's data rows become one update (one transaction each), and
+    the tier and status rows go out in file order, many to a transaction (--batch-size); a
+    member who changed since the check is skipped and reported. Each row done is recorded:
+    running the same file again skips it."""
     console = Console()
     with open_programme(project, chain, accounts, alias, console=console) as programme:
-        result = apply_changes_file(programme, file)
+        result = apply_changes_file(programme, file, batch_size)
         letters = (
             write_letters(programme, result.letters_due, letters_dir, programme_facts(programme))
             if result.letters_due
@@ -178,6 +187,12 @@ def apply_command(file: Path, letters_dir: Path, alias: str | None) -> None:
         )
     if result.outcomes:
         console.print(actions_table(result.outcomes, f"Changes of {file.name}"))
+    if skipped := result.skipped_by_chain:
+        console.print(
+            f"{len(skipped)} row(s) skipped by the chain, the member having changed since the "
+            f"check: {', '.join(skipped)}",
+            highlight=False,
+        )
     elif not result.skipped_lines:
         console.print("nothing to do: the file has no rows")
     for letter in letters:

@@ -1,9 +1,12 @@
-"""The packed batch formats of `enrollBatch(bytes)` and `credit(bytes)`, as the tests send them.
+"""The packed batch formats of `enrollBatch(bytes)`, `changeBatch(bytes32,bytes)` and
+`credit(bytes)`, as the tests send them.
 
-Both are rows of fixed width, concatenated with no padding (the NatSpec of the two functions is
-the specification; these few lines are its reference encoder for the tests):
+All are rows of fixed width, concatenated with no padding (the NatSpec of the functions is the
+specification; these few lines are its reference encoder for the tests):
 
 - enrollment row, 43 bytes: wallet (20) ‖ commitment (20) ‖ consent uint16 (2) ‖ tier uint8 (1);
+- change row, 22 bytes (the batch tag is an argument of its own): wallet (20) ‖ action
+  uint8 (1: 0 tier, 1 suspend, 2 reinstate, 3 revoke) ‖ value uint8 (1: the tier, else 0);
 - credit row, 44 bytes: wallet (20) ‖ base amount uint64 (8) ‖ event tag bytes16 (16), the
   event tag being the first 16 bytes of keccak256("MemberLedger/reward-event/v1" ‖ event id).
 """
@@ -16,6 +19,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 ENROLLMENT_ROW_BYTES = 43
+CHANGE_ROW_BYTES = 22
 CREDIT_ROW_BYTES = 44
 EVENT_TAG_DOMAIN = b"MemberLedger/reward-event/v1"
 
@@ -35,6 +39,14 @@ def enrollment_rows(rows: Iterable[tuple[Any, bytes, int, int]]) -> bytes:
     return b"".join(
         _wallet(wallet) + bytes(commitment) + consent.to_bytes(2, "big") + tier.to_bytes(1, "big")
         for wallet, commitment, consent, tier in rows
+    )
+
+
+def change_rows(rows: Iterable[tuple[Any, int, int]]) -> bytes:
+    """Pack (wallet, action, value) rows for `changeBatch(bytes32,bytes)`."""
+    return b"".join(
+        _wallet(wallet) + action.to_bytes(1, "big") + value.to_bytes(1, "big")
+        for wallet, action, value in rows
     )
 
 

@@ -60,6 +60,7 @@ TABLE_OWNERS = {
     "letters_sent": "store/letters_sent.py",
     "member_notes": "store/member_notes.py",
     "changes_applied": "store/changes_applied.py",
+    "change_batches": "store/changes_applied.py",
     "access_log": "store/access_log.py",
     "journal_retired_keys": "store/journal.py",
     "journal_retired_totals": "store/journal.py",

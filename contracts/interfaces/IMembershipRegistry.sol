@@ -38,6 +38,16 @@ interface IMembershipRegistry {
         uint40 since;
     }
 
+    /// @notice What a row of {changeBatch} does to its member (the row's action byte).
+    /// SetTier: {setTier} to the row's value. Suspend: {suspend}. Reinstate: {reinstate}.
+    /// Revoke: {revoke}.
+    enum ChangeAction {
+        SetTier,
+        Suspend,
+        Reinstate,
+        Revoke
+    }
+
     /// @notice A consent change the member signed (EIP-712) for someone else to submit.
     struct ConsentChange {
         address member;
@@ -81,6 +91,12 @@ interface IMembershipRegistry {
     error NoPendingMove(address old);
     /// @notice The move of `old` can be completed from `executableAt` (unix seconds) on.
     error MoveNotReady(address old, uint40 executableAt);
+    /// @notice `registrar` already applied the change batch `contentHash` (its tag and rows); each
+    /// registrar's batch is applied once, ever.
+    error BatchAlreadyApplied(address registrar, bytes32 contentHash);
+    /// @notice Row `row` (0-based) of a change batch, for `member`, has action byte `action`,
+    /// which names no {ChangeAction}.
+    error UnknownChangeAction(uint256 row, address member, uint8 action);
     /// @notice The registry is paused: no state changes.
     error EnforcedPause();
     /// @notice The registry is not paused.
@@ -129,6 +145,15 @@ interface IMembershipRegistry {
     /// @notice The time between proposing and completing a move changed from `oldDelay` to
     /// `newDelay` seconds (for moves proposed from now on).
     event MoveDelaySet(uint32 oldDelay, uint32 newDelay);
+    /// @notice `registrar` applied the change batch `contentHash` (keccak256 of its tag and rows):
+    /// `changed` rows changed their member (each with the event of its single action), `skipped`
+    /// rows were skipped ({ChangeSkipped}); the other rows were already true and emitted nothing.
+    event ChangeBatchApplied(
+        bytes32 indexed contentHash, address indexed registrar, uint256 changed, uint256 skipped
+    );
+    /// @notice A change batch row doing `action` to `member` was skipped: `member` is not active
+    /// or suspended (status `status`) when the batch landed. Nothing changed.
+    event ChangeSkipped(address indexed member, ChangeAction action, Status status);
     /// @notice State changes were paused by `account`.
     event Paused(address account);
     /// @notice State changes were resumed by `account`.
@@ -195,6 +220,39 @@ interface IMembershipRegistry {
     /// Emits {MemberRevoked}.
     /// @param member The member's wallet.
     function revoke(address member) external;
+
+    /// @notice Set tiers, suspend, reinstate and revoke many members at once; the same batch
+    /// only once per registrar, ever; a member who changed meanwhile skips its row, never reverts
+    /// the batch.
+    /// @dev `rows` is packed, 22 bytes a row, no padding:
+    /// `wallet (20 bytes) ‖ action (uint8, a {ChangeAction}) ‖ value (uint8: the tier for SetTier,
+    /// 0 otherwise)`. Rows are carried out in order, each against the record as the rows before
+    /// it left it (a Suspend then a Reinstate of one member both apply).
+    ///
+    /// The batch is identified by `contentHash = keccak256(abi.encodePacked(batchTag, rows))`,
+    /// kept per registrar (`changeBatchApplied(registrar, contentHash)`): re-sending the same tag
+    /// and rows reverts, so a sender whose journal was lost cannot apply a file's changes twice.
+    /// Unlike a credit, a change row has no identity of its own ("suspend this wallet" may be
+    /// right again next month), so the sender names the batch with `batchTag`, e.g. a hash of the
+    /// file and lines it carries out; the same rows under another tag are another batch, and
+    /// another registrar's identical batch is a batch of its own.
+    ///
+    /// Requirements: `REGISTRAR_ROLE`; not paused (`EnforcedPause`); `rows.length` a positive
+    /// multiple of 22 (`MalformedRows`); the batch not applied by this registrar before
+    /// (`BatchAlreadyApplied`); every action byte a {ChangeAction} (`UnknownChangeAction`, all or
+    /// none: it is a mistake of the sender).
+    ///
+    /// A row whose member is not active or suspended when the batch lands (never enrolled, left
+    /// or revoked, erased, moved) does not revert the batch: it is skipped with {ChangeSkipped},
+    /// except a Revoke of a revoked or erased member, which is already true. A row that is
+    /// already true (the current tier, suspending a suspended member, reinstating an active one)
+    /// changes nothing and emits nothing. Every other row changes its member as the single
+    /// function does and emits the same event: {TierChanged}, {MemberSuspended},
+    /// {MemberReinstated}, {MemberRevoked} (by the caller). One {ChangeBatchApplied} closes the
+    /// batch, which is recorded as applied even if every row was skipped.
+    /// @param batchTag The sender's name for the batch.
+    /// @param rows The packed rows.
+    function changeBatch(bytes32 batchTag, bytes calldata rows) external;
 
     /// @notice GDPR erasure: wipe the commitment and consent, keep a tombstone so the wallet
     /// can never be enrolled again.
@@ -291,6 +349,10 @@ interface IMembershipRegistry {
     function unpause() external;
 
     // ------------------------------------------------------------------ views
+
+    /// @notice Whether `registrar` applied the change batch `contentHash`: keccak256 of its tag
+    /// and packed rows ({changeBatch}).
+    function changeBatchApplied(address registrar, bytes32 contentHash) external view returns (bool);
 
     /// @notice Number of members currently active or suspended.
     function memberCount() external view returns (uint256);

@@ -317,7 +317,8 @@ def actions_table(outcomes: Sequence[ActionOutcome], title: str) -> Table:
             outcome.tx_hash or "-",
             str(outcome.block or "-"),
         )
-    sent = sum(1 for outcome in outcomes if outcome.tx_hash)
+    # A change batch carries out many rows in one transaction: count transactions, not rows.
+    sent = len({outcome.tx_hash for outcome in outcomes if outcome.tx_hash})
     table.caption = f"{sent} transaction{'s' if sent != 1 else ''} sent" if sent else "nothing sent"
     return table
 

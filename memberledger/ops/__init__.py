@@ -5,7 +5,8 @@ changes files, redemptions, letters, the policy and the reward catalogue), and t
 upkeep (journal retention, compaction).
 
 Modules: `members`, `history`, `report`, `verification`, `erasure`, `roles`, `lifecycle`
-(tier, suspension, revocation, changed data), `changes` (`members apply`), `credits`,
+(tier, suspension, revocation, changed data), `changes` (`members apply`), `change_batches`
+(its status and tier rows in `changeBatch` transactions), `credits`,
 `redemptions`, `letters`, `documents` (owner-only printable HTML), `subject_access`,
 `catalogue`, `policy`, `upkeep`.
 May import: `pii`, `store`, `intake` (the changes file), `chain`, `programme`,

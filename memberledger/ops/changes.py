@@ -6,35 +6,54 @@ member who exists; a membership still current when the row comes, counting the r
 it: "suspend" then "reinstate" is fine, "revoke" then "tier" is not). One problem refuses the
 file, and nothing is sent.
 
-Then the rows are carried out in file order, one transaction each, through the same
-functions as `members tier|suspend|...` (`memberledger.ops.lifecycle`), which read the chain
-before each send and send nothing for what is already true. A member's data rows (name,
-e-mail, phone, birth date) become one update, at the place of the first of them. Each row
-carried out is recorded in the vault (`store.changes_applied`, by the file's SHA-256 and
-line), so running the same file again skips it.
+Then the rows are carried out:
 
-Not batched: the send journal's batches are enrollments and credits (`enrollBatch`,
-`credit`); the registry has no batch form of these actions, so a row is one transaction.
+1. A batch an earlier run of the same file recorded but never confirmed is settled first:
+   confirmed if the chain holds it, else sent again (`ops.change_batches`).
+2. A member's data rows (name, e-mail, phone, birth date) become one update, one transaction
+   each, through `members update` (`ops.lifecycle.update_member`). Not batched: each update
+   re-seals the member's data under a fresh salt in the vault, kept beside the current record
+   until the chain holds the new commitment, then swapped in; that vault step belongs to one
+   member and one transaction, and updates are rare next to status changes.
+3. The status and tier rows (tier, suspend, reinstate, revoke) go out in file order in
+   batches of `batch_size` rows (`changeBatch`, one transaction a batch), each recorded in the
+   vault before it is broadcast and applied once by the registry (`ops.change_batches`).
+
+Updates go before the batches. This keeps the file's order: an update needs a current
+membership, and the check refuses one after a revoke of the same member, so every update in an
+accepted file comes before anything that ends its membership; what a batch does to a status or
+tier does not touch a commitment.
+
+Each row carried out is recorded in the vault (`store.changes_applied`, by the file's SHA-256
+and line), so running the same file again skips it; a batch's lines are recorded in the vault
+transaction that confirms it. The chain is the last word on each row of a batch: a member who
+changed between the check and the send (left, say) is skipped with `ChangeSkipped` and reported
+as skipped; a row already true changes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from memberledger.chain.reads import ChainStatus, read_member
-from memberledger.errors import ChainRejected, InvalidFile, InvalidRow, MemberLedgerError
-from memberledger.intake.changes_file import DATA_ACTIONS, ChangeRow, read_changes_file
-from memberledger.ops.lifecycle import (
-    ActionOutcome,
-    change_tier,
-    reinstate_member,
-    revoke_member,
-    suspend_member,
-    update_member,
+from memberledger.errors import (
+    ChainRejected,
+    InvalidField,
+    InvalidFile,
+    InvalidRow,
+    MemberLedgerError,
 )
+from memberledger.intake.changes_file import DATA_ACTIONS, ChangeRow, read_changes_file
+from memberledger.ops.change_batches import (
+    DEFAULT_BATCH_SIZE,
+    SKIPPED,
+    StatusRow,
+    send_status_rows,
+    settle_open_batches,
+)
+from memberledger.ops.lifecycle import ActionOutcome, update_member
 from memberledger.ops.members import locate
 from memberledger.programme import Programme
 from memberledger.store.vault import MemberStatus
@@ -64,16 +83,31 @@ class ChangesResult:
     letters_due: list[str] = field(default_factory=list)
 
     @property
+    def skipped_by_chain(self) -> list[str]:
+        """Members whose row the chain skipped: they changed between the check and the send."""
+        return [
+            outcome.member_id or outcome.wallet
+            for outcome in self.outcomes
+            if outcome.outcome.startswith(SKIPPED)
+        ]
+
+    @property
     def sent(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.tx_hash)
+        """Transactions sent (a batch carries many rows in one)."""
+        return len({outcome.tx_hash for outcome in self.outcomes if outcome.tx_hash})
 
 
-def apply_changes_file(programme: Programme, path: Path) -> ChangesResult:
+def apply_changes_file(
+    programme: Programme, path: Path, batch_size: int = DEFAULT_BATCH_SIZE
+) -> ChangesResult:
     """Check the whole file, then carry its rows out; see the module docstring."""
+    if batch_size < 1:
+        raise InvalidField("batch size", f"must be at least 1, not {batch_size}")
     report = read_changes_file(path, programme.phone_region)
     if report.errors:
         raise InvalidFile(str(path), report.errors, fix=FIX)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    settled = settle_open_batches(programme, digest)
     done = programme.changes_applied.lines(digest)
     result = ChangesResult(
         path, skipped_lines=sorted(row.line for row in report.rows if row.line in done)
@@ -81,21 +115,50 @@ def apply_changes_file(programme: Programme, path: Path) -> ChangesResult:
     planned = plan_changes(
         programme, [row for row in report.rows if row.line not in done], str(path)
     )
+    result.outcomes.extend(settled)
     for change in planned:
+        if change.action != "update":
+            continue
         try:
-            outcome, letter_due = _carry_out(programme, change)
+            updated = update_member(programme, change.member, change.changes)
         except MemberLedgerError as exc:
-            raise ChainRejected(
-                f"line {change.lines[0]} ({change.action} {change.member}): {exc}. "
-                f"{len(result.outcomes)} earlier action(s) were carried out and recorded; fix "
-                "the cause and run the same file again: what was done is skipped"
-            ) from exc
+            raise _stopped(change, exc, len(result.outcomes)) from exc
         for line in change.lines:
-            programme.changes_applied.record(digest, line, change.action, outcome.tx_hash)
-        result.outcomes.append(outcome)
-        if letter_due and outcome.member_id:
-            result.letters_due.append(outcome.member_id)
+            programme.changes_applied.record(digest, line, change.action, updated.action.tx_hash)
+        result.outcomes.append(updated.action)
+        if updated.letter_due:
+            result.letters_due.append(updated.member_id)
+    status_rows = [
+        _status_row(programme, change) for change in planned if change.action != "update"
+    ]
+    try:
+        result.outcomes.extend(send_status_rows(programme, digest, status_rows, batch_size))
+    except MemberLedgerError as exc:
+        raise ChainRejected(
+            f"{exc}. Batches confirmed before it are recorded; fix the cause and run the same "
+            "file again: what was done is skipped"
+        ) from exc
     return result
+
+
+def _stopped(change: PlannedChange, exc: MemberLedgerError, done: int) -> ChainRejected:
+    return ChainRejected(
+        f"line {change.lines[0]} ({change.action} {change.member}): {exc}. "
+        f"{done} earlier action(s) were carried out and recorded; fix "
+        "the cause and run the same file again: what was done is skipped"
+    )
+
+
+def _status_row(programme: Programme, change: PlannedChange) -> StatusRow:
+    stored, wallet = locate(programme, change.member)
+    return StatusRow(
+        line=change.lines[0],
+        member_id=stored.member_id if stored else None,
+        wallet=wallet,
+        action=change.action,
+        tier=int(change.value) if change.action == "tier" else 0,
+        reason=change.value if change.action == "suspend" else "",
+    )
 
 
 def plan_changes(
@@ -177,17 +240,3 @@ def _after(action: str, now: ChainStatus) -> ChainStatus:
         "reinstate": ChainStatus.ACTIVE,
         "revoke": ChainStatus.REVOKED if now in _CURRENT else now,
     }.get(action, now)
-
-
-def _carry_out(programme: Programme, change: PlannedChange) -> tuple[ActionOutcome, bool]:
-    """The action's outcome, and whether the member now needs a new letter."""
-    if change.action == "update":
-        updated = update_member(programme, change.member, change.changes)
-        return updated.action, updated.letter_due
-    actions: dict[str, Callable[[], ActionOutcome]] = {
-        "tier": lambda: change_tier(programme, change.member, int(change.value)),
-        "suspend": lambda: suspend_member(programme, change.member, change.value or None),
-        "reinstate": lambda: reinstate_member(programme, change.member),
-        "revoke": lambda: revoke_member(programme, change.member),
-    }
-    return actions[change.action](), False

@@ -58,7 +58,7 @@ def change_tier(programme: Programme, member: str, tier: int) -> ActionOutcome:
         if stored is not None:
             programme.vault.set_tier(stored.member_id, tier)
         return _unchanged(stored, wallet, "tier", f"already {TIERS[tier]}: nothing sent")
-    _require_registrar(programme)
+    require_registrar(programme)
     receipt = _send(
         programme, "tier change", lambda: programme.registry.setTier(wallet, tier, **_tx(programme))
     )
@@ -79,7 +79,7 @@ def suspend_member(programme: Programme, member: str, reason: str | None = None)
             f"already suspended: nothing sent (`ape run members reinstate {_name(stored, wallet)}` "
             "lifts it)",
         )
-    _require_registrar(programme)
+    require_registrar(programme)
     receipt = _send(
         programme, "suspension", lambda: programme.registry.suspend(wallet, **_tx(programme))
     )
@@ -100,7 +100,7 @@ def reinstate_member(programme: Programme, member: str) -> ActionOutcome:
     stored, wallet, chain = _current(programme, member, "reinstate")
     if chain.status is ChainStatus.ACTIVE:
         return _unchanged(stored, wallet, "reinstate", "already active: nothing sent")
-    _require_registrar(programme)
+    require_registrar(programme)
     receipt = _send(
         programme, "reinstatement", lambda: programme.registry.reinstate(wallet, **_tx(programme))
     )
@@ -115,7 +115,7 @@ def revoke_member(programme: Programme, member: str) -> ActionOutcome:
     if chain.status in (ChainStatus.REVOKED, ChainStatus.ERASED):
         return _unchanged(stored, wallet, "revoke", f"already {chain.status.word}: nothing sent")
     _require_current(stored, wallet, chain, "revoke")
-    _require_registrar(programme)
+    require_registrar(programme)
     receipt = _send(
         programme, "revocation", lambda: programme.registry.revoke(wallet, **_tx(programme))
     )
@@ -189,7 +189,7 @@ def update_member(
             (),
             letter_due=False,
         )
-    _require_registrar(programme)
+    require_registrar(programme)
     salt = secrets.token_bytes(SALT_LENGTH)
     record = MemberRecord(
         member_id=stored.member_id,
@@ -236,7 +236,7 @@ def _settle_pending(
         )
         return UpdateOutcome(replace(action, changed=True), member_id, (), letter_due=True)
     _require_current(stored, wallet, chain, "finish the update of")
-    _require_registrar(programme)
+    require_registrar(programme)
     receipt = _send(
         programme,
         "commitment rotation",
@@ -288,7 +288,7 @@ def _require_current(
             )
 
 
-def _require_registrar(programme: Programme) -> None:
+def require_registrar(programme: Programme) -> None:
     registry = programme.registry
     sender = str(programme.sender.address)
     if registry.paused():

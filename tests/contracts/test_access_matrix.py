@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from batch_rows import credits, enrollment_rows
+from batch_rows import change_rows, credits, enrollment_rows
 from eth_abi.abi import decode, encode
 from eth_account import Account
 from eth_tester.exceptions import TransactionFailed  # type: ignore[import-untyped]
@@ -133,6 +133,11 @@ MATRIX: dict[str, dict[str, Entry]] = {
         "enrollBatch(bytes)": Entry(
             "registrar",
             lambda _s: (enrollment_rows([(NEWCOMER, COMMITMENT, 0b011, 1)]),),
+            lacks(REGISTRAR_ROLE),
+        ),
+        "changeBatch(bytes32,bytes)": Entry(
+            "registrar",
+            lambda s: (b"\x01" * 32, change_rows([(s.member, 0, 2)])),
             lacks(REGISTRAR_ROLE),
         ),
         "rotateCommitment(address,bytes20)": Entry(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batch_rows import credits, enrollment_rows
+from batch_rows import change_rows, credits, enrollment_rows
 from eth_account import Account
 from eth_utils.crypto import keccak
 
@@ -31,6 +31,15 @@ MAX_ENROLL_PER_MEMBER = 27_000
 MAX_CREDIT_FIRST_PER_MEMBER = 30_000
 MAX_CREDIT_REPEAT_PER_MEMBER = 12_000
 MAX_OWN_CONSENT_CHANGE = 35_000
+
+# changeBatch rows measured per action (name, action byte, value of member i): each batch of
+# BATCH rows changes every member it names, in this order (tier i % 4 becomes i % 4 + 1).
+CHANGE_BATCHES: list[tuple[str, int, Callable[[int], int]]] = [
+    ("tier", 0, lambda i: i % 4 + 1),
+    ("suspend", 1, lambda _i: 0),
+    ("reinstate", 2, lambda _i: 0),
+    ("revoke", 3, lambda _i: 0),
+]
 
 
 def wallet(i: int) -> str:
@@ -82,6 +91,17 @@ def measured(
         gas[f"credit_batch_{BATCH}_repeat"] = points.credit(
             credits("gas-3", recipients, [100] * BATCH), sender=issuer
         ).gas_used
+        # Status and tier changes in bulk, per action, against the single functions below.
+        for name, action, value in CHANGE_BATCHES:
+            gas[f"change_batch_{BATCH}_{name}"] = registry.changeBatch(
+                keccak(name.encode()),
+                change_rows((w, action, value(i)) for i, w in enumerate(recipients, 2)),
+                sender=registrar,
+            ).gas_used
+        gas["change_batch_1_tier"] = registry.changeBatch(
+            keccak(b"one"), change_rows([(wallet(1), 0, 2)]), sender=registrar
+        ).gas_used
+        gas["revoke"] = registry.revoke(wallet(1), sender=registrar).gas_used
 
         member = members[0]
         registry.enroll(member, commitment(10_000), 1, 0, sender=registrar)

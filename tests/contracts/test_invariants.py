@@ -69,7 +69,14 @@ from urllib.parse import urlparse
 
 import pytest
 from ape_ethereum.multicall.constants import MULTICALL3_ADDRESS, MULTICALL3_CODE
-from batch_rows import CREDIT_ROW_BYTES, content_hash, credit_rows, enrollment_rows, event_tag
+from batch_rows import (
+    CREDIT_ROW_BYTES,
+    change_rows,
+    content_hash,
+    credit_rows,
+    enrollment_rows,
+    event_tag,
+)
 from eth_abi.abi import decode, encode
 from eth_abi.grammar import parse
 from eth_account import Account
@@ -424,6 +431,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.transfers_enabled = False
         # Credit batches applied, as (issuer, packed rows), in order.
         self.applied: list[tuple[str, bytes]] = []
+        #: Change batches applied: (registrar, tag, rows).
+        self.change_batches: list[tuple[str, bytes, bytes]] = []
         # The chain as last checked, and the step since.
         self.previous: Observation | None = None
         self.last: Step | None = None
@@ -760,6 +769,56 @@ class LedgerMachine(RuleBasedStateMachine):
     def revoke(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:
         if member := self.change_status(actor, who, "revoke", ENROLLED):
             self.records[member].status = Status.REVOKED
+
+    @rule(
+        actor=CHOICE,
+        changes=st.lists(st.tuples(CHOICE, st.integers(0, 3), TIER), min_size=1, max_size=4),
+        tag=st.integers(0, 2),
+    )
+    def change_batch(
+        self, actor: tuple[bool, int], changes: list[tuple[tuple[bool, int], int, int]], tag: int
+    ) -> None:
+        """Tier and status changes in one batch (action 0 tier, 1 suspend, 2 reinstate, 3
+        revoke); few tags, so the same tag and rows come again."""
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        rows = change_rows(
+            (self.member(who, ENROLLED), action, tier if action == 0 else 0)
+            for who, action, tier in changes
+        )
+        self.do_change_batch(sender, keccak(text=f"change batch {tag}"), rows)
+
+    @precondition(lambda self: self.change_batches)
+    @rule(actor=CHOICE, which=st.integers(0, 20))
+    def change_batch_again(self, actor: tuple[bool, int], which: int) -> None:
+        """A change batch some registrar applied, sent again: refused if by the same
+        registrar, whatever its members became since; another registrar's batch otherwise."""
+        sender = self.actor(actor, self.registry_roles[REGISTRAR_ROLE])
+        _registrar, tag, rows = self.change_batches[which % len(self.change_batches)]
+        self.do_change_batch(sender, tag, rows)
+
+    def do_change_batch(self, sender: str, tag: bytes, rows: bytes) -> None:
+        expected = self.lacks(self.registry_roles, REGISTRAR_ROLE, sender) or self.not_paused()
+        if expected is None and (sender, tag, rows) in self.change_batches:
+            expected = ("BatchAlreadyApplied", (sender, keccak(tag + rows)))
+        if self.send(
+            sender,
+            "registry",
+            "changeBatch(bytes32,bytes)",
+            (tag, rows),
+            expected,
+            authorised=self.holds("registry", REGISTRAR_ROLE, sender),
+        ):
+            self.change_batches.append((sender, tag, rows))
+            for at in range(0, len(rows), 22):
+                member = to_checksum_address(rows[at : at + 20])
+                action, value = rows[at + 20], rows[at + 21]
+                if self.status(member) not in ENROLLED:
+                    continue  # skipped: ChangeSkipped, or a revoke already true
+                if action == 0:
+                    self.records[member].tier = value
+                else:
+                    after = (Status.SUSPENDED, Status.ACTIVE, Status.REVOKED)[action - 1]
+                    self.records[member].status = after
 
     @rule(actor=CHOICE, who=CHOICE)
     def erase(self, actor: tuple[bool, int], who: tuple[bool, int]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import ape
 import pytest
-from batch_rows import enrollment_rows
+from batch_rows import CHANGE_ROW_BYTES, change_rows, enrollment_rows
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -851,6 +851,237 @@ def test_revoke_by_outsider(registry: Any, outsider: Any, member: Any) -> None:
         registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
     ):
         registry.revoke(member, sender=outsider)
+
+
+# ---------------------------------------------------------------------------- changeBatch
+
+
+#: The sender's name for a batch in these tests (the tool names it after the file and lines).
+TAG = keccak(text="changes.csv, lines 2-7")
+
+
+def change_hash(rows: bytes, tag: bytes = TAG) -> bytes:
+    """The id of a change batch on chain: keccak256 of its tag and packed rows."""
+    return keccak(tag + rows)
+
+
+class Action(IntEnum):
+    SET_TIER = 0
+    SUSPEND = 1
+    REINSTATE = 2
+    REVOKE = 3
+
+
+def test_changeBatch_applies_every_row_in_order(
+    registry: Any, registrar: Any, members: list[Any]
+) -> None:
+    a, b, c, d = (bring_to(registry, registrar, m, Status.ACTIVE) for m in members[:4])
+    rows = change_rows(
+        [
+            (a, Action.SET_TIER, 3),
+            (b, Action.SUSPEND, 0),
+            (b, Action.REINSTATE, 0),  # counts the row before it
+            (c, Action.SUSPEND, 0),
+            (c, Action.SET_TIER, 0),  # a suspended member's tier changes too
+            (d, Action.REVOKE, 0),
+        ]
+    )
+
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+
+    assert tx.events == [
+        registry.TierChanged(member=a, oldTier=TIER, newTier=3),
+        registry.MemberSuspended(member=b, by=registrar),
+        registry.MemberReinstated(member=b, by=registrar),
+        registry.MemberSuspended(member=c, by=registrar),
+        registry.TierChanged(member=c, oldTier=TIER, newTier=0),
+        registry.MemberRevoked(member=d, by=registrar),
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=registrar, changed=6, skipped=0
+        ),
+    ]
+    assert registry.statusAndTier(a) == (Status.ACTIVE, 3)
+    assert registry.statusAndTier(b) == (Status.ACTIVE, TIER)
+    assert registry.statusAndTier(c) == (Status.SUSPENDED, 0)
+    assert registry.statusAndTier(d) == (Status.REVOKED, TIER)
+    assert registry.memberCount() == 3
+    assert registry.changeBatchApplied(registrar, change_hash(rows))
+
+
+def test_changeBatch_reads_rows_as_packed(registry: Any, registrar: Any, member: Any) -> None:
+    """Byte for byte: wallet, 1-byte action, 1-byte value, no padding."""
+    row = bytes.fromhex(member.address[2:]) + bytes([0x00, 0xFE])
+    assert len(row) == CHANGE_ROW_BYTES
+    registry.changeBatch(TAG, row, sender=registrar)
+    assert registry.statusAndTier(member) == (Status.ACTIVE, 0xFE)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.NONE, Status.REVOKED, Status.ERASED, Status.MOVED], ids=lambda s: s.name
+)
+@pytest.mark.parametrize("action", [Action.SET_TIER, Action.SUSPEND, Action.REINSTATE])
+def test_changeBatch_member_gone_is_skipped(
+    registry: Any, registrar: Any, members: list[Any], status: Status, action: Action
+) -> None:
+    """A member who changed between the check and the send skips its row; the rest apply."""
+    gone = bring_to(registry, registrar, members[0], status)
+    other = bring_to(registry, registrar, members[1], Status.ACTIVE)
+    rows = change_rows([(gone, action, 2), (other, Action.SET_TIER, 2)])
+
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+
+    assert tx.events == [
+        registry.ChangeSkipped(member=gone, action=action, status=status),
+        registry.TierChanged(member=other, oldTier=TIER, newTier=2),
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=registrar, changed=1, skipped=1
+        ),
+    ]
+    assert registry.statusAndTier(other) == (Status.ACTIVE, 2)
+
+
+def test_changeBatch_member_who_left_is_skipped(registry: Any, registrar: Any, member: Any) -> None:
+    registry.leave(sender=member)
+    rows = change_rows([(member, Action.SUSPEND, 0)])
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+    assert tx.events == [
+        registry.ChangeSkipped(member=member, action=Action.SUSPEND, status=Status.REVOKED),
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=registrar, changed=0, skipped=1
+        ),
+    ]
+    assert registry.changeBatchApplied(registrar, change_hash(rows))
+
+
+@pytest.mark.parametrize("status", [Status.REVOKED, Status.ERASED], ids=lambda s: s.name)
+def test_changeBatch_revoke_of_ended_member_is_quiet(
+    registry: Any, registrar: Any, members: list[Any], status: Status
+) -> None:
+    ended = bring_to(registry, registrar, members[0], status)
+    rows = change_rows([(ended, Action.REVOKE, 0)])
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+    assert tx.events == [
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=registrar, changed=0, skipped=0
+        )
+    ]
+    assert registry.memberCount() == 0
+
+
+def test_changeBatch_revoke_of_moved_member_is_skipped(
+    registry: Any, registrar: Any, member: Any
+) -> None:
+    move(registry, registrar, member, replacement(member))
+    rows = change_rows([(member, Action.REVOKE, 0)])
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+    assert tx.decode_logs(registry.ChangeSkipped) == [
+        registry.ChangeSkipped(member=member, action=Action.REVOKE, status=Status.MOVED)
+    ]
+    assert registry.memberCount() == 1  # the membership lives on in the new wallet
+
+
+def test_changeBatch_rows_already_true_are_quiet(
+    registry: Any, registrar: Any, members: list[Any]
+) -> None:
+    active = bring_to(registry, registrar, members[0], Status.ACTIVE)
+    suspended = bring_to(registry, registrar, members[1], Status.SUSPENDED)
+    rows = change_rows(
+        [
+            (active, Action.SET_TIER, TIER),
+            (active, Action.REINSTATE, 0),
+            (suspended, Action.SUSPEND, 0),
+        ]
+    )
+    tx = registry.changeBatch(TAG, rows, sender=registrar)
+    assert tx.events == [
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=registrar, changed=0, skipped=0
+        )
+    ]
+    assert registry.statusAndTier(active) == (Status.ACTIVE, TIER)
+    assert registry.statusAndTier(suspended) == (Status.SUSPENDED, TIER)
+
+
+def test_changeBatch_replayed_batch(registry: Any, registrar: Any, member: Any) -> None:
+    rows = change_rows([(member, Action.SUSPEND, 0), (member, Action.REINSTATE, 0)])
+    registry.changeBatch(TAG, rows, sender=registrar)
+    with ape.reverts(
+        registry.BatchAlreadyApplied, registrar=registrar, contentHash=change_hash(rows)
+    ):
+        registry.changeBatch(TAG, rows, sender=registrar)
+    assert registry.statusAndTier(member) == (Status.ACTIVE, TIER)
+
+
+def test_changeBatch_same_rows_under_another_tag_is_another_batch(
+    registry: Any, registrar: Any, member: Any
+) -> None:
+    """A change row has no identity of its own: suspending a wallet again next month is right."""
+    rows = change_rows([(member, Action.SUSPEND, 0)])
+    registry.changeBatch(TAG, rows, sender=registrar)
+    registry.reinstate(member, sender=registrar)
+    later = keccak(text="next-month.csv, line 2")
+
+    tx = registry.changeBatch(later, rows, sender=registrar)
+
+    assert tx.events == [
+        registry.MemberSuspended(member=member, by=registrar),
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows, later), registrar=registrar, changed=1, skipped=0
+        ),
+    ]
+    assert registry.statusAndTier(member) == (Status.SUSPENDED, TIER)
+
+
+def test_changeBatch_other_registrar_has_batches_of_its_own(
+    registry: Any, admin: Any, registrar: Any, outsider: Any, member: Any
+) -> None:
+    rows = change_rows([(member, Action.SET_TIER, 2)])
+    registry.changeBatch(TAG, rows, sender=registrar)
+    registry.grantRole(REGISTRAR_ROLE, outsider, sender=admin)
+    assert not registry.changeBatchApplied(outsider, change_hash(rows))
+
+    tx = registry.changeBatch(TAG, rows, sender=outsider)
+
+    assert tx.decode_logs(registry.ChangeBatchApplied) == [
+        registry.ChangeBatchApplied(
+            contentHash=change_hash(rows), registrar=outsider, changed=0, skipped=0
+        )
+    ]
+    assert registry.changeBatchApplied(registrar, change_hash(rows))
+
+
+@pytest.mark.parametrize("length", [0, 1, 21, 23, 43, 45], ids=lambda n: f"{n}-bytes")
+def test_changeBatch_malformed_rows(
+    registry: Any, registrar: Any, members: list[Any], length: int
+) -> None:
+    wallets = [bring_to(registry, registrar, m, Status.ACTIVE) for m in members[:3]]
+    packed = (change_rows([(m, Action.SET_TIER, 2) for m in wallets]) + b"\x01")[:length]
+    with ape.reverts(registry.MalformedRows, length=length):
+        registry.changeBatch(TAG, packed, sender=registrar)
+    assert all(registry.statusAndTier(m) == (Status.ACTIVE, TIER) for m in wallets)
+
+
+def test_changeBatch_unknown_action_reverts_all(
+    registry: Any, registrar: Any, members: list[Any]
+) -> None:
+    a, b = (bring_to(registry, registrar, m, Status.ACTIVE) for m in members[:2])
+    rows = change_rows([(a, Action.SUSPEND, 0), (b, 4, 0)])
+    with ape.reverts(registry.UnknownChangeAction, row=1, member=b, action=4):
+        registry.changeBatch(TAG, rows, sender=registrar)
+    assert registry.statusAndTier(a) == (Status.ACTIVE, TIER)
+    assert not registry.changeBatchApplied(registrar, change_hash(rows))
+
+
+def test_changeBatch_when_paused(registry: Any, registrar: Any, member: Any, paused: None) -> None:
+    with ape.reverts(registry.EnforcedPause):
+        registry.changeBatch(TAG, change_rows([(member, Action.SUSPEND, 0)]), sender=registrar)
+
+
+def test_changeBatch_by_outsider(registry: Any, outsider: Any, member: Any) -> None:
+    with ape.reverts(
+        registry.AccessControlUnauthorizedAccount, account=outsider, neededRole=REGISTRAR_ROLE
+    ):
+        registry.changeBatch(TAG, change_rows([(member, Action.SUSPEND, 0)]), sender=outsider)
 
 
 # ---------------------------------------------------------------------------- erase
