@@ -91,7 +91,8 @@ def _usage_refused(exc: click.UsageError, name: str) -> NoReturn:
 
 
 class _UsageBoundary:
-    """Options mistyped before the command body runs: one red line, not click's usage text."""
+    """Options mistyped before the command body runs: one red line, not click's usage text
+    (mixed into every kind of operator command below)."""
 
     name: str | None
 
@@ -115,23 +116,9 @@ class UnconnectedCommand(_UsageBoundary, click.Command):
     own node, or connects to the one named), with the same boundary around its options."""
 
 
-class OperatorGroup(click.Group):
+class OperatorGroup(_UsageBoundary, click.Group):
     """A script of several commands (`ape run members tier|suspend|...`): a mistyped command
     name is one red line too."""
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            if settings().verbose:
-                raise
-            _usage_refused(exc, _command_name(parent, info_name or self.name))
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -144,23 +131,9 @@ class OperatorGroup(click.Group):
             _usage_refused(exc, _command_name(ctx.parent, ctx.info_name))
 
 
-class OperatorCommand(ConnectedProviderCommand):
+class OperatorCommand(_UsageBoundary, ConnectedProviderCommand):
     """Ape's connected command with MemberLedger's boundary around what happens before the
     command body runs: parsing the options and connecting to the node."""
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            if settings().verbose:
-                raise
-            _usage_refused(exc, _command_name(parent, info_name or self.name))
 
     def invoke(self, ctx: click.Context) -> Any:
         network = _network_text(ctx.params.get("network"))
