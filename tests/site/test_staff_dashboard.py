@@ -945,3 +945,64 @@ def test_registrar_cancels_a_pending_move(stack: MemberStack, dashboard: Dashboa
     assert vault_wallet(dashboard, "MOV-002") == old
     refused(act(site, staff, "prepare", {**cancel, "action": "move_complete"}), 409,
             "no_move_pending")  # fmt: skip
+
+
+def test_a_move_completed_by_someone_else_is_finished_from_the_dashboard(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    """`completeMove` is anyone's to send: the dashboard then carries the points over, and only
+    after that does the vault's record follow."""
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-003", "Oluwaseun Adeyemi")
+    stack.credit(old, 50)
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "move", "query": "MOV-003", "newWallet": new}
+    sent = send_prepared(stack, stack.registrar, act(site, staff, "prepare", body).body)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    _, executable_at = stack.registry.functions.pendingMove(old).call()
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    travel(stack, executable_at - head + 1)
+    stack._send(stack.registry.functions.completeMove(old), new)  # the member's new wallet
+    seen = call(
+        site,
+        "/admin/api/member",
+        "POST",
+        {"query": "MOV-003", "reason": REASON},
+        cookie=staff.cookie,
+        csrf=staff.csrf,
+    )
+    assert seen.body["move"]["movedTo"] == new and seen.body["move"]["pending"] is None
+    complete: dict[str, Any] = {"action": "move_complete", "query": "MOV-003"}
+    carry = act(site, staff, "prepare", complete)
+    assert carry.status == 200 and carry.body["step"] == "points", carry.body
+    assert vault_wallet(dashboard, "MOV-003") == old  # points first, then the vault
+    done = act(
+        site,
+        staff,
+        "confirm",
+        {**complete, "txHash": send_prepared(stack, stack.registrar, carry.body)},
+    )
+    assert done.status == 200 and done.body["remains"] is False, done.body
+    assert vault_wallet(dashboard, "MOV-003") == new and stack.balance(old) == 0
+    refused(act(site, staff, "prepare", complete), 409, "no_move_pending")
+
+
+def test_a_move_completed_elsewhere_without_points_moves_the_vault_record(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-004", "Keziah Abernathy")
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "move", "query": "MOV-004", "newWallet": new}
+    sent = send_prepared(stack, stack.registrar, act(site, staff, "prepare", body).body)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    _, executable_at = stack.registry.functions.pendingMove(old).call()
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    travel(stack, executable_at - head + 1)
+    stack._send(stack.registry.functions.completeMove(old), stack.admin)
+    assert vault_wallet(dashboard, "MOV-004") == old
+    complete: dict[str, Any] = {"action": "move_complete", "query": "MOV-004"}
+    refused(act(site, staff, "prepare", complete), 409, "nothing_to_change")  # nothing to sign
+    assert vault_wallet(dashboard, "MOV-004") == new  # the chain is done: the vault followed

@@ -394,14 +394,17 @@ async function showMember(): Promise<void> {
 function showMove(found: any): void {
   const move = found.move ?? {};
   byId("move-fields").hidden = found.vault === null || found.vault.status !== "enrolled";
-  const pending: string | null = move.pending ?? null;
-  const ready = pending !== null && Number(move.now) >= Number(move.executableAt);
+  // Completed on chain by someone else (anyone may), but not yet followed by the points and
+  // the vault: "Complete move" finishes it.
+  const moved: string | null = move.movedTo ?? null;
+  const pending: string | null = move.pending ?? moved;
+  const ready = moved !== null || (pending !== null && Number(move.now) >= Number(move.executableAt));
   const note = byId("move-pending");
   note.hidden = pending === null;
   const when = new Date(Number(move.executableAt) * 1000).toISOString().replace(".000Z", "Z");
   note.textContent = pending === null ? "" : s.movePending(pending, when, ready);
   byId("move-new").hidden = pending !== null;
-  byId("move-cancel").hidden = pending === null;
+  byId("move-cancel").hidden = pending === null || moved !== null;
   byId("move-complete").hidden = !ready;
 }
 
@@ -440,6 +443,8 @@ async function act(action: string): Promise<void> {
     say(s.actionDone(words, member), "success");
     if (session.sections.includes("overview")) await loadOverview();
   } catch (error) {
+    // A move refused may still have moved on (completed by someone else, the vault followed).
+    if (action.startsWith("move")) await showMember();
     fail(error);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
