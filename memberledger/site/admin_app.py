@@ -10,9 +10,11 @@ timeouts, body limits and security headers).
     GET  /admin/api/series            per week: enrolments, points, consent (any role)
     GET  /admin/api/series.csv        the same as CSV
     POST /admin/api/member            {query, reason}: one member (registrar; access logged)
-    POST /admin/api/action/prepare    {action, query, tier?, changes?}: the transaction to sign
-                                      (registrar; an update's changes are its new data)
-    POST /admin/api/action/confirm    {action, query, tier?, txHash}: checked on chain, recorded
+    POST /admin/api/action/prepare    {action, query, tier?, changes?, newWallet?}: the
+                                      transaction to sign (registrar; an update's changes are
+                                      its new data, a move's newWallet its new wallet)
+    POST /admin/api/action/confirm    {action, query, tier?, newWallet?, txHash}: checked on
+                                      chain, recorded
     GET  /admin/api/access-log        who viewed whose personal data (admin)
     GET  /admin/api/redemptions       the queue to hand out (registrar, issuer)
     POST /admin/api/redemptions/fulfil {ids}: mark handed out (registrar, issuer)
@@ -218,6 +220,12 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             raise RelayRefused(400, "bad_request", field="tier")
         return _text(body, "action"), _text(body, "query"), tier
 
+    def new_wallet_of(body: dict[str, Any]) -> str | None:
+        wallet = body.get("newWallet")
+        if wallet is not None and not isinstance(wallet, str):
+            raise RelayRefused(400, "bad_request", field="newWallet")
+        return wallet
+
     def changes_of(body: dict[str, Any]) -> dict[str, str] | None:
         changes = body.get("changes")
         if changes is None:
@@ -232,7 +240,13 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             body = await _json_body(request, read_body)
             action, query, tier = action_fields(body)
             prepared = await desk.run(
-                desk.prepare_action, action, query, tier, changes_of(body), session.address
+                desk.prepare_action,
+                action,
+                query,
+                tier,
+                changes_of(body),
+                session.address,
+                new_wallet_of(body),
             )
             return JSONResponse(prepared)
         except RelayRefused as refused:
@@ -245,7 +259,13 @@ def admin_routes(dashboard: Dashboard, web_root: Path, read_body: Any) -> list[R
             action, query, tier = action_fields(body)
             tx_hash = _text(body, "txHash")
             done = await desk.run(
-                desk.confirm_action, action, query, tier, tx_hash, session.address
+                desk.confirm_action,
+                action,
+                query,
+                tier,
+                tx_hash,
+                session.address,
+                new_wallet_of(body),
             )
         except RelayRefused as refused:
             return _refusal(refused)

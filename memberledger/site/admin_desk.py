@@ -34,6 +34,7 @@ from eth_utils.address import to_checksum_address
 
 from memberledger.consent import PURPOSE_WORDS
 from memberledger.errors import MemberLedgerError, UnknownMember
+from memberledger.identifiers import ZERO_ADDRESS
 from memberledger.index.chain_index import ChainIndex, open_index
 from memberledger.ops.members import member_view
 from memberledger.ops.redemptions import fulfil
@@ -233,6 +234,22 @@ class AdminDesk:
                 for e in view.history
             ],
             "erased": stored is not None and stored.status is MemberStatus.ERASED,
+            "move": self._move_of(view.wallet),
+        }
+
+    def _move_of(self, wallet: str) -> dict[str, Any]:
+        """The wallet's pending move (the new wallet, when it can be completed, and the chain's
+        time now) and where a completed one went."""
+        programme = self.programme()
+        registry = programme.registry
+        pending, executable_at = registry.pendingMove(wallet)
+        moved_to = str(registry.movedTo(wallet))
+        return {
+            "pending": None if str(pending) == ZERO_ADDRESS else str(pending),
+            "executableAt": int(executable_at),
+            "now": int(programme.chain.blocks.head.timestamp),
+            "movedTo": None if moved_to == ZERO_ADDRESS else moved_to,
+            "pointsLeft": str(int(programme.points.balanceOf(wallet))),
         }
 
     def prepare_action(
@@ -242,11 +259,12 @@ class AdminDesk:
         tier: int | None,
         changes: dict[str, str] | None,
         staff: str,
+        new_wallet: str | None = None,
     ) -> dict[str, Any]:
         """The transaction of a registrar's action, for the staff member's wallet to send. An
         update reads and changes the member's personal data: it is access-logged first."""
         programme = self.programme()
-        prepared = staff_actions.prepare(programme, action, query, tier, changes)
+        prepared = staff_actions.prepare(programme, action, query, tier, changes, new_wallet)
         if action == "update" and prepared.member_id is not None:
             programme.access_log.record(
                 staff, prepared.member_id, prepared.wallet, "data_correction"
@@ -254,10 +272,18 @@ class AdminDesk:
         return prepared.as_json()
 
     def confirm_action(
-        self, action: str, query: str, tier: int | None, tx_hash: str, staff: str
+        self,
+        action: str,
+        query: str,
+        tier: int | None,
+        tx_hash: str,
+        staff: str,
+        new_wallet: str | None = None,
     ) -> dict[str, Any]:
         """The action's transaction checked on chain, and the vault brought along."""
-        return staff_actions.confirm(self.programme(), action, query, tier, tx_hash, staff)
+        return staff_actions.confirm(
+            self.programme(), action, query, tier, tx_hash, staff, new_wallet
+        )
 
     def access_log(self) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in self.programme().access_log.latest()]

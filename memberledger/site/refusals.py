@@ -103,6 +103,17 @@ SENTENCES: Mapping[str, str] = {
         "An earlier update of this member's data is waiting for the chain. Finish it with "
         "`ape run members update MEMBER`, then update again."
     ),
+    "move_pending": (
+        "A move of this membership is pending already: cancel it first, then propose another."
+    ),
+    "no_move_pending": "No move of this membership is pending (cancelled, vetoed or never made).",
+    "move_not_ready": (
+        "The move's waiting time has not passed yet: it can be completed from the time shown."
+    ),
+    "wallet_taken": (
+        "This wallet is or was a member's (or is the member's own): a membership moves only to "
+        "a wallet that never was one. Ask the member for a fresh wallet."
+    ),
     "not_done": (
         "That transaction did not do this: it failed, went elsewhere, or was sent by another "
         "wallet. Nothing was recorded."

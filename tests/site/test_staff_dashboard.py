@@ -830,3 +830,179 @@ def test_registrar_erases_a_member_vault_first_then_the_chain(
     assert forfeited.status == 200 and forfeited.body["remains"] is False, forfeited.body
     assert stack.balance(wallet) == 0
     refused(act(site, staff, "prepare", body), 409, "nothing_to_change")
+
+
+def travel(stack: MemberStack, seconds: int) -> None:
+    """Anvil's clock forward by `seconds`, and a block mined at the new time."""
+    rpc(stack.web3, "evm_increaseTime", seconds)
+    rpc(stack.web3, "evm_mine")
+
+
+def vault_wallet(dashboard: Dashboard, member_id: str) -> str:
+    return str(stored_member(dashboard, member_id)[0].wallet)
+
+
+def test_registrar_moves_a_member_to_a_new_wallet_after_the_delay(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-001", "Ingrid Halvorsen")
+    stack.credit(old, 200)
+    points = stack.balance(old)
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "move", "query": "MOV-001", "newWallet": new}
+    pauser = sign_in(stack, site, dashboard.pauser)
+    refused(act(site, pauser, "prepare", body), 403, "forbidden")
+    wrong_case = new[:2] + new[2:].swapcase()
+    refused(act(site, staff, "prepare", {**body, "newWallet": wrong_case}), 400, "bad_request")
+    taken = {**body, "newWallet": dashboard.member.wallet}
+    refused(act(site, staff, "prepare", taken), 409, "wallet_taken")
+    refused(act(site, staff, "prepare", {**body, "newWallet": old}), 409, "wallet_taken")
+
+    proposed = act(site, staff, "prepare", body)
+    assert proposed.status == 200, proposed.body
+    assert proposed.body["to"] == stack.manifest["registry"]
+    # Another transaction of this registrar does not pass for the proposal.
+    tier = act(site, staff, "prepare", {"action": "tier", "query": "MOV-001", "tier": 2})
+    unrelated = send_prepared(stack, stack.registrar, tier.body)
+    refused(act(site, staff, "confirm", {**body, "txHash": unrelated}), 409, "not_done")
+    sent = send_prepared(stack, stack.registrar, proposed.body)
+    done = act(site, staff, "confirm", {**body, "txHash": sent})
+    assert done.status == 200, done.body
+    pending, executable_at = stack.registry.functions.pendingMove(old).call()
+    assert done.body["pendingMove"] == pending == new
+    assert done.body["executableAt"] == executable_at > stack.now() - 1
+    assert vault_wallet(dashboard, "MOV-001") == old  # the vault waits for the chain
+    refused(act(site, staff, "prepare", body), 409, "move_pending")
+    seen = call(
+        site,
+        "/admin/api/member",
+        "POST",
+        {"query": "MOV-001", "reason": REASON},
+        cookie=staff.cookie,
+        csrf=staff.csrf,
+    )
+    assert seen.body["move"]["pending"] == new, seen.body
+    assert seen.body["move"]["executableAt"] == executable_at
+
+    complete: dict[str, Any] = {"action": "move_complete", "query": "MOV-001"}
+    refused(act(site, staff, "prepare", complete), 409, "move_not_ready")
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    travel(stack, executable_at - head + 1)
+    first = act(site, staff, "prepare", complete)
+    assert first.status == 200, first.body
+    assert (first.body["to"], first.body["step"]) == (stack.manifest["registry"], "registry")
+    completed = act(
+        site,
+        staff,
+        "confirm",
+        {**complete, "txHash": send_prepared(stack, stack.registrar, first.body)},
+    )
+    assert completed.status == 200, completed.body
+    assert completed.body["movedTo"] == new and completed.body["remains"] is True
+    assert vault_wallet(dashboard, "MOV-001") == old  # the points have not followed yet
+    second = act(site, staff, "prepare", complete)
+    assert second.status == 200, second.body
+    assert (second.body["to"], second.body["step"]) == (stack.manifest["points"], "points")
+    carried = act(
+        site,
+        staff,
+        "confirm",
+        {**complete, "txHash": send_prepared(stack, stack.registrar, second.body)},
+    )
+    assert carried.status == 200 and carried.body["remains"] is False, carried.body
+    assert (stack.balance(old), stack.balance(new)) == (0, points)
+    stored, opened = stored_member(dashboard, "MOV-001")
+    assert stored.wallet == new and opened.personal.full_name == "ingrid halvorsen"
+    assert stack.record(new)[3] == 1  # active under the new wallet
+    refused(act(site, staff, "prepare", complete), 409, "no_move_pending")
+
+
+def test_registrar_cancels_a_pending_move(stack: MemberStack, dashboard: Dashboard) -> None:
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-002", "Tomasz Wierzbicki")
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    cancel: dict[str, Any] = {"action": "move_cancel", "query": "MOV-002"}
+    refused(act(site, staff, "prepare", cancel), 409, "no_move_pending")
+    body: dict[str, Any] = {"action": "move", "query": "MOV-002", "newWallet": new.lower()}
+    sent = send_prepared(stack, stack.registrar, act(site, staff, "prepare", body).body)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    pauser = sign_in(stack, site, dashboard.pauser)
+    refused(act(site, pauser, "prepare", cancel), 403, "forbidden")
+    prepared = act(site, staff, "prepare", cancel)
+    assert prepared.status == 200, prepared.body
+    refused(act(site, staff, "confirm", {**cancel, "txHash": sent}), 409, "not_done")
+    cancelled = act(
+        site,
+        staff,
+        "confirm",
+        {**cancel, "txHash": send_prepared(stack, stack.registrar, prepared.body)},
+    )
+    assert cancelled.status == 200 and cancelled.body["pendingMove"] is None, cancelled.body
+    assert stack.registry.functions.pendingMove(old).call()[0] == "0x" + "0" * 40
+    assert vault_wallet(dashboard, "MOV-002") == old
+    refused(act(site, staff, "prepare", {**cancel, "action": "move_complete"}), 409,
+            "no_move_pending")  # fmt: skip
+
+
+def test_a_move_completed_by_someone_else_is_finished_from_the_dashboard(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    """`completeMove` is anyone's to send: the dashboard then carries the points over, and only
+    after that does the vault's record follow."""
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-003", "Oluwaseun Adeyemi")
+    stack.credit(old, 50)
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "move", "query": "MOV-003", "newWallet": new}
+    sent = send_prepared(stack, stack.registrar, act(site, staff, "prepare", body).body)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    _, executable_at = stack.registry.functions.pendingMove(old).call()
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    travel(stack, executable_at - head + 1)
+    stack._send(stack.registry.functions.completeMove(old), new)  # the member's new wallet
+    seen = call(
+        site,
+        "/admin/api/member",
+        "POST",
+        {"query": "MOV-003", "reason": REASON},
+        cookie=staff.cookie,
+        csrf=staff.csrf,
+    )
+    assert seen.body["move"]["movedTo"] == new and seen.body["move"]["pending"] is None
+    complete: dict[str, Any] = {"action": "move_complete", "query": "MOV-003"}
+    carry = act(site, staff, "prepare", complete)
+    assert carry.status == 200 and carry.body["step"] == "points", carry.body
+    assert vault_wallet(dashboard, "MOV-003") == old  # points first, then the vault
+    done = act(
+        site,
+        staff,
+        "confirm",
+        {**complete, "txHash": send_prepared(stack, stack.registrar, carry.body)},
+    )
+    assert done.status == 200 and done.body["remains"] is False, done.body
+    assert vault_wallet(dashboard, "MOV-003") == new and stack.balance(old) == 0
+    refused(act(site, staff, "prepare", complete), 409, "no_move_pending")
+
+
+def test_a_move_completed_elsewhere_without_points_moves_the_vault_record(
+    stack: MemberStack, dashboard: Dashboard
+) -> None:
+    site = dashboard.site
+    old = vault_member(stack, dashboard, "MOV-004", "Keziah Abernathy")
+    new = stack.fresh_account()
+    staff = sign_in(stack, site, stack.registrar)
+    body: dict[str, Any] = {"action": "move", "query": "MOV-004", "newWallet": new}
+    sent = send_prepared(stack, stack.registrar, act(site, staff, "prepare", body).body)
+    assert act(site, staff, "confirm", {**body, "txHash": sent}).status == 200
+    _, executable_at = stack.registry.functions.pendingMove(old).call()
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    travel(stack, executable_at - head + 1)
+    stack._send(stack.registry.functions.completeMove(old), stack.admin)
+    assert vault_wallet(dashboard, "MOV-004") == old
+    complete: dict[str, Any] = {"action": "move_complete", "query": "MOV-004"}
+    refused(act(site, staff, "prepare", complete), 409, "nothing_to_change")  # nothing to sign
+    assert vault_wallet(dashboard, "MOV-004") == new  # the chain is done: the vault followed

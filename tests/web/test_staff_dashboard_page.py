@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from member_stack import ROOT, MemberStack, Site
+from operator_kit import rpc
 from page_kit import DOCS_IMAGES, WalletSettings, update_docs_image
 from playwright.sync_api import Browser, Dialog, Page, expect
 
@@ -515,5 +516,72 @@ def test_registrar_erases_a_member_from_the_page(
     ):
         stored = vault.get("PAGE-003")
     assert stored is not None and stored.status.value == "erased"
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_registrar_moves_a_member_to_a_new_wallet_from_the_page(
+    browser: Browser, stack: MemberStack, dashboard_site: DashboardSite
+) -> None:
+    given = PersonalData("Sunniva Marchetti", "sunniva@example.org")
+    old = vault_member(stack, dashboard_site.vault_path, "PAGE-004", given)
+    stack.credit(old, 150)
+    points = stack.balance(old)
+    new = stack.fresh_account()
+    page = open_dashboard(browser, stack, dashboard_site.site, stack.registrar)
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in_on_page(page)
+    page.get_by_label("Member id or wallet").fill("PAGE-004")
+    page.get_by_label("Why are you opening this member's record?").select_option("member_request")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.locator("#member-view")).to_contain_text("Sunniva Marchetti")
+    page.get_by_label("New wallet (0x…)").fill(new)
+    page.get_by_role("button", name="Move to a new wallet").click()
+    expect(page.locator("#message")).to_have_text(
+        "Done: propose the move of PAGE-004 (confirmed on chain)."
+    )
+    assert asked == [
+        f"Really move PAGE-004 to the new wallet {new}? Your wallet will ask you to sign the "
+        "proposal; the move can be completed only after the waiting time."
+    ]
+    pending, executable_at = stack.registry.functions.pendingMove(old).call()
+    assert pending == new
+    expect(page.locator("#move-pending")).to_contain_text(f"A move to {new} is pending")
+    expect(page.get_by_role("button", name="Complete move")).to_be_hidden()
+    expect(page.get_by_role("button", name="Cancel move")).to_be_visible()
+    assert axe_violations(page) == []
+
+    head = int(stack.web3.eth.get_block("latest")["timestamp"])
+    rpc(stack.web3, "evm_increaseTime", executable_at - head + 1)
+    rpc(stack.web3, "evm_mine")
+    page.get_by_role("button", name="Show the member").click()
+    expect(page.locator("#move-pending")).to_contain_text("it can be completed now")
+    page.get_by_role("button", name="Complete move").click()
+    expect(page.locator("#message")).to_have_text(
+        "Done: complete the move of PAGE-004 (confirmed on chain)."
+    )
+    sent = [
+        c for c in page.evaluate("window.__wallet.calls") if c["method"] == "eth_sendTransaction"
+    ]
+    targets = [c["params"][0]["to"].lower() for c in sent]
+    registry, points_token = stack.manifest["registry"].lower(), stack.manifest["points"].lower()
+    assert targets == [registry, registry, points_token]  # propose, complete, carry over
+    assert {c["params"][0]["from"].lower() for c in sent} == {stack.registrar.lower()}
+    assert (stack.balance(old), stack.balance(new)) == (0, points)
+    assert stack.record(new)[3] == ACTIVE
+    with (
+        pytest.warns(DevelopmentKeyWarning),
+        Vault.open(dashboard_site.vault_path, allow_dev_key=True) as vault,
+    ):
+        stored = vault.get("PAGE-004")
+    assert stored is not None and stored.wallet == new
+    expect(page.locator("#member-view")).to_contain_text(new)  # shown again, moved
+    expect(page.locator("#move-pending")).to_be_hidden()
     assert axe_violations(page) == []
     page.context.close()

@@ -336,9 +336,13 @@ async function loadSeries(): Promise<void> {
 /** The personal-data fields an update may change (the server's `UPDATABLE_FIELDS`). */
 const UPDATE_FIELDS = ["full_name", "email", "phone", "birth_date"] as const;
 
-async function lookUp(event: SubmitEvent): Promise<void> {
+function lookUp(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const form = event.target as HTMLFormElement;
+  return showMember();
+}
+
+async function showMember(): Promise<void> {
+  const form = byId<HTMLFormElement>("member-form");
   const query = (form.elements.namedItem("query") as HTMLInputElement).value;
   const reason = (form.elements.namedItem("reason") as HTMLSelectElement).value;
   const view = byId("member-view");
@@ -375,6 +379,7 @@ async function lookUp(event: SubmitEvent): Promise<void> {
     // Personal data can be updated only for a member with a vault record (shown to registrars).
     byId("update-fields").hidden = found.personal === null || found.erased;
     for (const name of UPDATE_FIELDS) byId<HTMLInputElement>(`update-${name}`).value = personal[name] ?? "";
+    showMove(found);
     say("", "success");
     if (session?.sections.includes("access_log")) await loadAccessLog();
   } catch (error) {
@@ -385,13 +390,34 @@ async function lookUp(event: SubmitEvent): Promise<void> {
   }
 }
 
+/** A membership with a vault record moves: the pending move (if any) and its buttons. */
+function showMove(found: any): void {
+  const move = found.move ?? {};
+  byId("move-fields").hidden = found.vault === null || found.vault.status !== "enrolled";
+  // Completed on chain by someone else (anyone may), but not yet followed by the points and
+  // the vault: "Complete move" finishes it.
+  const moved: string | null = move.movedTo ?? null;
+  const pending: string | null = move.pending ?? moved;
+  const ready = moved !== null || (pending !== null && Number(move.now) >= Number(move.executableAt));
+  const note = byId("move-pending");
+  note.hidden = pending === null;
+  const when = new Date(Number(move.executableAt) * 1000).toISOString().replace(".000Z", "Z");
+  note.textContent = pending === null ? "" : s.movePending(pending, when, ready);
+  byId("move-new").hidden = pending !== null;
+  byId("move-cancel").hidden = pending === null || moved !== null;
+  byId("move-complete").hidden = !ready;
+}
+
 async function act(action: string): Promise<void> {
   const member = shownMember;
   if (!member || !session || !provider) return;
   const words = s.actionWords[action] ?? action;
-  const question = action === "erase" ? s.confirmErase(member) : s.confirmAction(words, member);
+  const newWallet = byId<HTMLInputElement>("move-wallet").value.trim();
+  const question =
+    action === "erase" ? s.confirmErase(member) : action === "move" ? s.confirmMove(member, newWallet) : s.confirmAction(words, member);
   if (!window.confirm(question)) return;
   const body: Record<string, unknown> = { action, query: member };
+  if (action === "move") body.newWallet = newWallet;
   if (action === "tier") body.tier = Number(byId<HTMLSelectElement>("action-tier").value);
   if (action === "update") {
     body.changes = Object.fromEntries(UPDATE_FIELDS.map((name) => [name, byId<HTMLInputElement>(`update-${name}`).value]));
@@ -399,7 +425,8 @@ async function act(action: string): Promise<void> {
   const buttons = [...byId("member-actions").querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    // An erasure may take two transactions (the registry's erase, the points' forfeit).
+    // An erasure may take two transactions (the registry's erase, the points' forfeit), and
+    // so may completing a move (the registry's completeMove, the points' carryOver).
     for (let step = 0; step < 2; step += 1) {
       const prepared = await api("action/prepare", "POST", body);
       const txHash = await provider.request({
@@ -409,9 +436,15 @@ async function act(action: string): Promise<void> {
       const done = await api("action/confirm", "POST", { ...body, txHash });
       if (!done.remains) break;
     }
+    if (action.startsWith("move")) {
+      byId<HTMLInputElement>("move-wallet").value = "";
+      await showMember(); // the pending move, as the chain has it now
+    }
     say(s.actionDone(words, member), "success");
     if (session.sections.includes("overview")) await loadOverview();
   } catch (error) {
+    // A move refused may still have moved on (completed by someone else, the vault followed).
+    if (action.startsWith("move")) await showMember();
     fail(error);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
