@@ -286,6 +286,19 @@ class MemberStack:
         self._send(self.points.functions.setReward(reward_id, cost), self.admin)
 
     @contextmanager
+    def short_move_delay(self, seconds: int = 20) -> Iterator[None]:
+        """Moves proposed in the block wait `seconds`, not the deployment's days: a test that
+        travels past the delay moves this session's shared clock by that much only (a clock
+        days ahead of the wall clock makes signed requests' deadlines look too far to the
+        relays, whose clock is the wall clock)."""
+        before = int(self.registry.functions.moveDelay().call())
+        self._send(self.registry.functions.setMoveDelay(seconds), self.admin)
+        try:
+            yield
+        finally:
+            self._send(self.registry.functions.setMoveDelay(before), self.admin)
+
+    @contextmanager
     def paused(self) -> Iterator[None]:
         """The programme paused (by the admin) for the block, unpaused after."""
         self._send(self.registry.functions.pause(), self.admin)

@@ -41,7 +41,9 @@ WALLET_FIELDS = frozenset({"member", "from", "to", "old", "oldWallet", "newWalle
 #: Address fields that name someone who acted, or an account given a role: not a member's
 #: history. Every address field of both contracts' events is in one of the two sets
 #: (`tests/index/test_decoding.py` names the event to classify when one is added).
-ACTOR_FIELDS = frozenset({"by", "issuer", "sender", "account", "owner", "spender", "newAdmin"})
+ACTOR_FIELDS = frozenset(
+    {"by", "issuer", "registrar", "sender", "account", "owner", "spender", "newAdmin"}
+)
 
 #: The compact columns of `index_events`, in order. `zeros` is a bit mask of the wallet
 #: fields that held the zero address (a mint's `from`), which `member` and `member2` skip.

@@ -38,6 +38,8 @@ REGISTRY_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "MemberRevoked": ("MemberRevoked(address,address)", ()),
     "MemberLeft": ("MemberLeft(address)", ()),
     "MemberErased": ("MemberErased(address,address)", ()),
+    # Both wallets are indexed: the new one is read from the second topic (`decode_log`).
+    "MemberMoved": ("MemberMoved(address,address)", ()),
 }
 PROOFS_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "IdentityRegistered": ("IdentityRegistered(address,uint256)", ("uint256",)),
@@ -118,6 +120,8 @@ def decode_log(log: dict[str, Any]) -> ChainEvent:
     )
     data = bytes.fromhex(str(log["data"])[2:])
     args = tuple(decode(list(types), data)) if types else ()
+    if name == "MemberMoved":  # (new wallet,), from its indexed topic
+        args = (str(to_checksum_address(bytes.fromhex(str(topics[2])[2:])[12:])),)
     return ChainEvent(
         block=int(log["blockNumber"], 16),
         log_index=int(log["logIndex"], 16),

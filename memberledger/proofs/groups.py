@@ -26,7 +26,7 @@ from memberledger.tiers import TIERS
 
 GROUP_COUNT = 4
 #: Registry status numbers (`IMembershipRegistry.Status`).
-ACTIVE, SUSPENDED, REVOKED, ERASED = 1, 2, 3, 4
+ACTIVE, SUSPENDED, REVOKED, ERASED, MOVED = 1, 2, 3, 4, 5
 #: The status each registry event leaves a member in (MemberEnrolled and TierChanged aside).
 STATUS_AFTER: dict[str, int] = {
     "MemberSuspended": SUSPENDED,
@@ -62,6 +62,11 @@ class GroupReplay:
             self.status[member] = (after, 0 if after == ERASED else tier)
             if after == ERASED:
                 self.identity.pop(member, None)
+        elif name == "MemberMoved":
+            # The record goes to the new wallet (which registers an identity of its own);
+            # the old wallet is a tombstone, in no group (`completeMove`).
+            self.status[str(event.args[0])] = self.status.get(member, (0, 0))
+            self.status[member] = (MOVED, 0)
         elif name == "IdentityRegistered":
             self.identity[member] = (int(event.args[0]), event.position)
 

@@ -832,6 +832,14 @@ def test_registrar_erases_a_member_vault_first_then_the_chain(
     refused(act(site, staff, "prepare", body), 409, "nothing_to_change")
 
 
+@pytest.fixture
+def short_moves(stack: MemberStack) -> Iterator[None]:
+    """Moves wait 20 seconds in these tests, so travelling past the delay leaves the shared
+    chain's clock near the wall clock (`MemberStack.short_move_delay`)."""
+    with stack.short_move_delay():
+        yield
+
+
 def travel(stack: MemberStack, seconds: int) -> None:
     """Anvil's clock forward by `seconds`, and a block mined at the new time."""
     rpc(stack.web3, "evm_increaseTime", seconds)
@@ -843,7 +851,7 @@ def vault_wallet(dashboard: Dashboard, member_id: str) -> str:
 
 
 def test_registrar_moves_a_member_to_a_new_wallet_after_the_delay(
-    stack: MemberStack, dashboard: Dashboard
+    stack: MemberStack, dashboard: Dashboard, short_moves: None
 ) -> None:
     site = dashboard.site
     old = vault_member(stack, dashboard, "MOV-001", "Ingrid Halvorsen")
@@ -919,7 +927,9 @@ def test_registrar_moves_a_member_to_a_new_wallet_after_the_delay(
     refused(act(site, staff, "prepare", complete), 409, "no_move_pending")
 
 
-def test_registrar_cancels_a_pending_move(stack: MemberStack, dashboard: Dashboard) -> None:
+def test_registrar_cancels_a_pending_move(
+    stack: MemberStack, dashboard: Dashboard, short_moves: None
+) -> None:
     site = dashboard.site
     old = vault_member(stack, dashboard, "MOV-002", "Tomasz Wierzbicki")
     new = stack.fresh_account()
@@ -948,7 +958,7 @@ def test_registrar_cancels_a_pending_move(stack: MemberStack, dashboard: Dashboa
 
 
 def test_a_move_completed_by_someone_else_is_finished_from_the_dashboard(
-    stack: MemberStack, dashboard: Dashboard
+    stack: MemberStack, dashboard: Dashboard, short_moves: None
 ) -> None:
     """`completeMove` is anyone's to send: the dashboard then carries the points over, and only
     after that does the vault's record follow."""
@@ -989,7 +999,7 @@ def test_a_move_completed_by_someone_else_is_finished_from_the_dashboard(
 
 
 def test_a_move_completed_elsewhere_without_points_moves_the_vault_record(
-    stack: MemberStack, dashboard: Dashboard
+    stack: MemberStack, dashboard: Dashboard, short_moves: None
 ) -> None:
     site = dashboard.site
     old = vault_member(stack, dashboard, "MOV-004", "Keziah Abernathy")
