@@ -22,8 +22,8 @@ from memberledger.chain.rpc import NodeClient
 BLOCKS_PER_QUERY = 10_000
 
 #: Registry events that change who is in a group: name -> (signature, data types after the
-#: indexed member). A new status event (e.g. a `Moved` status) must be added here, and to
-#: `groups.STATUS_AFTER`; `groups.check_against_registry` catches one that was forgotten.
+#: indexed member). A new status event must be added here and folded in
+#: `groups.GroupReplay.apply`; `groups.check_against_registry` catches one that was forgotten.
 REGISTRY_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     # Issue 14's registry drops the consent from the event (consent is a ConsentChanged):
     # both forms are read, the tier is the second argument in each.
