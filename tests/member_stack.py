@@ -1,5 +1,5 @@
 """The local stack a member's browser talks to, shared by the web and relay tests: a private
-Anvil with 160 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
+Anvil with 320 unlocked accounts, the contracts deployed by the real `ape run deploy`, and the
 real `ape run relay` serving the built page, its config.json and the relay. The registrar's
 part (enroll, credit, suspend) is played through web3 against the registry directly.
 
@@ -35,7 +35,7 @@ from memberledger.pii.commitment import Commitment, commit_person
 from memberledger.site.signed_requests import CONSENT_CHANGE, REDEEM_REQUEST, Eip712Type
 
 ROOT = Path(__file__).resolve().parents[1]
-ANVIL_ACCOUNTS = 160
+ANVIL_ACCOUNTS = 320  # the site, web and proof tests share one session stack: over 160 used
 START_TIMEOUT = 90
 #: The relay's account on a local chain (memberledger.site.server.LOCAL_RELAYER_INDEX).
 RELAYER_INDEX = 9
