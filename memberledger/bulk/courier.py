@@ -175,18 +175,22 @@ class Courier:
         self._fees_at = 0.0
         self._next_nonce: int | None = None
         self._reconnections = node.reconnections
+        #: On PostgreSQL, whose confirmed batches this courier reconciles: its account's only
+        #: (other machines reconcile theirs). On SQLite, every batch: the run is alone.
+        self._owner = signer.address if database.is_postgres else None
 
     # ------------------------------------------------------------------ public
 
     def reconcile(self) -> list[str]:
-        """Reopen confirmed batches whose block the chain no longer has (or has another
-        block, or the block without their transaction); their ids. Asks for block headers
-        only, a few per run, not for receipts (whose logs are large)."""
+        """Reopen confirmed batches (this account's, on PostgreSQL) whose block the chain no
+        longer has (or has another block, or the block without their transaction); their
+        ids. Asks for block headers only, a few per run, not for receipts (whose logs are
+        large)."""
         head = self.node.block_number()
         recent = [
             confirmed
             for confirmed in self.journal.confirmed_since(
-                self.target.kind, max(0, head - ROLLBACK_WINDOW)
+                self.target.kind, max(0, head - ROLLBACK_WINDOW), self._owner
             )
             if confirmed.block_hash != ""  # confirmed by state alone: nothing to lose
         ]

@@ -14,8 +14,10 @@
 4. the courier sends the batches stored so far (see `memberledger.bulk.courier`), several in
    flight, and each receipt marks its members enrolled, with the transaction hash and block.
 
-Only one enroll run works on a programme at a time (`memberledger.store.lock`; on
-PostgreSQL a second machine's waits for it).
+Only one enroll run works on a SQLite vault at a time. On PostgreSQL machines with different
+signing accounts enroll at the same time: each checks and stores its file in turn (seconds),
+then sends its own batches while the others store and send theirs
+(`memberledger.store.lock`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def enroll_file(
     options = options or RunOptions()
     result = EnrollmentResult(path=path)
     vault, journal = programme.vault, programme.journal
-    with bulk_run(programme, options, "an enroll run", BatchKind.ENROLL):
+    with bulk_run(programme, options, "an enroll run", BatchKind.ENROLL) as turn:
         target = EnrollmentTarget(programme)
         courier = courier_for(programme, target, options)
         if not options.dry_run:
@@ -79,6 +81,7 @@ def enroll_file(
                 worker_setup=ease_collector_in_worker,
             )
             stage_file(programme, result, staging, outcomes)
+            turn.take()
             staging.check_vault()
             staging.check_chain()
             size = settle_checked_file(result, staging, options, target)
@@ -86,8 +89,10 @@ def enroll_file(
                 result.estimate = dry_run_estimate(programme, staging, target, result.new, size)
             else:
                 # Members an earlier run stored but never planned go first.
-                journal.plan(BatchKind.ENROLL, unbatched_pending_members(vault, journal), size)
-                store_and_send(programme, courier, staging, size, result, "enrolling")
+                sender = programme.signer.address
+                unbatched = unbatched_pending_members(vault, journal)
+                journal.plan(BatchKind.ENROLL, unbatched, size, sender)
+                store_and_send(programme, courier, staging, size, result, "enrolling", turn)
         finally:
             staging.close()
     result.figures.finish(result.deliveries)

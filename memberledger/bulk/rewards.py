@@ -73,7 +73,7 @@ def issue_rewards(
     options = options or RunOptions()
     result = RewardsResult(path=path)
     journal = programme.journal
-    with bulk_run(programme, options, "an issue_rewards run", BatchKind.CREDIT):
+    with bulk_run(programme, options, "an issue_rewards run", BatchKind.CREDIT) as turn:
         # The chain first: if it holds credits the journal does not know, nothing is sent.
         require_known_credits(programme, remember=not options.dry_run)
         target = CreditTarget(programme)
@@ -90,6 +90,7 @@ def issue_rewards(
         try:
             # A reward row is cheap to check: sending it to a worker would cost more than that.
             stage_file(programme, result, staging, scan_rewards_file(path, staging.index))
+            turn.take()
             staging.check_journal()
             staging.check_chain()
             result.new_points = staging.new_points()
@@ -98,7 +99,7 @@ def issue_rewards(
             if options.dry_run:
                 result.estimate = dry_run_estimate(programme, staging, target, result.new, size)
             else:
-                store_and_send(programme, courier, staging, size, result, "crediting")
+                store_and_send(programme, courier, staging, size, result, "crediting", turn)
         finally:
             staging.close()
     result.figures.finish(result.deliveries)
@@ -130,10 +131,12 @@ def retry_skipped_credits(programme: Programme, options: RunOptions | None = Non
     options = options or RunOptions()
     result = RetryResult()
     journal = programme.journal
-    with bulk_run(programme, options, "an issue_rewards --retry-skipped run", BatchKind.CREDIT):
+    what = "an issue_rewards --retry-skipped run"
+    with bulk_run(programme, options, what, BatchKind.CREDIT) as turn:
         require_known_credits(programme, remember=not options.dry_run)
         target = CreditTarget(programme)
         courier = courier_for(programme, target, options)
+        turn.take()  # another machine retrying at the same time waits, then finds none left
         skipped = journal.skipped_credits()
         statuses = fetch_statuses(
             programme.node, programme.deployment.registry, [c.wallet for c in skipped]
@@ -145,7 +148,8 @@ def retry_skipped_credits(programme: Programme, options: RunOptions | None = Non
             return result
         courier.reconcile()
         size = options.batch_size or target.gas.default_batch
-        planned = journal.plan_retry(result.retried, size)
+        planned = journal.plan_retry(result.retried, size, programme.signer.address)
+        turn.release()
         with row_progress(programme.console, "crediting again", len(result.retried)) as advance:
             result.deliveries = courier.deliver(
                 [batch.batch_id for batch in planned],

@@ -30,7 +30,7 @@ from memberledger.store.journal import (
     PlanStep,
     batch_id,
 )
-from memberledger.store.lock import shared_run
+from memberledger.store.lock import account_run, idle_accounts, storing
 
 T = TypeVar("T")
 
@@ -121,27 +121,76 @@ class BulkResult:
         return not self.new and not self.deliveries and self.estimate is None
 
 
+class StoreTurn:
+    """A run's turn at checking its file against the vault and the journal and storing its
+    new rows (`memberledger.store.lock.storing`): on PostgreSQL one machine at a time per
+    kind, so rows another machine stored a moment ago read as done or pending, never as new
+    twice; on SQLite (one run at a time anyway) and in a dry run, nothing to take."""
+
+    def __init__(self, programme: Programme, kind: BatchKind, what: str, active: bool) -> None:
+        self._programme, self._kind, self._what = programme, kind, what
+        #: Store every new row before sending any (on PostgreSQL): planning while sending
+        #: would keep the other machines waiting for this one's whole run.
+        self.eager = active and programme.database.is_postgres
+        self._held = contextlib.ExitStack()
+        self._taken = False
+
+    def take(self) -> None:
+        """Wait for the turn (another machine may be storing), once per run."""
+        if self.eager and not self._taken:
+            self._taken = True
+            console = self._programme.console
+            self._held.enter_context(
+                storing(
+                    self._programme.database,
+                    self._kind.value,
+                    self._what,
+                    on_wait=lambda text: console.print(f"[yellow]waiting:[/] {text}"),
+                )
+            )
+
+    def release(self) -> None:
+        """Let the other machines store theirs (idempotent)."""
+        self._held.close()
+
+
 @contextlib.contextmanager
 def bulk_run(
     programme: Programme, options: RunOptions, what: str, kind: BatchKind
-) -> Iterator[None]:
+) -> Iterator[StoreTurn]:
     """The block of a bulk run: the garbage collector eased for bulk work and, unless it is a
     dry run (which writes nothing), the run lock (`what` names the run in the refusal a
     second copy gets): the vault file's, or on PostgreSQL the database's lock of runs of
-    `kind`, which other machines' runs of the same kind wait for
-    (`memberledger.store.lock.shared_run`)."""
+    `kind` by this run's signing account, which another machine's run with the same account
+    waits for (`memberledger.store.lock.account_run`). Yields the run's `StoreTurn`, released
+    at the end of the block at the latest."""
     with collector_eased():
         if options.dry_run:
-            yield
+            yield StoreTurn(programme, kind, what, active=False)
             return
         console = programme.console
-        with shared_run(
+        turn = StoreTurn(programme, kind, what, active=True)
+        with account_run(
             programme.database,
             kind.value,
+            programme.signer.address,
             what,
             on_wait=lambda text: console.print(f"[yellow]waiting:[/] {text}"),
         ):
-            yield
+            try:
+                yield turn
+            finally:
+                turn.release()
+
+
+def claim_open_batches(programme: Programme, kind: BatchKind) -> list[str]:
+    """The open batches of `kind` this run is to send (`Journal.claim`): its account's, those
+    of nobody, and those of accounts whose machines run nothing of `kind` now (a machine that
+    died mid-run leaves its planned batches to the next run, on any machine)."""
+    journal, sender = programme.journal, programme.signer.address
+    others = [account for account in journal.open_senders(kind) if account != sender]
+    with idle_accounts(programme.database, kind.value, others) as idle:
+        return journal.claim(kind, sender, idle)
 
 
 def courier_for(programme: Programme, target: BatchTarget, options: RunOptions) -> Courier:
@@ -221,19 +270,28 @@ def store_and_send(
     size: int,
     result: BulkResult,
     description: str,
+    turn: StoreTurn,
 ) -> None:
     """Store and plan the staged new rows a few batches at a time (`Journal.plan_in_steps`)
-    while the courier sends every open batch of its kind, earlier runs' first, with a progress
-    bar over their rows; the deliveries go into `result`."""
+    while the courier sends every open batch of its kind this run's account is to send
+    (`claim_open_batches`), earlier runs' first, with a progress bar over their rows; the
+    deliveries go into `result`. On PostgreSQL every new row is stored first and the
+    `turn` released before anything is sent, so other machines store theirs meanwhile."""
     journal, kind = programme.journal, courier.target.kind
-    planned = journal.plan_in_steps(kind, staging.plan_steps(size), size, programme.vault)
-    ids = journal.open_batch_ids(kind)
-    total = sum(journal.batch_size(i) for i in ids) + result.new
+    sender = programme.signer.address
+    steps = journal.plan_in_steps(kind, staging.plan_steps(size), size, programme.vault, sender)
+    planned: Iterator[Batch] | None = result.figures.timed(steps, "stored")
+    unplanned = result.new
+    if turn.eager:
+        for _ in planned or ():
+            pass
+        planned, unplanned = None, 0
+    turn.release()
+    ids = claim_open_batches(programme, kind)
+    total = sum(journal.batch_size(i) for i in ids) + unplanned
     with row_progress(programme.console, description, total) as advance:
         result.deliveries = courier.deliver(
-            ids,
-            planned=result.figures.timed(planned, "stored"),
-            on_delivered=lambda delivery: advance(delivery.rows),
+            ids, planned=planned, on_delivered=lambda delivery: advance(delivery.rows)
         )
 
 

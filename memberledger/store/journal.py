@@ -300,11 +300,20 @@ class Journal:
 
     # ------------------------------------------------------------------ planning
 
-    def plan(self, kind: BatchKind, entries: Iterable[JournalEntry], batch_size: int) -> list[str]:
+    def plan(
+        self,
+        kind: BatchKind,
+        entries: Iterable[JournalEntry],
+        batch_size: int,
+        sender: str | None = None,
+    ) -> list[str]:
         """Fix `entries` into batches of at most `batch_size` rows and record them, all in
-        one transaction; the new batch ids, in order. A row already in a live batch raises
+        one transaction, owned by the account `sender` (None: by whoever claims them first,
+        `claim`); the new batch ids, in order. A row already in a live batch raises
         `JournalError`. `entries` is consumed as a stream."""
-        return [batch.batch_id for batch in self.plan_batches(kind, entries, batch_size)]
+        return [
+            batch.batch_id for batch in self.plan_batches(kind, entries, batch_size, sender=sender)
+        ]
 
     def plan_batches(
         self,
@@ -312,6 +321,7 @@ class Journal:
         entries: Iterable[JournalEntry],
         batch_size: int,
         staged: StagedEntries | None = None,
+        sender: str | None = None,
     ) -> list[Batch]:
         """`plan`, answering with the planned batches themselves (so a sender need not read
         back what it has just written). With `staged`, each batch's rows are copied from
@@ -325,15 +335,20 @@ class Journal:
             for entry in entries:
                 chunk.append(entry)
                 if len(chunk) == batch_size:
-                    planned.append(self._planned(kind, chunk, staged, first))
+                    planned.append(self._planned(kind, chunk, staged, first, sender))
                     first += len(chunk)
                     chunk = []
             if chunk:
-                planned.append(self._planned(kind, chunk, staged, first))
+                planned.append(self._planned(kind, chunk, staged, first, sender))
         return planned
 
     def plan_in_steps(
-        self, kind: BatchKind, steps: Iterable[PlanStep], batch_size: int, vault: Vault
+        self,
+        kind: BatchKind,
+        steps: Iterable[PlanStep],
+        batch_size: int,
+        vault: Vault,
+        sender: str | None = None,
     ) -> Iterator[Batch]:
         """Plan each step's rows into batches, one vault transaction per step (the step's new
         members stored in `vault` first, in the same transaction), and yield the new batches
@@ -346,7 +361,7 @@ class Journal:
             with self._db.transaction():
                 if step.new_members is not None:
                     vault.insert_selected(step.new_members.select, step.new_members.parameters)
-                batches = self.plan_batches(kind, step.entries, batch_size, step.staged)
+                batches = self.plan_batches(kind, step.entries, batch_size, step.staged, sender)
             yield from batches
 
     def _planned(
@@ -355,8 +370,9 @@ class Journal:
         entries: list[JournalEntry],
         staged: StagedEntries | None,
         first: int,
+        sender: str | None,
     ) -> Batch:
-        identity = self._insert(kind, entries, staged, first)
+        identity = self._insert(kind, entries, staged, first, sender)
         return Batch(identity, kind, BatchStatus.PLANNED, tuple(entries))
 
     def _insert(
@@ -365,6 +381,7 @@ class Journal:
         entries: Sequence[JournalEntry],
         staged: StagedEntries | None = None,
         first: int = 0,
+        sender: str | None = None,
     ) -> str:
         expected = EnrollmentEntry if kind is BatchKind.ENROLL else CreditEntry
         for entry in entries:
@@ -378,17 +395,17 @@ class Journal:
         if existing is None:
             self._db.execute(
                 "INSERT INTO journal_batches (batch_id, kind, status, size, created_at, "
-                "updated_at) VALUES (?, ?, 'planned', ?, ?, ?)",
-                (identity, kind.value, len(entries), now, now),
+                "updated_at, sender) VALUES (?, ?, 'planned', ?, ?, ?, ?)",
+                (identity, kind.value, len(entries), now, now, sender),
             )
         elif existing[0] == BatchStatus.FAILED:
             # The same rows again after the chain refused them once: the chain holds none of
             # them (checked when it failed), so the batch starts over.
             self._db.execute(
                 "UPDATE journal_batches SET status = 'planned', size = ?, tx_hash = NULL, "
-                "block = NULL, block_hash = NULL, gas_used = NULL, updated_at = ? "
+                "block = NULL, block_hash = NULL, gas_used = NULL, updated_at = ?, sender = ? "
                 "WHERE batch_id = ?",
-                (len(entries), now, identity),
+                (len(entries), now, sender, identity),
             )
             self._db.execute("DELETE FROM journal_transactions WHERE batch_id = ?", (identity,))
         else:  # the very same rows again: each of them is in that batch already
@@ -610,6 +627,37 @@ class Journal:
     def open_batch_ids(self, kind: BatchKind) -> list[str]:
         return self.batch_ids(kind, OPEN_STATUSES)
 
+    def open_senders(self, kind: BatchKind) -> list[str]:
+        """The accounts that own open batches of `kind`."""
+        rows = self._db.execute(
+            "SELECT DISTINCT sender FROM journal_batches WHERE kind = ? AND sender IS NOT NULL "
+            "AND status IN (?, ?)",
+            (kind.value, *OPEN_STATUSES),
+        )
+        return sorted(str(row[0]) for row in rows)
+
+    def claim(self, kind: BatchKind, sender: str, idle: Sequence[str] = ()) -> list[str]:
+        """The open batches of `kind` that `sender` is to send, in the order they were
+        planned: its own, and those it takes over now (in one statement, so two machines
+        never take the same batch): nobody's yet (journaled before batches had owners), or
+        owned by one of the `idle` accounts (that run nothing now: `store.lock.idle_accounts`).
+        A batch another account sent and that is not mined yet stays that account's to finish
+        (`memberledger.bulk.courier` refuses to send it again under another nonce)."""
+        others = [account for account in idle if account != sender]
+        marks = ", ".join("?" * len(others))
+        taken_over = f" OR sender IN ({marks})" if others else ""
+        self._db.execute(
+            "UPDATE journal_batches SET sender = ? WHERE kind = ? AND status IN (?, ?) "
+            f"AND (sender IS NULL{taken_over})",
+            (sender, kind.value, *OPEN_STATUSES, *others),
+        )
+        rows = self._db.execute(
+            "SELECT batch_id FROM journal_batches WHERE kind = ? AND status IN (?, ?) "
+            "AND sender = ? ORDER BY rowid",
+            (kind.value, *OPEN_STATUSES, sender),
+        )
+        return [row[0] for row in rows]
+
     def batch_size(self, batch_id: str) -> int:
         row = self._db.execute(
             "SELECT size FROM journal_batches WHERE batch_id = ?", (batch_id,)
@@ -690,12 +738,17 @@ class Journal:
         held.update(self.retired_keys(kind, keys))
         return [key for key in keys if key not in held]
 
-    def confirmed_since(self, kind: BatchKind, block: int) -> list[ConfirmedBatch]:
-        """Confirmed batches mined at or after `block` (those a rollback could undo)."""
+    def confirmed_since(
+        self, kind: BatchKind, block: int, sender: str | None = None
+    ) -> list[ConfirmedBatch]:
+        """Confirmed batches mined at or after `block` (those a rollback could undo); with
+        `sender`, only that account's (another machine's are its own to reopen: two machines
+        reopening one batch would trip over each other)."""
+        owned = " AND sender = ?" if sender is not None else ""
         rows = self._db.execute(
             "SELECT batch_id, tx_hash, block, block_hash FROM journal_batches "
-            "WHERE kind = ? AND status = 'confirmed' AND block >= ? ORDER BY rowid",
-            (kind.value, block),
+            f"WHERE kind = ? AND status = 'confirmed' AND block >= ?{owned} ORDER BY rowid",
+            (kind.value, block, *([sender] if sender is not None else [])),
         ).fetchall()
         return [ConfirmedBatch(b, t, int(n), h) for b, t, n, h in rows]
 
@@ -750,7 +803,9 @@ class Journal:
             for key, tag, wallet, points, batch, reason, status in rows
         ]
 
-    def plan_retry(self, credits: Sequence[SkippedCredit], batch_size: int) -> list[Batch]:
+    def plan_retry(
+        self, credits: Sequence[SkippedCredit], batch_size: int, sender: str | None = None
+    ) -> list[Batch]:
         """Plan skipped credits again, in new batches: in one transaction, each leaves the
         batch that sent it (which keeps it in `journal_skipped`, so its calldata can still be
         rebuilt) and is marked retried."""
@@ -770,7 +825,7 @@ class Journal:
                     (credit.batch_id, "0x" + credit.tag.hex()),
                 )
             entries = [CreditEntry(c.event_id, c.wallet, c.points) for c in credits]
-            return self.plan_batches(BatchKind.CREDIT, entries, batch_size)
+            return self.plan_batches(BatchKind.CREDIT, entries, batch_size, sender=sender)
 
     # ------------------------------------------------------------------ the chain's own record
 

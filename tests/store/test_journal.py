@@ -40,3 +40,29 @@ def test_unbatched_keeps_the_keys_no_live_batch_holds_in_order(journal: Journal)
 
     assert journal.unbatched(BatchKind.CREDIT, ["c", "b", "a"]) == ["c", "a"]
     assert journal.unbatched(BatchKind.ENROLL, ["b"]) == ["b"]
+
+
+ALICE, BOB, CAROL = ("0x" + c * 40 for c in "abc")
+
+
+def test_claim_gives_a_sender_its_own_open_batches_nobodys_and_idle_accounts(
+    journal: Journal,
+) -> None:
+    def planned(key: str, sender: str | None) -> str:
+        (identity,) = journal.plan(BatchKind.CREDIT, [CreditEntry(key, WALLET, 1)], 10, sender)
+        return identity
+
+    nobodys, alices, bobs, carols = (
+        planned("nobody", None),
+        planned("alice", ALICE),
+        planned("bob", BOB),
+        planned("carol", CAROL),
+    )
+    journal.record_failed(planned("alice-failed", ALICE), "refused")
+    assert journal.open_senders(BatchKind.CREDIT) == [ALICE, BOB, CAROL]
+
+    # Bob's machine is running (not idle): his batch stays his; Carol's is taken over.
+    assert journal.claim(BatchKind.CREDIT, ALICE, idle=[CAROL]) == [nobodys, alices, carols]
+    assert journal.claim(BatchKind.CREDIT, BOB) == [bobs]
+    assert journal.claim(BatchKind.CREDIT, CAROL) == []
+    assert journal.claim(BatchKind.ENROLL, ALICE) == []
