@@ -8,10 +8,12 @@ peak RSS is its own (Python and Ape start-up are not in the times):
 - report: `programme_report` on the big deployment, the index already up to date;
 - history: one member's history from the index (the median of 20 members, ms);
 - verify: `verify_commitments` on the big deployment (every vault row against the chain);
-and the same reads done today's way (before the index: `MemberEnrolled` logs from the deploy
-block and one Ape call per member; a member's logs through Ape from the deploy block; one
-Ape call per member) on the 10,000-member sample, printed side by side, per member, as a
-ratio.
+then the same four with the programme in PostgreSQL (a server of its own, the vault copied in
+by `ape run vault copy-to-postgresql`'s code, the index caught up into it; `--no-postgres`
+skips them); and the same reads done today's way (before the index: `MemberEnrolled` logs
+from the deploy block and one Ape call per member; a member's logs through Ape from the
+deploy block; one Ape call per member) on the 10,000-member sample, printed side by side, per
+member, as a ratio.
 
     .venv/bin/python bench/reads.py [--members 1000000] [--sample 10000]
 
@@ -128,12 +130,17 @@ def built(workdir: Path, name: str, members: int, url: str) -> bool:
 # ---------------------------------------------------------------------- one read, one process
 
 
-def run_child(what: str, url: str, folder: Path, console: Any) -> dict[str, Any]:
-    """Run one read in a fresh process; its figures (with its own peak RSS)."""
+def run_child(
+    what: str, url: str, folder: Path, console: Any, database_url: str | None = None
+) -> dict[str, Any]:
+    """Run one read in a fresh process (on the PostgreSQL database `database_url` if given);
+    its figures (with its own peak RSS)."""
     started = time.perf_counter()
+    env = {**os.environ, **({"MEMBERLEDGER_DATABASE_URL": database_url} if database_url else {})}
     completed = subprocess.run(
         [sys.executable, __file__, "--child", what, "--url", url, "--folder", str(folder)],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -141,8 +148,9 @@ def run_child(what: str, url: str, folder: Path, console: Any) -> dict[str, Any]
     if completed.returncode != 0:
         raise RuntimeError(f"{what} failed:\n{completed.stdout}\n{completed.stderr}")
     figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    on = f"{folder.name}{' (PostgreSQL)' if database_url else ''}"
     console.print(
-        f"{what} on {folder.name}: {json.dumps(figures)} "
+        f"{what} on {on}: {json.dumps(figures)} "
         f"({time.perf_counter() - started:,.0f} s with start-up)"
     )
     return figures
@@ -324,8 +332,54 @@ def decode_today(programme: Any) -> int:
 # ---------------------------------------------------------------------- the run
 
 
+def postgres_reads(folder: Path, url: str, console: Any) -> dict[str, Any]:
+    """The same reads with the programme in PostgreSQL: a server of its own (tests/pg_kit.py),
+    the vault file copied in (`ape run vault copy-to-postgresql`'s `copy_vault`), the index
+    caught up into the database from scratch."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_kit import PostgresServer
+
+    from memberledger.store.database import Database
+    from memberledger.store.transfer import copy_vault
+
+    server = PostgresServer.start()
+    try:
+        database_url = server.new_database("reads")
+        source = Database(folder / "vault.db", url="")
+        target = Database(folder / "vault.db", url=database_url)
+        started = time.perf_counter()
+        copied = sum(copy.rows for copy in copy_vault(source, target))
+        copy_s = round(time.perf_counter() - started, 1)
+        source.close()
+        target.close()
+        console.print(
+            f"copied {copied:,} rows of {folder.name}'s vault into PostgreSQL in {copy_s} s"
+        )
+        reads = {
+            what: run_child(what, url, folder, console, database_url)
+            for what in ("catch-up", "report", "history", "verify")
+        }
+    finally:
+        server.stop()
+    return {
+        "copy_s": copy_s,
+        "copied_rows": copied,
+        "report_s": reads["report"]["seconds"],
+        "history_ms": reads["history"]["ms"],
+        "verify_s": reads["verify"]["seconds"],
+        "index_events_per_s": reads["catch-up"]["events_per_s"],
+        "peak_rss_mb": max(read["peak_rss_mb"] for read in reads.values()),
+        "reads": reads,
+    }
+
+
 def measure(
-    members: int, sample: int, workdir: Path, node: str | None, console: Any
+    members: int,
+    sample: int,
+    workdir: Path,
+    node: str | None,
+    console: Any,
+    on_postgres: bool = True,
 ) -> dict[str, Any]:
     from memberledger.chain.local_node import running_anvil
 
@@ -355,6 +409,7 @@ def measure(
         history_old = run_child("history-today", url, small, console)
         verify_old = run_child("verify-today", url, small, console)
         decode_old = run_child("decode-today", url, small, console)
+        postgres = postgres_reads(big, url, console) if on_postgres else None
 
     def per_member_ratio(old_s: float, old_n: int, new_s: float, new_n: int) -> float:
         return round((old_s / old_n) / (new_s / new_n), 1)
@@ -386,6 +441,7 @@ def measure(
             "history_ratio": round(history_old["ms"] / history["ms"], 1),
             "catch_up_ratio": round(catch_up["events_per_s"] / decode_old["events_per_s"], 1),
         },
+        **({"reads_postgres": postgres} if postgres is not None else {}),
     }
 
 
@@ -435,6 +491,35 @@ def table(figures: dict[str, Any]) -> Any:
     return result
 
 
+def postgres_table(figures: dict[str, Any]) -> Any:
+    """The index's reads on SQLite and on PostgreSQL, side by side."""
+    from rich.table import Table
+
+    pg = figures["reads_postgres"]
+    result = Table(
+        title=f"Reads on {figures['read_members']:,} members: SQLite and PostgreSQL "
+        f"(vault copied in: {pg['copied_rows']:,} rows in {pg['copy_s']:,} s)",
+        title_justify="left",
+    )
+    for column in ("read", "SQLite", "PostgreSQL", "peak RSS MB (PostgreSQL)", "target"):
+        result.add_column(column, justify="right" if column != "read" else "left")
+    rows = [
+        ("report, end to end", "report_s_1m", "report_s", "report", " s"),
+        ("one member's history", "history_ms", "history_ms", "history", " ms"),
+        ("verify (vault against chain)", "verify_s_1m", "verify_s", "verify", " s"),
+        ("index catch-up", "index_events_per_s", "index_events_per_s", "catch-up", " events/s"),
+    ]
+    for label, sqlite_key, pg_key, read, unit in rows:
+        result.add_row(
+            label,
+            f"{figures[sqlite_key]:,}{unit}",
+            f"{pg[pg_key]:,}{unit}",
+            str(pg["reads"][read]["peak_rss_mb"]),
+            TARGETS[sqlite_key] + unit,
+        )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -446,6 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         "measure the reads again without building a million members again",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--no-postgres",
+        dest="postgres",
+        action="store_false",
+        help="skip the same reads with the programme copied into PostgreSQL",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -467,10 +558,12 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         if args.node and not args.workdir:
             parser.error("--node needs --workdir (where its programmes' vaults are kept)")
-        figures = measure(args.members, args.sample, workdir, args.node, console)
+        figures = measure(args.members, args.sample, workdir, args.node, console, args.postgres)
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     args.out.write_text(json.dumps({**previous, **figures}, indent=2) + "\n")
     Console().print(table(figures))
+    if "reads_postgres" in figures:
+        Console().print(postgres_table(figures))
     console.print(f"written to {args.out}")
     return 0
 

@@ -1,4 +1,5 @@
-"""ape run vault prune|archive|compact: keep the vault small over the years."""
+"""ape run vault prune|archive|compact: keep the vault small over the years;
+ape run vault copy-to-postgresql: move a programme from its SQLite file to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 
 from memberledger.bulk.chain_credits import require_known_credits
+from memberledger.bulk.progress import row_progress
 from memberledger.cli.boundary import reports_errors
-from memberledger.cli.render import compaction_table, retention_table
+from memberledger.cli.render import compaction_table, retention_table, vault_copy_table
+from memberledger.errors import ConfigError
 from memberledger.ops.upkeep import compact_vault, prune_journal
 from memberledger.programme import open_programme
 from memberledger.settings import settings
 from memberledger.store.database import Database
 from memberledger.store.retention import DEFAULT_DEPTH, RetentionPolicy
+from memberledger.store.transfer import copy_vault, rows_to_copy
 
 _OLDER_THAN = click.option(
     "--older-than",
@@ -110,3 +114,44 @@ def compact() -> None:
         Console().print(compaction_table(compact_vault(database)))
     finally:
         database.close()
+
+
+@cli.command("copy-to-postgresql", short_help="Copy the SQLite vault into PostgreSQL")
+@reports_errors
+def copy_to_postgresql() -> None:
+    """Copy the vault file (MEMBERLEDGER_VAULT) into the empty PostgreSQL database of
+    MEMBERLEDGER_DATABASE_URL: members, send journal and everything else, row for row, in one
+    transaction (a failed copy leaves the database empty). The sealed records are copied as
+    they are: every machine of the programme needs the same MEMBERLEDGER_VAULT_KEY. The file
+    is left as it was; the chain index is rebuilt in the database on the first read.
+
+    \b
+    MEMBERLEDGER_DATABASE_URL=postgresql://USER:PASSWORD@HOST:PORT/DATABASE \\
+        ape run vault copy-to-postgresql
+    """
+    config = settings()
+    if not config.database_url:
+        raise ConfigError(
+            "set MEMBERLEDGER_DATABASE_URL to the PostgreSQL database to copy the vault into "
+            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
+        )
+    path = config.vault_path
+    if not path.exists():
+        raise ConfigError(f"no vault file at {path} (MEMBERLEDGER_VAULT) to copy")
+    console = Console()
+    source = Database(path, url="")
+    try:
+        target = Database(path, url=config.database_url)
+        try:
+            with row_progress(console, "copying", rows_to_copy(source)) as advance:
+                copies = copy_vault(source, target, on_rows=advance)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    console.print(vault_copy_table(path, copies))
+    console.print(
+        "[green]copied.[/] Every machine of the programme now sets MEMBERLEDGER_DATABASE_URL "
+        "and the same MEMBERLEDGER_VAULT_KEY; keep the file as the switch's backup, then "
+        "retire it (it holds the members' sealed records)."
+    )

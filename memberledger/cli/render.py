@@ -34,6 +34,7 @@ from memberledger.ops.upkeep import Compaction
 from memberledger.ops.verification import VerificationResult
 from memberledger.store.journal import ChainCredit, SkippedCredit
 from memberledger.store.retention import RetentionOutcome
+from memberledger.store.transfer import TableCopy
 from memberledger.tiers import TIERS
 
 
@@ -461,6 +462,14 @@ def compaction_table(compaction: Compaction) -> Table:
     table.add_row("before", f"{compaction.before:,}")
     table.add_row("after", f"{compaction.after:,}")
     table.add_row("reclaimed", f"{compaction.reclaimed:,}")
+    return table
+
+
+def vault_copy_table(path: Path, copies: Sequence[TableCopy]) -> Table:
+    table = _table(f"{path} copied into PostgreSQL", "table", "rows")
+    for copy in copies:
+        table.add_row(copy.table, f"{copy.rows:,}")
+    table.add_row("all", f"{sum(copy.rows for copy in copies):,}")
     return table
 
 
