@@ -295,7 +295,9 @@ class Follower:
         if self._position().deferred:
             return 0  # no record folded yet: they all will be, from what remains
         timeline = self.rules.policy_timeline()
-        return self.members.refold(self.events.of_wallets(sorted(wallets)), timeline)
+        return self.members.refold(
+            self.events.of_wallets(sorted(wallets)), timeline, self.events.of_wallet
+        )
 
     def _defer(self, position: Position) -> Position:
         """A fresh index: fill it first, then fold every record and build the wallet indexes

@@ -163,16 +163,38 @@ class MemberIndex:
         return len(records)
 
     def refold(
-        self, wallet_events: Iterable[tuple[str, Sequence[StoredEvent]]], policy_at: PolicyAt
+        self,
+        wallet_events: Iterable[tuple[str, Sequence[StoredEvent]]],
+        policy_at: PolicyAt,
+        events_of: Callable[[str], Sequence[StoredEvent]],
     ) -> int:
         """Fold each wallet's events again from scratch (after a roll-back took some of them
-        away); a wallet with no events left loses its record. Returns the records kept."""
+        away); a wallet with no events left loses its record. A wallet a membership moved
+        to or from is folded together with the other wallets of its moves (their events
+        from `events_of`). Returns the records kept."""
         kept: list[IndexedMember] = []
         gone: list[tuple[str]] = []
+        moving: dict[str, Sequence[StoredEvent]] = {}
         for wallet, events in wallet_events:
+            if _moves(events):
+                moving[wallet] = events
+                continue
             record = _folded(wallet, events, policy_at)
             if record is not None:
                 kept.append(record)
+            else:
+                gone.append((wallet,))
+        todo = list(moving)
+        while todo:  # the other wallets of their moves, and of those wallets' moves
+            for event in moving[todo.pop()]:
+                if (event.spec.contract, event.spec.name) == _MOVED:
+                    for other in event.spec.wallets(event.values):
+                        if other not in moving:
+                            moving[other] = events_of(other)
+                            todo.append(other)
+        for wallet, folded in _folded_together(moving, policy_at).items():
+            if folded is not None:
+                kept.append(folded)
             else:
                 gone.append((wallet,))
         self._db.executemany("DELETE FROM index_members WHERE wallet = ?", gone)
@@ -191,7 +213,7 @@ class MemberIndex:
         page: list[IndexedMember] = []
         moving: dict[str, Sequence[StoredEvent]] = {}
         for wallet, events in wallet_events:
-            if any((e.spec.contract, e.spec.name) == _MOVED for e in events):
+            if _moves(events):
                 moving[wallet] = events  # folded with the other wallets of its moves, below
                 continue
             record = _folded(wallet, events, policy_at)
@@ -203,7 +225,7 @@ class MemberIndex:
                 page = []
         self._save(page)
         written += len(page)
-        moved = _folded_together(moving, policy_at)
+        moved = [r for r in _folded_together(moving, policy_at).values() if r is not None]
         self._save(moved)
         self.create_state_index()
         return written + len(moved)
@@ -333,13 +355,19 @@ def _folded_records(events: Iterable[StoredEvent], policy_at: PolicyAt) -> Recor
     return records
 
 
+def _moves(events: Iterable[StoredEvent]) -> bool:
+    """Whether a membership moved to or from the wallet these events are about."""
+    return any((e.spec.contract, e.spec.name) == _MOVED for e in events)
+
+
 def _folded_together(
     wallet_events: Mapping[str, Sequence[StoredEvent]], policy_at: PolicyAt
-) -> list[IndexedMember]:
-    """The records of wallets a membership moved between, folded from all their events
-    together in chain order: a move copies the old wallet's record to the new one as it was
-    at that moment, so the new wallet's record cannot be folded from its own events alone.
-    (Each move is in both wallets' events: every wallet it reads is among them.)"""
+) -> dict[str, IndexedMember | None]:
+    """The records of wallets a membership moved between (None: no record), in wallet
+    order, folded from all their events together in chain order: a move copies the old
+    wallet's record to the new one as it was at that moment, so the new wallet's record
+    cannot be folded from its own events alone. `wallet_events` must hold every wallet the
+    moves in it name."""
     seen: set[tuple[int, int]] = set()
     merged = []
     for events in wallet_events.values():
@@ -349,7 +377,7 @@ def _folded_together(
                 merged.append(event)
     merged.sort(key=lambda event: (event.block, event.log_index))
     records = _folded_records(merged, policy_at)
-    return [records[wallet] for wallet in sorted(wallet_events) if wallet in records]
+    return {wallet: records.get(wallet) for wallet in sorted(wallet_events)}
 
 
 def _membership(record: IndexedMember) -> tuple[object, ...]:
