@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from memberledger.index.decoding import SLOTS, WALLET_SLOTS, Catalogue, DecodedEvent, EventSpec
+from memberledger.index.schema import CACHE_KIB
 from memberledger.store.database import Database
 
 _EVENT_COLUMNS = "block, log_index, tx_index, contract, event, " + ", ".join(SLOTS)
@@ -36,7 +37,10 @@ WALLET_INDEXES = {
     "(member2, block, log_index) WHERE member2 IS NOT NULL",
 }
 #: Rows a fold of every wallet reads per query, from each of the two wallet columns.
-FOLD_PAGE = 10_000
+FOLD_PAGE = 5_000
+#: Page cache (KiB) while the wallet indexes are built: with the index's usual cache the
+#: sort took 20 MB more at its peak than the rest of a catch-up (300,000 members), as fast.
+SORT_CACHE_KIB = 4_096
 #: A wallet's events as a fold of every record reads them: after `member` or `member2`
 #: (a transfer to oneself once, under `member`), with the block's time.
 _BY_WALLET = (
@@ -141,9 +145,15 @@ class EventLog:
             self._db.execute(f"DROP INDEX IF EXISTS {name}")
 
     def create_wallet_indexes(self) -> None:
-        """Build the wallet indexes the migrations made (none may exist)."""
-        for statement in WALLET_INDEXES.values():
-            self._db.execute(statement)
+        """Build the wallet indexes the migrations made (none may exist), with a small page
+        cache: SQLite's sorter fills as much memory as the cache may hold (no-op on
+        PostgreSQL, whose server sorts)."""
+        self._db.execute(f"PRAGMA cache_size = {-SORT_CACHE_KIB}")
+        try:
+            for statement in WALLET_INDEXES.values():
+                self._db.execute(statement)
+        finally:
+            self._db.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM index_events")
