@@ -93,8 +93,11 @@ class EventSpec:
     decode_values: Decoder = field(init=False, repr=False, compare=False)
     #: The event's values from its columns (generated, see `values_from`).
     read_columns: ColumnReader = field(init=False, repr=False, compare=False)
+    #: The columns (positions in SLOTS) this event's rows can hold a value in: the others
+    #: are always NULL (a `Transfer` has 4 of the 12).
+    stored_slots: tuple[int, ...] = field(init=False, repr=False, compare=False)
     #: (block, log index, transaction index, values) -> the event's row of `index_events`:
-    #: where it is, its contract and name, then `columns(values)` (generated, `_row_maker`).
+    #: where it is, then `columns(values)` at `stored_slots` (generated, `_row_maker`).
     make_row: RowMaker = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +130,7 @@ class EventSpec:
         set_(self, "placing", tuple(placing))
         set_(self, "decode_values", _decoder(self))
         set_(self, "read_columns", _column_reader(self))
+        set_(self, "stored_slots", _stored_slots(self))
         set_(self, "make_row", _row_maker(self))
 
     @property
@@ -352,10 +356,19 @@ def _column_reader(spec: EventSpec) -> ColumnReader:
     return reader
 
 
+def _stored_slots(spec: EventSpec) -> tuple[int, ...]:
+    """The columns (in SLOTS) the event's rows can hold a value in, in SLOTS order."""
+    wallets = len(spec.wallet_positions)
+    held = {*range(wallets), 2} if wallets else set()
+    held.update(slot for _, slot, _ in spec.placing)
+    return tuple(sorted(held))
+
+
 def _row_maker(spec: EventSpec) -> RowMaker:
-    """`EventSpec.row` as straight-line code, generated once per event: the wallets without
-    the zero ones, and the bits of those in `zeros` (None when there is none), then the other
-    fields in their columns (numbers as decimal text), as `EventSpec.columns` places them."""
+    """`EventSpec.make_row` as straight-line code, generated once per event: the wallets
+    without the zero ones, and the bits of those in `zeros` (None when there is none), then
+    the other fields (numbers as decimal text), as `EventSpec.columns` places them; only the
+    columns of `stored_slots`."""
     slots = ["None"] * len(SLOTS)
     lines = []
     wallets = spec.wallet_positions
@@ -363,8 +376,9 @@ def _row_maker(spec: EventSpec) -> RowMaker:
         (first,) = wallets
         lines += [
             f"    w0 = v[{first}]",
-            "    m, m2, z = (None, None, 1) if w0 == ZERO else (w0, None, None)",
+            "    m, z = (None, 1) if w0 == ZERO else (w0, None)",
         ]
+        slots[0], slots[2] = "m", "z"
     elif len(wallets) == 2:
         first, second = wallets
         lines += [
@@ -374,18 +388,12 @@ def _row_maker(spec: EventSpec) -> RowMaker:
             "    else:",
             "        m, m2, z = (w0, None, 2) if w1 == ZERO else (w0, w1, None)",
         ]
-    if wallets:
         slots[:3] = ["m", "m2", "z"]
     for position, slot, number in spec.placing:
         slots[slot] = f"str(int(v[{position}]))" if number else f"v[{position}]"
-    source = "\n".join(
-        [
-            "def row(b, li, ti, v):",
-            *lines,
-            f"    return (b, li, ti, {spec.contract}, NAME, {', '.join(slots)})",
-        ]
-    )
-    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET, "NAME": spec.name}
+    stored = "".join(f"{slots[slot]}, " for slot in spec.stored_slots)
+    source = "\n".join(["def row(b, li, ti, v):", *lines, f"    return (b, li, ti, {stored})"])
+    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET}
     exec(compile(source + "\n", f"<row of {spec.signature}>", "exec"), namespace)
     maker: RowMaker = namespace["row"]
     return maker

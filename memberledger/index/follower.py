@@ -60,7 +60,7 @@ from memberledger.chain.rpc import NodeClient
 from memberledger.errors import ChainIndexError
 from memberledger.index.cursor import Cursor, Position
 from memberledger.index.decoding import Catalogue, DecodedEvent
-from memberledger.index.events import BlockHeader, EventLog
+from memberledger.index.events import BlockHeader, EventLog, EventRows
 from memberledger.index.members import MemberIndex
 from memberledger.index.redemptions import RedemptionLog
 from memberledger.index.rules import RuleBook, changes_in
@@ -399,7 +399,7 @@ class Span:
 
 
 #: A range made ready to store: its span, its events, their blocks' headers, their rows.
-Prepared = tuple[Span, list[DecodedEvent], list[BlockHeader], list[tuple[Any, ...]]]
+Prepared = tuple[Span, list[DecodedEvent], list[BlockHeader], EventRows]
 #: What one stage hands the next: ("range", item), ("end", None) or ("error", exception).
 _Handed = tuple[str, Any]
 
