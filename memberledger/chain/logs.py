@@ -16,7 +16,9 @@ progress without holding a million logs in memory.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +35,15 @@ GROW_AFTER = 4
 MIN_SPAN = 1
 #: With `dense_gas`: blocks whose gas is looked at before a range is asked for.
 DENSE_LOOKAHEAD = 256
-#: With `dense_gas`: receipts per request when a dense block is read in pieces.
-RECEIPTS_PER_PIECE = 8
+#: With `dense_gas`: receipts per request when a dense block is read in pieces (on the
+#: benchmark's chain, about 3 MB of JSON, 2,700 logs).
+RECEIPTS_PER_PIECE = 4
+#: With `dense_gas`: pieces of a dense block asked for at once. One at a time, the reading
+#: waited for each of the node's answers in turn (on the benchmark's chain, 8 receipts took
+#: it about 80 ms, as long as decoding them); two ahead, of 4 receipts each, a fresh index
+#: of 100,000 members caught up in 8.5 s instead of 9.4 s, with the same peak memory as
+#: one ahead of 8.
+PIECES_AHEAD = 2
 
 _LIMIT_WORDS = (
     "range",
@@ -113,6 +122,7 @@ class LogReader:
         self._whole = 0
         self._can_be_dense: bool | None = None
         self._gas: dict[int, int] = {}
+        self._pieces_through: list[NodeClient] = []
 
     def read(
         self,
@@ -191,22 +201,43 @@ class LogReader:
             raise BlockChanged(number)
         hashes = [str(h) for h in block.get("transactions", [])]
         wanted = {address.lower() for address in addresses}
-        pieces = range(0, len(hashes), RECEIPTS_PER_PIECE) or range(1)
-        for start in pieces:
-            chunk = hashes[start : start + RECEIPTS_PER_PIECE]
-            answers = self.node.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
-            logs = []
-            for answer in answers:
-                if isinstance(answer, RpcError):
-                    raise answer
-                if not isinstance(answer, dict) or answer.get("blockHash") != block["hash"]:
-                    raise BlockChanged(number)
-                logs += [
-                    log
-                    for log in answer.get("logs", [])
-                    if str(log["address"]).lower() in wanted and _matches(log, topics)
-                ]
-            yield LogRange(number, number, logs, partial=start + RECEIPTS_PER_PIECE < len(hashes))
+        starts = range(0, len(hashes), RECEIPTS_PER_PIECE) or range(1)
+        pieces = [hashes[start : start + RECEIPTS_PER_PIECE] for start in starts]
+        nodes = self._piece_nodes()
+        with ThreadPoolExecutor(len(nodes), thread_name_prefix="receipts") as pool:
+
+            def ask(index: int) -> Future[list[Any]]:
+                calls = [("eth_getTransactionReceipt", [h]) for h in pieces[index]]
+                return pool.submit(nodes[index % len(nodes)].batch, calls)
+
+            # Each client has one request out at a time: piece i + PIECES_AHEAD is asked for
+            # (through piece i's client) once piece i's answer is taken.
+            asked = deque(ask(index) for index in range(min(len(pieces), len(nodes))))
+            for index in range(len(pieces)):
+                answers = asked.popleft().result()
+                if index + len(nodes) < len(pieces):
+                    asked.append(ask(index + len(nodes)))
+                logs = []
+                for answer in answers:
+                    if isinstance(answer, RpcError):
+                        raise answer
+                    if not isinstance(answer, dict) or answer.get("blockHash") != block["hash"]:
+                        raise BlockChanged(number)
+                    logs += [
+                        log
+                        for log in answer.get("logs", [])
+                        if str(log["address"]).lower() in wanted
+                        and (not topics or _matches(log, topics))
+                    ]
+                yield LogRange(number, number, logs, partial=index + 1 < len(pieces))
+
+    def _piece_nodes(self) -> list[NodeClient]:
+        """A client per piece of a dense block asked for at once (`PIECES_AHEAD`): the node
+        prepares the next pieces while the caller works on this one (each a client of its
+        own, made once)."""
+        if not self._pieces_through:
+            self._pieces_through = [self.node.clone() for _ in range(PIECES_AHEAD)]
+        return self._pieces_through
 
     def _adapt(self, span: int, found: int) -> None:
         """After an answer of `found` logs over `span` blocks: cut or grow the span."""

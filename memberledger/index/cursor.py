@@ -32,6 +32,9 @@ class Position:
     read_block: int
     read_hash: str | None
     final_block: int
+    #: A fresh index being filled: no record folded yet, the wallet indexes not built
+    #: (`memberledger.index.follower`, "a fresh index").
+    deferred: bool = False
 
     def follows(self, other: Position) -> bool:
         """Whether both positions are in the same programme under the same ABIs."""
@@ -59,12 +62,12 @@ class Cursor:
     def get(self) -> Position | None:
         row = self._db.execute(
             "SELECT chain_id, registry, points, deploy_block, catalogue, read_block, read_hash, "
-            "final_block FROM index_cursor WHERE name = ?",
+            "final_block, deferred FROM index_cursor WHERE name = ?",
             (_NAME,),
         ).fetchone()
         if row is None:
             return None
-        chain_id, registry, points, deploy, catalogue, read, read_hash, final = row
+        chain_id, registry, points, deploy, catalogue, read, read_hash, final, deferred = row
         return Position(
             int(chain_id),
             str(registry),
@@ -74,18 +77,19 @@ class Cursor:
             int(read),
             read_hash,
             int(final),
+            bool(deferred),
         )
 
     def put(self, position: Position) -> None:
         self._db.execute(
             "INSERT INTO index_cursor (name, chain_id, registry, points, deploy_block, catalogue, "
-            "read_block, read_hash, final_block, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "read_block, read_hash, final_block, deferred, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
             "chain_id = excluded.chain_id, registry = excluded.registry, "
             "points = excluded.points, deploy_block = excluded.deploy_block, "
             "catalogue = excluded.catalogue, read_block = excluded.read_block, "
             "read_hash = excluded.read_hash, final_block = excluded.final_block, "
-            "updated_at = excluded.updated_at",
+            "deferred = excluded.deferred, updated_at = excluded.updated_at",
             (
                 _NAME,
                 position.chain_id,
@@ -96,6 +100,7 @@ class Cursor:
                 position.read_block,
                 position.read_hash,
                 position.final_block,
+                position.deferred,
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             ),
         )

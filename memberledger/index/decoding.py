@@ -57,6 +57,10 @@ ZERO_WALLET = "0x" + "00" * 20
 
 #: Decodes (topics, data) as the node gave them into the event's values.
 Decoder = Callable[[Sequence[str], str], tuple[Any, ...]]
+#: Reads an event's values back from its columns (in the order of `SLOTS`).
+ColumnReader = Callable[[Sequence[Any]], tuple[Any, ...]]
+#: Makes an event's row from (block, log index, transaction index, values).
+RowMaker = Callable[[int, int, int, Sequence[Any]], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,14 @@ class EventSpec:
     #: (column in SLOTS, is a number) of every other field, in field order.
     placing: tuple[tuple[int, int, bool], ...] = field(init=False, repr=False, compare=False)
     decode_values: Decoder = field(init=False, repr=False, compare=False)
+    #: The event's values from its columns (generated, see `values_from`).
+    read_columns: ColumnReader = field(init=False, repr=False, compare=False)
+    #: The columns (positions in SLOTS) this event's rows can hold a value in: the others
+    #: are always NULL (a `Transfer` has 4 of the 12).
+    stored_slots: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    #: (block, log index, transaction index, values) -> the event's row of `index_events`:
+    #: where it is, then `columns(values)` at `stored_slots` (generated, `_row_maker`).
+    make_row: RowMaker = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         signature = f"{self.name}({','.join(f.type for f in self.fields)})"
@@ -117,6 +129,9 @@ class EventSpec:
             raise ChainIndexError(f"event {self.name} names more wallets than the index keeps")
         set_(self, "placing", tuple(placing))
         set_(self, "decode_values", _decoder(self))
+        set_(self, "read_columns", _column_reader(self))
+        set_(self, "stored_slots", _stored_slots(self))
+        set_(self, "make_row", _row_maker(self))
 
     @property
     def contract_name(self) -> str:
@@ -153,15 +168,7 @@ class EventSpec:
     def values_from(self, columns: Sequence[Any]) -> tuple[Any, ...]:
         """The event's values, in field order, from its columns (in the order of `SLOTS`):
         what `decode_values` gave when the row was written."""
-        values: list[Any] = [None] * len(self.fields)
-        stored = iter(columns[:2])
-        zeros = int(columns[2] or 0)
-        for bit, position in enumerate(self.wallet_positions):
-            values[position] = ZERO_WALLET if zeros >> bit & 1 else next(stored)
-        for position, slot, number in self.placing:
-            text = columns[slot]
-            values[position] = int(text) if number else text
-        return tuple(values)
+        return self.read_columns(columns)
 
     def arguments(self, values: Sequence[Any]) -> dict[str, Any]:
         """The event's fields by name."""
@@ -180,6 +187,11 @@ class DecodedEvent(NamedTuple):
     values: tuple[Any, ...]
 
 
+#: A `DecodedEvent` from a tuple of its fields, without the named tuple's Python-level
+#: `__new__` (a catch-up makes one per log).
+_new_event = tuple.__new__
+
+
 class Catalogue:
     """Every event of the two contracts, found by (contract, topic)."""
 
@@ -189,7 +201,6 @@ class Catalogue:
         if len(addresses) != len(CONTRACTS) or len(abis) != len(CONTRACTS):
             raise ValueError(f"a catalogue needs the ABIs of {', '.join(CONTRACTS)}")
         self.addresses = [address.lower() for address in addresses]
-        self._code = {address: code for code, address in enumerate(self.addresses)}
         self.specs: dict[tuple[int, str], EventSpec] = {}
         for code, abi in enumerate(abis):
             for item in abi:
@@ -198,6 +209,10 @@ class Catalogue:
                 spec = event_spec(code, item)
                 self.specs[(code, spec.topic)] = spec
         self._by_name = {(spec.contract, spec.name): spec for spec in self.specs.values()}
+        #: (address, topic 0) -> spec: one look-up per log.
+        self._by_log = {
+            (self.addresses[code], topic): spec for (code, topic), spec in self.specs.items()
+        }
 
     @property
     def fingerprint(self) -> str:
@@ -212,18 +227,22 @@ class Catalogue:
     def by_name(self, contract: int, name: str) -> EventSpec | None:
         return self._by_name.get((contract, name))
 
+    def by_names(self) -> dict[tuple[int, str], EventSpec]:
+        """(contract code, event name) -> spec, for readers of many rows."""
+        return dict(self._by_name)
+
     def decode(self, log: Mapping[str, Any]) -> DecodedEvent | None:
         """A log as the node gave it (JSON), decoded; None for a log of another contract or
         an event the ABIs do not have."""
-        code = self._code.get(log["address"]) if log["address"].islower() else None
-        if code is None:
-            code = self._code.get(str(log["address"]).lower())
         topics = log["topics"]
-        if code is None or not topics:
+        if not topics:
             return None
-        spec = self.specs.get((code, topics[0]))
-        if spec is None:
-            return None
+        address = log["address"]
+        spec = self._by_log.get((address, topics[0]))
+        if spec is None:  # a checksummed address, another contract's log, another event
+            spec = self._by_log.get((str(address).lower(), topics[0]))
+            if spec is None:
+                return None
         try:
             values = spec.decode_values(topics, log["data"])
         except (ValueError, IndexError, TypeError) as exc:
@@ -231,14 +250,17 @@ class Catalogue:
                 f"block {int(log['blockNumber'], 16)}, log {int(log['logIndex'], 16)}: "
                 f"{spec.name} does not decode ({exc})"
             ) from exc
-        return DecodedEvent(
-            int(log["blockNumber"], 16),
-            int(log["logIndex"], 16),
-            int(log["transactionIndex"], 16),
-            log["transactionHash"].lower(),
-            log["blockHash"].lower(),
-            spec,
-            values,
+        return _new_event(
+            DecodedEvent,
+            (
+                int(log["blockNumber"], 16),
+                int(log["logIndex"], 16),
+                int(log["transactionIndex"], 16),
+                log["transactionHash"].lower(),
+                log["blockHash"].lower(),
+                spec,
+                values,
+            ),
         )
 
 
@@ -310,6 +332,71 @@ def _decoder(spec: EventSpec) -> Decoder:
     exec(compile(source, f"<decoder of {spec.signature}>", "exec"), namespace)
     decoder: Decoder = namespace["decode"]
     return decoder
+
+
+def _column_reader(spec: EventSpec) -> ColumnReader:
+    """`EventSpec.values_from` as one expression per field, generated once per event (a
+    fresh index reads every event back when it folds every record at once). The stored
+    wallets skip zero ones: the k-th wallet field is in column k minus the zero wallet
+    fields before it, and a zero field's bit is set in `zeros` (column 2)."""
+    parts = [""] * len(spec.fields)
+    for bit, position in enumerate(spec.wallet_positions):
+        before = " + ".join(f"(z >> {b} & 1)" for b in range(bit)) or "0"
+        parts[position] = f"(ZERO if z >> {bit} & 1 else c[{bit} - ({before})])"
+    for position, slot, number in spec.placing:
+        parts[position] = f"int(c[{slot}])" if number else f"c[{slot}]"
+    source = (
+        "def read(c):\n"
+        "    z = int(c[2] or 0)\n"
+        f"    return ({''.join(part + ', ' for part in parts)})\n"
+    )
+    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET}
+    exec(compile(source, f"<columns of {spec.signature}>", "exec"), namespace)
+    reader: ColumnReader = namespace["read"]
+    return reader
+
+
+def _stored_slots(spec: EventSpec) -> tuple[int, ...]:
+    """The columns (in SLOTS) the event's rows can hold a value in, in SLOTS order."""
+    wallets = len(spec.wallet_positions)
+    held = {*range(wallets), 2} if wallets else set()
+    held.update(slot for _, slot, _ in spec.placing)
+    return tuple(sorted(held))
+
+
+def _row_maker(spec: EventSpec) -> RowMaker:
+    """`EventSpec.make_row` as straight-line code, generated once per event: the wallets
+    without the zero ones, and the bits of those in `zeros` (None when there is none), then
+    the other fields (numbers as decimal text), as `EventSpec.columns` places them; only the
+    columns of `stored_slots`."""
+    slots = ["None"] * len(SLOTS)
+    lines = []
+    wallets = spec.wallet_positions
+    if len(wallets) == 1:
+        (first,) = wallets
+        lines += [
+            f"    w0 = v[{first}]",
+            "    m, z = (None, 1) if w0 == ZERO else (w0, None)",
+        ]
+        slots[0], slots[2] = "m", "z"
+    elif len(wallets) == 2:
+        first, second = wallets
+        lines += [
+            f"    w0, w1 = v[{first}], v[{second}]",
+            "    if w0 == ZERO:",
+            "        m, m2, z = (None, None, 3) if w1 == ZERO else (w1, None, 1)",
+            "    else:",
+            "        m, m2, z = (w0, None, 2) if w1 == ZERO else (w0, w1, None)",
+        ]
+        slots[:3] = ["m", "m2", "z"]
+    for position, slot, number in spec.placing:
+        slots[slot] = f"str(int(v[{position}]))" if number else f"v[{position}]"
+    stored = "".join(f"{slots[slot]}, " for slot in spec.stored_slots)
+    source = "\n".join(["def row(b, li, ti, v):", *lines, f"    return (b, li, ti, {stored})"])
+    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET}
+    exec(compile(source + "\n", f"<row of {spec.signature}>", "exec"), namespace)
+    maker: RowMaker = namespace["row"]
+    return maker
 
 
 def _signed(value: int) -> int:

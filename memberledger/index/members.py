@@ -65,6 +65,11 @@ _UPSERT = (
     f"VALUES ({', '.join('?' for _ in _COLUMNS)}) ON CONFLICT (wallet) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[1:])
 )
+#: The index on status, tier and consent, as the migration makes it (a fresh index builds it
+#: after folding every record: `fold_all`).
+STATE_INDEX = "CREATE INDEX index_members_by_state ON index_members (status, tier, consent)"
+#: Records written per statement when every record is folded at once.
+FOLD_WRITE = 10_000
 #: A record whose membership did not change, only its points: the index on status, tier
 #: and consent is left alone (a million credits are a million of these).
 _UPDATE_POINTS = (
@@ -158,32 +163,79 @@ class MemberIndex:
         return len(records)
 
     def refold(
-        self, wallet_events: Iterable[tuple[str, Sequence[StoredEvent]]], policy_at: PolicyAt
+        self,
+        wallet_events: Iterable[tuple[str, Sequence[StoredEvent]]],
+        policy_at: PolicyAt,
+        events_of: Callable[[str], Sequence[StoredEvent]],
     ) -> int:
         """Fold each wallet's events again from scratch (after a roll-back took some of them
-        away); a wallet with no events left loses its record. Returns the records kept."""
+        away); a wallet with no events left loses its record. A wallet a membership moved
+        to or from is folded together with the other wallets of its moves (their events
+        from `events_of`). Returns the records kept."""
         kept: list[IndexedMember] = []
         gone: list[tuple[str]] = []
+        moving: dict[str, Sequence[StoredEvent]] = {}
         for wallet, events in wallet_events:
-            records = Records()
-            for event in events:
-                fold = _FOLDS.get((event.spec.contract, event.spec.name))
-                if fold is not None:
-                    fold(
-                        records,
-                        event.spec,
-                        event.values,
-                        event.block,
-                        event.timestamp,
-                        policy_at(event.block, event.log_index),
-                    )
-            if wallet in records:
-                kept.append(records[wallet])
+            if _moves(events):
+                moving[wallet] = events
+                continue
+            record = _folded(wallet, events, policy_at)
+            if record is not None:
+                kept.append(record)
+            else:
+                gone.append((wallet,))
+        todo = list(moving)
+        while todo:  # the other wallets of their moves, and of those wallets' moves
+            for event in moving[todo.pop()]:
+                if (event.spec.contract, event.spec.name) == _MOVED:
+                    for other in event.spec.wallets(event.values):
+                        if other not in moving:
+                            moving[other] = events_of(other)
+                            todo.append(other)
+        for wallet, folded in _folded_together(moving, policy_at).items():
+            if folded is not None:
+                kept.append(folded)
             else:
                 gone.append((wallet,))
         self._db.executemany("DELETE FROM index_members WHERE wallet = ?", gone)
         self._save(kept)
         return len(kept)
+
+    def fold_all(
+        self, wallet_events: Iterable[tuple[str, Sequence[StoredEvent]]], policy_at: PolicyAt
+    ) -> int:
+        """Fold every wallet's events (given in wallet order) into a table with no record
+        yet: a fresh index, filled first (`memberledger.index.follower`). The records are
+        written in key order, a page at a time, and the index on state is built after them.
+        Returns the records written. Joins the open transaction."""
+        self.drop_state_index()
+        written = 0
+        page: list[IndexedMember] = []
+        moving: dict[str, Sequence[StoredEvent]] = {}
+        for wallet, events in wallet_events:
+            if _moves(events):
+                moving[wallet] = events  # folded with the other wallets of its moves, below
+                continue
+            record = _folded(wallet, events, policy_at)
+            if record is not None:
+                page.append(record)
+            if len(page) >= FOLD_WRITE:
+                self._save(page)
+                written += len(page)
+                page = []
+        self._save(page)
+        written += len(page)
+        moved = [r for r in _folded_together(moving, policy_at).values() if r is not None]
+        self._save(moved)
+        self.create_state_index()
+        return written + len(moved)
+
+    def drop_state_index(self) -> None:
+        self._db.execute("DROP INDEX IF EXISTS index_members_by_state")
+
+    def create_state_index(self) -> None:
+        """Build the index on state the migrations made (it may not exist)."""
+        self._db.execute(STATE_INDEX)
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM index_members")
@@ -276,6 +328,56 @@ class MemberIndex:
                 )
             )
         self._db.executemany(_UPSERT, rows)
+
+
+def _folded(
+    wallet: str, events: Iterable[StoredEvent], policy_at: PolicyAt
+) -> IndexedMember | None:
+    """`wallet`'s record folded from scratch from all its events, oldest first (None: no
+    event left that makes one)."""
+    return _folded_records(events, policy_at).get(wallet)
+
+
+def _folded_records(events: Iterable[StoredEvent], policy_at: PolicyAt) -> Records:
+    """The records `events` (oldest first) make, from none."""
+    records = Records()
+    for event in events:
+        fold = _FOLDS.get((event.spec.contract, event.spec.name))
+        if fold is not None:
+            fold(
+                records,
+                event.spec,
+                event.values,
+                event.block,
+                event.timestamp,
+                policy_at(event.block, event.log_index),
+            )
+    return records
+
+
+def _moves(events: Iterable[StoredEvent]) -> bool:
+    """Whether a membership moved to or from the wallet these events are about."""
+    return any((e.spec.contract, e.spec.name) == _MOVED for e in events)
+
+
+def _folded_together(
+    wallet_events: Mapping[str, Sequence[StoredEvent]], policy_at: PolicyAt
+) -> dict[str, IndexedMember | None]:
+    """The records of wallets a membership moved between (None: no record), in wallet
+    order, folded from all their events together in chain order: a move copies the old
+    wallet's record to the new one as it was at that moment, so the new wallet's record
+    cannot be folded from its own events alone. `wallet_events` must hold every wallet the
+    moves in it name."""
+    seen: set[tuple[int, int]] = set()
+    merged = []
+    for events in wallet_events.values():
+        for event in events:
+            if (event.block, event.log_index) not in seen:
+                seen.add((event.block, event.log_index))
+                merged.append(event)
+    merged.sort(key=lambda event: (event.block, event.log_index))
+    records = _folded_records(merged, policy_at)
+    return {wallet: records.get(wallet) for wallet in sorted(wallet_events)}
 
 
 def _membership(record: IndexedMember) -> tuple[object, ...]:
@@ -434,5 +536,6 @@ _FOLDS: dict[tuple[int, str], Fold] = {
     (POINTS, "Redeemed"): _redeemed,
     (POINTS, "PointsForfeited"): _forfeited,
 }
+_MOVED = (REGISTRY, "MemberMoved")
 #: The events that change a record, by contract: the others only go into the history.
 FOLDED_EVENTS = frozenset(_FOLDS)

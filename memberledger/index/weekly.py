@@ -29,7 +29,7 @@ from memberledger.store.database import Database
 WEEK = 604_800
 _TO_MONDAY = 3 * 86_400
 #: Consent flags are a uint16 on chain: each of its bits is counted.
-_CONSENT_BITS = 16
+_CONSENT_MASK = (1 << 16) - 1
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,11 @@ def _figures(events: Iterable[Counted]) -> tuple[Counter[_Key], Counter[_Key]]:
     """(value, events) per (series, week, group) for `events`."""
     values: Counter[_Key] = Counter()
     counts: Counter[_Key] = Counter()
+    weeks: dict[int, int] = {}  # a range's events share a few block times
     for spec, event_values, timestamp in events:
-        week = week_of(timestamp)
+        week = weeks.get(timestamp)
+        if week is None:
+            week = weeks[timestamp] = week_of(timestamp)
         kept = _BY_EVENT.get((spec.contract, spec.name))
         if kept is not None:
             key, series = kept
@@ -84,14 +87,11 @@ def _figures(events: Iterable[Counted]) -> tuple[Counter[_Key], Counter[_Key]]:
             new = int(spec.value(event_values, "newFlags"))
             values[(CONSENT_CHANGES, week, 0)] += 1
             counts[(CONSENT_CHANGES, week, 0)] += 1
-            for bit in range(_CONSENT_BITS):
-                flag = 1 << bit
-                if new & flag and not old & flag:
-                    at = (CONSENT_GIVEN, week, flag)
-                elif old & flag and not new & flag:
-                    at = (CONSENT_WITHDRAWN, week, flag)
-                else:
-                    continue
+            changed = (old ^ new) & _CONSENT_MASK
+            while changed:  # each flag that changed, lowest first
+                flag = changed & -changed
+                changed ^= flag
+                at = (CONSENT_GIVEN if new & flag else CONSENT_WITHDRAWN, week, flag)
                 values[at] += 1
                 counts[at] += 1
     return values, counts

@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from index_kit import (
     Life,
     OpenIndex,
     audit_of,
+    index_sql,
     live_a_month,
     rebuilt_rows,
     table_rows,
 )
 
-from memberledger.chain.logs import LogRange, LogReader
+from memberledger.chain.logs import RECEIPTS_PER_PIECE, LogRange, LogReader
 from memberledger.chain.rpc import NodeClient
 from memberledger.index.members import ACTIVE, ERASED, REVOKED
 
@@ -229,7 +232,9 @@ def test_a_dense_block_is_read_a_few_receipts_at_a_time(
     index.catch_up()
 
     pieces = [r for r in reader.seen if r.first == r.last == block]
-    assert [r.partial for r in pieces] == [True, True, False]  # 8 + 8 + 4 transactions
+    whole, rest = divmod(20, RECEIPTS_PER_PIECE)
+    assert [r.partial for r in pieces] == [True] * (whole + bool(rest) - 1) + [False]
+    assert len(pieces) > 1
     rows = table_rows(tmp_path / "index.db")
     # MemberEnrolled and the ConsentChanged of its form, for each of the 20.
     assert sum(1 for event in rows["index_events"] if event[0] == block) == 40
@@ -265,3 +270,71 @@ def test_an_index_opened_again_carries_on(
     again = open_index().catch_up()
 
     assert again.rebuilt is None and again.events == 0
+
+
+def _index_definitions(path: Path, backend: str) -> list[tuple[Any, ...]]:
+    """The index's indexes as its database keeps them (name, definition)."""
+    if backend == "postgresql":
+        return sorted(
+            index_sql(path, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'idx'")
+        )
+    return sorted(index_sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+
+
+def test_a_fresh_index_is_filled_then_indexed_as_the_migrations_made_it(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path, backend: str
+) -> None:
+    live_a_month(life, "deferred")
+    index = open_index()
+    made = _index_definitions(tmp_path / "index.db", backend)
+    seen: list[tuple[bool, int, list[tuple[Any, ...]]]] = []
+
+    def filling(*_: int) -> None:
+        position = index.follower.cursor.get()
+        assert position is not None
+        indexes = _index_definitions(tmp_path / "index.db", backend)
+        seen.append((position.deferred, index.follower.members.count(), indexes))
+
+    index.catch_up(filling)
+
+    assert seen and all(deferred and records == 0 for deferred, records, _ in seen)
+    assert all(indexes != made for _, _, indexes in seen)  # filled without the wallet indexes
+    assert _index_definitions(tmp_path / "index.db", backend) == made
+    position = index.follower.cursor.get()
+    assert position is not None and not position.deferred
+    assert audit_of(index, node, life.registry, life.points).ok
+    life.enroll(life.members[4], "deferred-later")
+    seen.clear()
+    index.catch_up(filling)
+    assert seen and not any(deferred for deferred, _, _ in seen)  # now event by event
+    assert index.member(life.members[4].address) is not None
+
+
+def test_a_fresh_index_folds_what_an_index_kept_event_by_event_holds(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path, chain: Any
+) -> None:
+    kept = open_index()
+    life.enroll(life.members[4], "kept-first")
+    kept.catch_up()  # from here on, kept up range by range
+    live_a_month(life, "kept")
+    kept.catch_up()
+    a, b = life.members[:2]
+    life.points.setTransfersEnabled(True, sender=life.admin)
+    life.points.transfer(a, 5, sender=a)  # to oneself: once in the history, nothing changes
+    life.points.transfer(a, 7, sender=b)
+    kept.catch_up()
+    moved_to = to_checksum_address(keccak(text="the wallet b moved to")[:20])
+    proposed = life.registry.proposeMove(b, moved_to, sender=life.registrar)
+    ready = proposed.decode_logs(life.registry.MoveProposed)[0].executableAt
+    chain.pending_timestamp = max(chain.pending_timestamp, ready)
+    life.registry.completeMove(b, sender=life.registrar)
+    life.points.carryOver(b, sender=life.registrar)
+    life.credit(a, 3, "kept-after-the-move")
+    kept.catch_up()
+
+    fresh = rebuilt_rows(open_index, tmp_path)
+
+    assert table_rows(tmp_path / "index.db") == fresh
+    moved = kept.member(moved_to)
+    assert moved is not None and moved.tier == 3 and moved.balance > 0
+    assert audit_of(kept, node, life.registry, life.points).ok

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from index_kit import Life, OpenIndex, audit_of, rebuilt_rows, rpc, table_rows
 
 from memberledger.chain.logs import LogRange, LogReader
@@ -88,5 +90,36 @@ def test_a_chain_that_moves_while_it_is_read_is_read_again(
 
     index.catch_up()
 
+    assert table_rows(tmp_path / "index.db") == rebuilt_rows(open_index, tmp_path)
+    assert audit_of(index, node, life.registry, life.points).ok
+
+
+def test_a_moved_membership_whose_later_events_are_rolled_back_keeps_its_record(
+    open_index: OpenIndex, life: Life, node: NodeClient, tmp_path: Path, chain: Any
+) -> None:
+    a = life.members[0]
+    life.enroll(a, "moved-reorg", consent=3)
+    life.credit(a, 40, "moved-reorg")
+    new = to_checksum_address(keccak(text="the wallet a moved to, then reorganised")[:20])
+    proposed = life.registry.proposeMove(a, new, sender=life.registrar)
+    ready = proposed.decode_logs(life.registry.MoveProposed)[0].executableAt
+    chain.pending_timestamp = max(chain.pending_timestamp, ready)
+    life.registry.completeMove(a, sender=life.registrar)
+    life.points.carryOver(a, sender=life.registrar)
+    index = open_index(confirmations=1)
+    index.catch_up()
+    fork = rpc(node, "evm_snapshot")
+    life.registry.setTier(new, 3, sender=life.registrar)
+    index.catch_up()
+
+    rpc(node, "evm_revert", fork)
+    life.registry.setTier(new, 1, sender=life.registrar)
+    rpc(node, "evm_mine")
+    done = index.catch_up()
+
+    assert done.reorganisations
+    moved = index.member(new)
+    assert moved is not None and (moved.status, moved.tier, moved.consent) == (1, 1, 3)
+    assert moved.balance == 40
     assert table_rows(tmp_path / "index.db") == rebuilt_rows(open_index, tmp_path)
     assert audit_of(index, node, life.registry, life.points).ok
