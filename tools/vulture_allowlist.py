@@ -57,5 +57,6 @@ leftover_nodes
 kill_leftovers
 read_archive  # store/retention.py: reads an archive back (the operator's tool; tests)
 prune  # scripts/vault.py: a click subcommand, registered by its decorator
+copy_to_postgresql  # scripts/vault.py: a click subcommand, registered by its decorator
 _.confirmed_at  # RetirableBatch: when the batch was confirmed, as the journal row says
 viewed_at  # AccessEntry's fields reach the admin as JSON (memberledger/site/admin_desk.py, asdict)
