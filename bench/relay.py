@@ -149,8 +149,12 @@ def member_site(url: str, workdir: Path, env: dict[str, str], *options: str) -> 
             if process.poll() is not None:
                 raise RuntimeError(f"ape run relay exited:\n{log.read_text()[-3000:]}")
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    # Not a connection that met itself (TCP simultaneous open on a port
+                    # nothing listens on yet): the relay's.
+                    if probe.getsockname() != probe.getpeername():
+                        break
+                    raise ConnectionRefusedError
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("ape run relay did not start") from None

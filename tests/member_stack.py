@@ -335,7 +335,10 @@ class MemberStack:
             try:
                 if request(f"{site.url}/config.json").status == 200:
                     return site
-            except OSError:
+            # Before the relay listens, a connection to its port (an ephemeral one) can meet
+            # itself: Linux's TCP simultaneous open, when the client is given that very port
+            # as its own. It then reads its own request back as the answer (BadStatusLine).
+            except (OSError, http.client.HTTPException):
                 pass
             if time.monotonic() > deadline:
                 site.stop()

@@ -276,19 +276,22 @@ class MemberIndex:
 
     def at_or_after(self, wallets: Iterable[str]) -> list[IndexedMember]:
         """For each of `wallets` (any addresses), the first record at or after it in wallet
-        order: a uniform sample when the addresses are random, since wallets are hashes."""
+        order that no earlier one of `wallets` took (past the last wallet: from the first): a
+        uniform sample of distinct records when the addresses are random, since wallets are
+        hashes, as many as `wallets` while the index has that many."""
         found: dict[str, IndexedMember] = {}
         for wallet in wallets:
-            row = (
-                self._db.execute(
-                    f"{_SELECT} WHERE wallet >= ? ORDER BY wallet LIMIT 1", (wallet.lower(),)
-                ).fetchone()
-                or self._db.execute(  # past the last wallet: round to the first
-                    f"{_SELECT} ORDER BY wallet LIMIT 1"
-                ).fetchone()
-            )
-            if row is not None:
-                found[row[0]] = IndexedMember(*row)
+            taken = len(found) + 1  # enough rows for one that is not taken yet
+            for query, parameters in (
+                (f"{_SELECT} WHERE wallet >= ? ORDER BY wallet LIMIT ?", (wallet.lower(), taken)),
+                (f"{_SELECT} ORDER BY wallet LIMIT ?", (taken,)),
+            ):
+                row = next(
+                    (r for r in self._db.execute(query, parameters) if r[0] not in found), None
+                )
+                if row is not None:
+                    found[row[0]] = IndexedMember(*row)
+                    break
         return list(found.values())
 
     # ------------------------------------------------------------------ internals

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
-from operator_kit import BASE_MEMBERS, ROOT, Contracts, Operator, Run, table_value
+from operator_kit import BASE_MEMBERS, ROOT, Contracts, Operator, Run, open_sqlite, table_value
 
 from memberledger.index.schema import index_path
 
@@ -17,8 +16,8 @@ from memberledger.index.schema import index_path
 def copied_vault(operator: Operator, name: str) -> Path:
     """A copy of the operator's vault, whose index (`<copy>.index.db`) starts empty."""
     copy = operator.workdir / name
-    with sqlite3.connect(operator.vault_path) as live, sqlite3.connect(copy) as target:
-        live.backup(target)
+    with open_sqlite(operator.vault_path) as live, open_sqlite(copy) as target:
+        live.backup(target)  # closed afterwards: `with sqlite3.connect` leaves them open
     return copy
 
 
@@ -41,7 +40,7 @@ def test_index_verify_finds_a_planted_difference_and_rebuild_mends_it(
     env = {"MEMBERLEDGER_VAULT": str(vault)}
     clean = operator.run("index", "verify", "--all", env=env).ok()
     wallet = BASE_MEMBERS[2]["wallet"].lower()
-    with sqlite3.connect(index_path(vault)) as index:
+    with open_sqlite(index_path(vault)) as index:
         index.execute("UPDATE index_members SET consent = 7 WHERE wallet = ?", (wallet,))
 
     planted = operator.run("index", "verify", "--all", env=env)

@@ -76,8 +76,19 @@ def test_audit_of_a_sample_reads_only_the_sample(
         bulk_view=False,
         sample=2,
     )
+    everyone = audit(
+        index,
+        node,
+        registry=str(life.registry.address),
+        points=str(life.points.address),
+        bulk_view=False,
+        sample=10,
+    )
 
-    assert result.ok and 1 <= result.wallets_checked <= 2
+    # Distinct wallets, as many as asked while the index has that many (two random addresses
+    # that fall before the same wallet take it and the next one).
+    assert result.ok and result.wallets_checked == 2
+    assert everyone.ok and everyone.wallets_checked == everyone.wallets_indexed == 4
 
 
 def test_a_moved_membership_is_folded_as_the_registry_moves_it(
@@ -102,3 +113,24 @@ def test_a_moved_membership_is_folded_as_the_registry_moves_it(
     assert (moved.status, moved.tier, moved.consent) == (1, 2, 3)
     assert moved.balance == int(life.points.balanceOf(new)) > 0
     assert audit_of(index, node, life.registry, life.points).ok
+
+
+def test_members_near_the_same_address_are_distinct_records_in_wallet_order(
+    open_index: OpenIndex, life: Life
+) -> None:
+    live_a_month(life, "near")
+    index = open_index()
+    index.catch_up()
+    lowest, highest = "0x" + "00" * 20, "0x" + "ff" * 20
+
+    near_lowest = [m.wallet for m in index.members_near([lowest] * 3)]
+    past_the_end = [m.wallet for m in index.members_near([highest] * 2)]
+
+    wallets = sorted(m.address.lower() for m in life.members if _indexed(index, m.address))
+    assert near_lowest == wallets[:3]
+    assert past_the_end == wallets[:2]  # past the last wallet: from the first
+    assert len(index.members_near([lowest] * 9)) == len(wallets)
+
+
+def _indexed(index: Any, wallet: str) -> bool:
+    return any(m.wallet == wallet.lower() for m in index.members_near([wallet.lower()]))
