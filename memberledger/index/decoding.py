@@ -328,10 +328,18 @@ def _decoder(spec: EventSpec) -> Decoder:
         "        raise ValueError('fewer topics or data words than the event has fields')\n"
         f"    return ({''.join(part + ', ' for part in parts)})\n"
     )
-    namespace: dict[str, Any] = {"_signed": _signed}
-    exec(compile(source, f"<decoder of {spec.signature}>", "exec"), namespace)
-    decoder: Decoder = namespace["decode"]
+    decoder: Decoder = _compiled(
+        source, "decode", f"<decoder of {spec.signature}>", _signed=_signed
+    )
     return decoder
+
+
+def _compiled(source: str, name: str, where: str, **names: Any) -> Any:
+    """The function `name` that the generated `source` defines, compiled with `names` as its
+    globals (`where` names it in tracebacks)."""
+    namespace: dict[str, Any] = dict(names)
+    exec(compile(source, where, "exec"), namespace)
+    return namespace[name]
 
 
 def _column_reader(spec: EventSpec) -> ColumnReader:
@@ -350,9 +358,9 @@ def _column_reader(spec: EventSpec) -> ColumnReader:
         "    z = int(c[2] or 0)\n"
         f"    return ({''.join(part + ', ' for part in parts)})\n"
     )
-    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET}
-    exec(compile(source, f"<columns of {spec.signature}>", "exec"), namespace)
-    reader: ColumnReader = namespace["read"]
+    reader: ColumnReader = _compiled(
+        source, "read", f"<columns of {spec.signature}>", ZERO=ZERO_WALLET
+    )
     return reader
 
 
@@ -393,9 +401,9 @@ def _row_maker(spec: EventSpec) -> RowMaker:
         slots[slot] = f"str(int(v[{position}]))" if number else f"v[{position}]"
     stored = "".join(f"{slots[slot]}, " for slot in spec.stored_slots)
     source = "\n".join(["def row(b, li, ti, v):", *lines, f"    return (b, li, ti, {stored})"])
-    namespace: dict[str, Any] = {"ZERO": ZERO_WALLET}
-    exec(compile(source + "\n", f"<row of {spec.signature}>", "exec"), namespace)
-    maker: RowMaker = namespace["row"]
+    maker: RowMaker = _compiled(
+        source + "\n", "row", f"<row of {spec.signature}>", ZERO=ZERO_WALLET
+    )
     return maker
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from memberledger.errors import ChainIndexError
 from memberledger.index.decoding import CONTRACTS, ZERO_WALLET, DecodedEvent, EventSpec
@@ -113,6 +113,8 @@ class Records(dict[str, IndexedMember]):
 Fold = Callable[[Records, EventSpec, Sequence[Any], int, int, int], None]
 #: The policy version in force at (block, log index): a member enrolled then agreed to it.
 PolicyAt = Callable[[int, int], int]
+#: An event folded as it is read from the chain, or as the index stored it.
+_Event = TypeVar("_Event", DecodedEvent, StoredEvent)
 
 
 class MemberIndex:
@@ -135,17 +137,7 @@ class MemberIndex:
             for wallet in event.spec.wallets(event.values)
         }
         records = self._load(wanted)
-        for event in events:
-            fold = _FOLDS.get((event.spec.contract, event.spec.name))
-            if fold is not None:
-                fold(
-                    records,
-                    event.spec,
-                    event.values,
-                    event.block,
-                    timestamps[event.block],
-                    policy_at(event.block, event.log_index),
-                )
+        _fold_into(records, events, lambda event: timestamps[event.block], policy_at)
         points_only = [
             record
             for wallet, record in records.items()
@@ -344,6 +336,18 @@ def _folded(
 def _folded_records(events: Iterable[StoredEvent], policy_at: PolicyAt) -> Records:
     """The records `events` (oldest first) make, from none."""
     records = Records()
+    _fold_into(records, events, lambda event: event.timestamp, policy_at)
+    return records
+
+
+def _fold_into(
+    records: Records,
+    events: Iterable[_Event],
+    timestamp_of: Callable[[_Event], int],
+    policy_at: PolicyAt,
+) -> None:
+    """Fold `events` (oldest first) into `records`, each by its fold (`_FOLDS`; the events
+    that change no record are passed over), at its block's time `timestamp_of(event)`."""
     for event in events:
         fold = _FOLDS.get((event.spec.contract, event.spec.name))
         if fold is not None:
@@ -352,10 +356,9 @@ def _folded_records(events: Iterable[StoredEvent], policy_at: PolicyAt) -> Recor
                 event.spec,
                 event.values,
                 event.block,
-                event.timestamp,
+                timestamp_of(event),
                 policy_at(event.block, event.log_index),
             )
-    return records
 
 
 def _moves(events: Iterable[StoredEvent]) -> bool:

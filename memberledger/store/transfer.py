@@ -57,7 +57,8 @@ def copy_vault(
             f"{target.version}: run the same MemberLedger release for both"
         )
     tables = source.tables()
-    missing = [table for table in tables if table not in set(target.tables())]
+    present = set(target.tables())
+    missing = [table for table in tables if table not in present]
     if missing:
         raise VaultError(f"the PostgreSQL database has no table {missing[0]!r}")
     held = {table: _count(target, table) for table in tables}
@@ -75,10 +76,11 @@ def copy_vault(
             copied.append(TableCopy(table, rows))
         target.restart_sequences()
         for copy in copied:
-            if (held_now := _count(target, copy.table)) != _count(source, copy.table):
+            held_now, in_file = _count(target, copy.table), _count(source, copy.table)
+            if held_now != in_file:
                 raise VaultError(
                     f"table {copy.table}: {held_now:,} rows in the database after the copy, "
-                    f"{_count(source, copy.table):,} in the file; nothing was kept"
+                    f"{in_file:,} in the file; nothing was kept"
                 )
     return copied
 

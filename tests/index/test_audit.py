@@ -11,7 +11,7 @@ from eth_utils.crypto import keccak
 from index_kit import Life, OpenIndex, audit_of, index_sql, live_a_month
 
 from memberledger.chain.rpc import NodeClient
-from memberledger.index.audit import audit
+from memberledger.index.audit import AuditResult, audit
 
 
 def test_audit_of_a_faithful_index_finds_nothing(
@@ -68,22 +68,17 @@ def test_audit_of_a_sample_reads_only_the_sample(
     index = open_index()
     index.catch_up()
 
-    result = audit(
-        index,
-        node,
-        registry=str(life.registry.address),
-        points=str(life.points.address),
-        bulk_view=False,
-        sample=2,
-    )
-    everyone = audit(
-        index,
-        node,
-        registry=str(life.registry.address),
-        points=str(life.points.address),
-        bulk_view=False,
-        sample=10,
-    )
+    def sampled(wallets: int) -> AuditResult:
+        return audit(
+            index,
+            node,
+            registry=str(life.registry.address),
+            points=str(life.points.address),
+            bulk_view=False,
+            sample=wallets,
+        )
+
+    result, everyone = sampled(2), sampled(10)
 
     # Distinct wallets, as many as asked while the index has that many (two random addresses
     # that fall before the same wallet take it and the next one).
