@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from memberledger.errors import ChainIndexError
 from memberledger.index.decoding import SLOTS, WALLET_SLOTS, Catalogue, DecodedEvent, EventSpec
-from memberledger.index.schema import CACHE_KIB
+from memberledger.index.schema import sorting
 from memberledger.store.database import Database
 
 #: An event name as it may stand in an insert's text (a Solidity identifier).
@@ -39,9 +39,6 @@ WALLET_INDEXES = {
 }
 #: Rows a fold of every wallet reads per query, from each of the two wallet columns.
 FOLD_PAGE = 5_000
-#: Page cache (KiB) while the wallet indexes are built: with the index's usual cache the
-#: sort took 20 MB more at its peak than the rest of a catch-up (300,000 members), as fast.
-SORT_CACHE_KIB = 4_096
 #: A wallet's events as a fold of every record reads them: after `member` or `member2`
 #: (a transfer to oneself once, under `member`), with the block's time.
 _BY_WALLET = (
@@ -176,14 +173,10 @@ class EventLog:
 
     def create_wallet_indexes(self) -> None:
         """Build the wallet indexes the migrations made (none may exist), with a small page
-        cache: SQLite's sorter fills as much memory as the cache may hold (no-op on
-        PostgreSQL, whose server sorts)."""
-        self._db.execute(f"PRAGMA cache_size = {-SORT_CACHE_KIB}")
-        try:
+        cache (`sorting`)."""
+        with sorting(self._db):
             for statement in WALLET_INDEXES.values():
                 self._db.execute(statement)
-        finally:
-            self._db.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM index_events")

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from memberledger.errors import ChainIndexError
 from memberledger.index.decoding import CONTRACTS, ZERO_WALLET, DecodedEvent, EventSpec
 from memberledger.index.events import StoredEvent
+from memberledger.index.schema import sorting
 from memberledger.store.database import Database
 
 REGISTRY, POINTS = CONTRACTS.index("registry"), CONTRACTS.index("points")
@@ -226,8 +227,10 @@ class MemberIndex:
         self._db.execute("DROP INDEX IF EXISTS index_members_by_state")
 
     def create_state_index(self) -> None:
-        """Build the index on state the migrations made (it may not exist)."""
-        self._db.execute(STATE_INDEX)
+        """Build the index on state the migrations made (it may not exist), with a small
+        page cache (`sorting`)."""
+        with sorting(self._db):
+            self._db.execute(STATE_INDEX)
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM index_members")
