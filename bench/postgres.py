@@ -16,16 +16,26 @@ turns only at storing their rows (README "Growing past one machine"). Both machi
 node share this one computer, so the figure says how much the coordination costs, not what
 two real machines in two places would gain (each would bring its own cores).
 
+The peak RSS of each `ape run enroll` is read from /proc while it runs, per account: the
+first machine signs with a development account, the second with a keyfile account, whose
+unlocking (the Ethereum keystore's scrypt, N=2^18, r=8) needs 256 MiB at once
+(`two_operators_peak_rss_mb`, the largest).
+
     .venv/bin/python bench/postgres.py [--members 20000] [--out bench/results.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         **{f"paced_{name}": value for name, value in paced.items()},
         "two_operators_speedup": automine["speedup"],
         "two_operators_speedup_paced": paced["speedup"],
+        "two_operators_peak_rss_mb": max(
+            run[f"peak_rss_mb_{account}"]
+            for run in (automine, paced)
+            for account in ("development_account", "keyfile_account")
+        ),
         "note": (
             "wall time of `ape run enroll` including start-up, both machines and the node on "
             "one host; automine: a block per transaction; paced: a block a second, "
@@ -68,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     args.out.write_text(json.dumps({**previous, "postgres": figures}, indent=2) + "\n")
     for name, value in figures.items():
-        print(f"{name:36} {value}")
+        print(f"{name:44} {value}")
     return 0
 
 
@@ -97,20 +112,65 @@ def _measure(
         bench.write_members(north_csv, members, "north", keep_wallets=False)
         bench.write_members(south_csv, members, "south", keep_wallets=False)
 
-        alone = first.run("enroll", alone_csv, *enroll_options).ok()
+        alone = enroll(first, alone_csv, enroll_options)
         with ThreadPoolExecutor(2) as pool:
             runs = [
-                pool.submit(machine.run, "enroll", path, *enroll_options)
+                pool.submit(enroll, machine, path, enroll_options)
                 for machine, path in ((first, north_csv), (second, south_csv))
             ]
-            together = [run.result().ok() for run in runs]
+            together = [run.result() for run in runs]
     alone_rate = 2 * members / alone.seconds
     together_rate = 2 * members / max(run.seconds for run in together)
     return {
         "one_alone_members_per_s": round(alone_rate, 1),
         "two_together_members_per_s": round(together_rate, 1),
         "speedup": round(together_rate / alone_rate, 2),
+        # The first machine signs with a development account, the second with a keyfile
+        # account: unlocking it runs the keystore's scrypt (N=2^18, r=8), 256 MiB at once.
+        "peak_rss_mb_development_account": max(alone.peak_rss_mb, together[0].peak_rss_mb),
+        "peak_rss_mb_keyfile_account": together[1].peak_rss_mb,
     }
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    seconds: float
+    #: The `ape run enroll` process's own peak (`VmHWM`; its validation workers are apart).
+    peak_rss_mb: float
+
+
+def enroll(machine: Any, path: Path, options: tuple[str, ...]) -> Enrolled:
+    """`ape run enroll PATH` on `machine` (tests/operator_kit.py), its wall time and peak RSS.
+    The peak is read from /proc while it runs: `getrusage` of a child reports at least the
+    parent's size when it was started (this process has filled a million-member index
+    earlier in `make bench`)."""
+    started = time.monotonic()
+    with subprocess.Popen(
+        machine.command("enroll", path, *options),
+        cwd=ROOT,
+        env=machine.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        stdout = process.stdout
+        assert stdout is not None
+        output: list[bytes] = []
+        reader = threading.Thread(target=lambda: output.append(stdout.read()))
+        reader.start()
+        peak_kib = 0
+        status = Path(f"/proc/{process.pid}/status")
+        while process.poll() is None:
+            with contextlib.suppress(OSError):  # it ended meanwhile
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kib = max(peak_kib, int(line.split()[1]))
+            time.sleep(0.05)
+        reader.join()
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"ape run enroll {path} failed:\n{b''.join(output).decode()}")
+    return Enrolled(seconds, round(peak_kib / 1024, 1))
 
 
 if __name__ == "__main__":

@@ -115,8 +115,7 @@ class Operator:
         """`ape run SCRIPT ARGS --network <the node>` (without `--network` for a command that
         needs no chain); `input` is typed at its prompts (none: nothing can be typed, as in a
         pipeline)."""
-        command = ["ape", "run", script, *map(str, args)]
-        command += ["--network", self.url] if network else []
+        command = self.command(script, *args, network=network)
         started = time.monotonic()
         completed = subprocess.run(
             command,
@@ -135,6 +134,11 @@ class Operator:
             completed.stderr,
             time.monotonic() - started,
         )
+
+    def command(self, script: str, *args: str | Path, network: bool = True) -> list[str]:
+        """`ape run SCRIPT ARGS --network <the node>` as `run` runs it (in `env`)."""
+        command = ["ape", "run", script, *map(str, args)]
+        return command + (["--network", self.url] if network else [])
 
     def vault(self, path: Path | None = None) -> Vault:
         return Vault.open(path or self.vault_path, self.vault_key)

@@ -29,7 +29,10 @@ from memberledger.chain.local_node import (
 ROOT = Path(__file__).resolve().parents[2]
 #: A script that starts its own Anvil, says where, and waits to be stopped.
 HOLDS_A_NODE = (
-    "import sys, time\n"
+    "import signal, sys, time\n"
+    # As started from a terminal: a suite run under `nohup` passes SIGHUP on ignored, and a
+    # program that ignores SIGHUP is rightly not stopped by it.
+    "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
     "from memberledger.chain.local_node import running_anvil\n"
     "with running_anvil() as url:\n"
     "    print(url, flush=True)\n"
