@@ -144,6 +144,7 @@ def enroll(machine: Any, path: Path, options: tuple[str, ...]) -> Enrolled:
     The peak is read from /proc while it runs: `getrusage` of a child reports at least the
     parent's size when it was started (this process has filled a million-member index
     earlier in `make bench`)."""
+    reads: Any = __import__("reads")  # bench/reads.py, beside this file
     started = time.monotonic()
     with subprocess.Popen(
         machine.command("enroll", path, *options),
@@ -158,19 +159,16 @@ def enroll(machine: Any, path: Path, options: tuple[str, ...]) -> Enrolled:
         output: list[bytes] = []
         reader = threading.Thread(target=lambda: output.append(stdout.read()))
         reader.start()
-        peak_kib = 0
-        status = Path(f"/proc/{process.pid}/status")
+        peak = 0.0
         while process.poll() is None:
-            with contextlib.suppress(OSError):  # it ended meanwhile
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peak_kib = max(peak_kib, int(line.split()[1]))
+            with contextlib.suppress(OSError, RuntimeError):  # it ended meanwhile
+                peak = max(peak, reads.peak_rss_mb(process.pid))
             time.sleep(0.05)
         reader.join()
     seconds = time.monotonic() - started
     if process.returncode != 0:
         raise RuntimeError(f"ape run enroll {path} failed:\n{b''.join(output).decode()}")
-    return Enrolled(seconds, round(peak_kib / 1024, 1))
+    return Enrolled(seconds, peak)
 
 
 if __name__ == "__main__":

@@ -238,14 +238,15 @@ def child(what: str, url: str, folder: Path) -> dict[str, Any]:
     return figures
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (`VmHWM`). Not `getrusage`: after fork and exec,
-    Linux reports the larger of the child's peak and the parent's RSS at the fork, and the
-    parent here has just enrolled a million members."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """The peak resident memory (`VmHWM`) of process `pid`, this one by default. Not
+    `getrusage`: after fork and exec, Linux reports the larger of the child's peak and the
+    parent's RSS at the fork, and the parent here has just enrolled a million members."""
+    status = Path(f"/proc/{pid}/status")
+    for line in status.read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    raise RuntimeError(f"no VmHWM in {status} (a process that has ended)")
 
 
 def _some_wallets(programme: Any, count: int) -> list[str]:

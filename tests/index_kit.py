@@ -18,7 +18,8 @@ from memberledger.chain.rpc import NodeClient
 from memberledger.hashing import keccak256
 from memberledger.identifiers import event_tag, packed_credit_rows
 from memberledger.index.audit import AuditResult, audit
-from memberledger.index.chain_index import ChainIndex
+from memberledger.index.chain_index import ChainIndex, abis_of
+from memberledger.index.decoding import Catalogue
 from memberledger.store.dialect import postgres_sql
 
 POLICY_V2 = b"\x22" * 32
@@ -45,6 +46,11 @@ def rpc(node: NodeClient, method: str, *params: Any) -> Any:
 
 
 OpenIndex = Callable[..., ChainIndex]
+
+
+def catalogue_of(registry: Any, points: Any) -> Catalogue:
+    """The index's catalogue of the two contracts' events."""
+    return Catalogue([str(registry.address), str(points.address)], abis_of(registry, points))
 
 
 def audit_of(index: ChainIndex, node: NodeClient, registry: Any, points: Any) -> AuditResult:

@@ -8,23 +8,17 @@ from typing import Any
 
 import pytest
 from eth_abi.abi import decode
-from index_kit import Life, live_a_month
+from index_kit import Life, catalogue_of, live_a_month
 
 from memberledger.chain.rpc import NodeClient
 from memberledger.errors import ChainIndexError
-from memberledger.index.chain_index import abis_of
 from memberledger.index.decoding import (
     ACTOR_FIELDS,
     SLOTS,
     WALLET_FIELDS,
     ZERO_WALLET,
-    Catalogue,
     event_spec,
 )
-
-
-def catalogue_of(registry: Any, points: Any) -> Catalogue:
-    return Catalogue([str(registry.address), str(points.address)], abis_of(registry, points))
 
 
 def test_every_address_field_of_every_event_is_classified(registry: Any, points: Any) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from index_kit import catalogue_of
 
-from memberledger.index.chain_index import abis_of
-from memberledger.index.decoding import Catalogue
 from memberledger.index.events import WALLET_INDEXES, EventLog
 from memberledger.index.members import MemberIndex
 from memberledger.index.schema import CACHE_KIB, INDEX_SCHEMA, SORT_CACHE_KIB, sorting
@@ -42,8 +41,7 @@ def test_the_wallet_and_state_indexes_are_built_with_the_small_cache(
 ) -> None:
     """What a fresh catch-up's last step builds over millions of rows (its peak memory)."""
     database = Database(tmp_path / "vault.db.index.db", INDEX_SCHEMA)
-    catalogue = Catalogue([str(registry.address), str(points.address)], abis_of(registry, points))
-    events, members = EventLog(database, catalogue), MemberIndex(database)
+    events, members = EventLog(database, catalogue_of(registry, points)), MemberIndex(database)
     events.drop_wallet_indexes()
     members.drop_state_index()
     built: dict[str, int] = {}
